@@ -1,0 +1,1 @@
+"""contenthub-async: asynchronous content generation for ContentHub."""

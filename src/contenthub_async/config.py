@@ -1,0 +1,98 @@
+"""Settings from the environment and `.env` (DESIGN.md §5).
+
+Names follow the original documents (``ASYNC_*``, ``CREATOR_*``, ``WEBHOOK_*``);
+settings of our own are prefixed ``CONTENTHUB_``. An invalid value fails at start
+with :class:`ConfigError`, whose message names the variable.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ConfigError(ValueError):
+    """A setting is invalid; the message names the environment variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=True,
+        populate_by_name=False,
+    )
+
+    DATABASE_URL: str = "sqlite:///data/contenthub.db"
+
+    ASYNC_CONTENT_GENERATION_ENABLED: bool = True
+    ASYNC_MAX_CONCURRENT_TASKS: int = Field(5, ge=1, le=1000)
+    ASYNC_TASK_TIMEOUT: float = Field(1800, gt=0)
+    ASYNC_POLL_INTERVAL: float = Field(30, gt=0)
+    ASYNC_AUTO_APPROVE: bool = True
+    ASYNC_MAX_RETRIES: int = Field(3, ge=0, le=100)
+    ASYNC_RETRY_BACKOFF: float = Field(30, ge=0)
+
+    CREATOR_CLI_PATH: str = "content-creator"
+    CREATOR_WORKDIR: str | None = None
+
+    WEBHOOK_ENABLED: bool = False
+    WEBHOOK_URL: str | None = None
+    WEBHOOK_TIMEOUT: float = Field(10, gt=0)
+    WEBHOOK_SECRET_KEY: str | None = None
+
+    # Our own.
+    CONTENTHUB_RETRY_BACKOFF_MAX: float = Field(3600, gt=0)
+    CONTENTHUB_CREATOR_CALL_TIMEOUT: float = Field(120, gt=0)
+    CONTENTHUB_CREATOR_MAX_PROCESSES: int = Field(4, ge=1, le=256)
+    CONTENTHUB_CREATOR_LIST_LIMIT: int = Field(200, ge=1)
+    CONTENTHUB_CREATOR_ENV: dict[str, str] = Field(default_factory=dict)
+    CONTENTHUB_LEASE_SECONDS: float = Field(300, gt=0)
+    CONTENTHUB_HEARTBEAT_INTERVAL: float = Field(10, gt=0)
+    CONTENTHUB_JANITOR_INTERVAL: float = Field(5, gt=0)
+    CONTENTHUB_SHUTDOWN_GRACE: float = Field(30, ge=0)
+    CONTENTHUB_WAKEUP_INTERVAL: float = Field(0.1, gt=0, le=5)
+    CONTENTHUB_LOG_LEVEL: str = "info"
+    CONTENTHUB_LOG_FORMAT: str = "auto"
+
+    @field_validator("DATABASE_URL")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        if not value.startswith(("sqlite:", "sqlite+", "postgresql:", "postgresql+", "postgres:")):
+            raise ValueError("must start with sqlite:/// or postgresql://")
+        return value
+
+    @field_validator("CONTENTHUB_LOG_FORMAT")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        if value not in ("auto", "json", "console"):
+            raise ValueError("must be one of auto, json, console")
+        return value
+
+    @field_validator("CONTENTHUB_LOG_LEVEL")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        value = value.lower()
+        if value not in ("debug", "info", "warning", "error"):
+            raise ValueError("must be one of debug, info, warning, error")
+        return value
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings; raise ConfigError naming the first bad variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = ".".join(str(part) for part in first["loc"]) or "settings"
+        raise ConfigError(f"invalid setting {name}: {first['msg']}") from None
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    """Process-wide settings, read once."""
+    return load_settings()

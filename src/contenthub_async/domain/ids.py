@@ -1,0 +1,16 @@
+"""Identifiers that read well in SQL: ``task-`` + 12 hex digits."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+TASK_ID_PATTERN = re.compile(r"^task-[0-9a-f]{12}$")
+
+
+def new_task_id() -> str:
+    return "task-" + secrets.token_hex(6)
+
+
+def is_task_id(value: str) -> bool:
+    return bool(TASK_ID_PATTERN.match(value))

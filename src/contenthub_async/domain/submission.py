@@ -1,0 +1,115 @@
+"""What a valid task submission is. Pure: no I/O (account checks live in services)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MAX_TOPIC_LENGTH = 500
+MAX_REQUIREMENTS_LENGTH = 5000
+MAX_SHORT_TEXT_LENGTH = 100
+MAX_KEYWORDS_LENGTH = 500
+PRIORITY_RANGE = (0, 10)
+MAX_RETRIES_RANGE = (0, 100)
+SOURCES = ("cli", "import", "scheduler", "api")
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_KEYWORD_SPLIT = re.compile(r"[,，、]")
+
+
+class InvalidSubmission(ValueError):
+    """A field of a submission is invalid. ``field`` names it, ``reason`` is a message key."""
+
+    def __init__(self, field: str, reason: str, **details: object) -> None:
+        self.field = field
+        self.reason = reason
+        self.details = details
+        super().__init__(f"{field}: {reason} {details}" if details else f"{field}: {reason}")
+
+
+@dataclass(frozen=True)
+class NewTask:
+    """A validated task, ready to insert."""
+
+    account_id: int
+    topic: str
+    keywords: str | None = None
+    category: str | None = None
+    requirements: str | None = None
+    tone: str | None = None
+    priority: int = 5
+    max_retries: int = 3
+    auto_approve: bool = True
+    source: str = "cli"
+    scheduled_job_run_id: int | None = None
+
+
+def normalize_keywords(raw: str | None) -> str | None:
+    """``"AI, 客服，自动化"`` → ``"AI,客服,自动化"``; empty → None."""
+    if raw is None:
+        return None
+    parts = [p.strip() for p in _KEYWORD_SPLIT.split(raw)]
+    joined = ",".join(p for p in parts if p)
+    return joined or None
+
+
+def _text(field: str, value: str | None, limit: int, *, required: bool = False) -> str | None:
+    if value is None:
+        if required:
+            raise InvalidSubmission(field, "required")
+        return None
+    value = value.strip()
+    if not value:
+        if required:
+            raise InvalidSubmission(field, "empty")
+        return None
+    if _CONTROL.search(value):
+        raise InvalidSubmission(field, "control_characters")
+    if len(value) > limit:
+        raise InvalidSubmission(field, "too_long", limit=limit, length=len(value))
+    return value
+
+
+def _int_in(field: str, value: int, bounds: tuple[int, int]) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidSubmission(field, "not_integer")
+    low, high = bounds
+    if not low <= value <= high:
+        raise InvalidSubmission(field, "out_of_range", low=low, high=high, value=value)
+    return value
+
+
+def validate_submission(
+    *,
+    account_id: int,
+    topic: str | None,
+    keywords: str | None = None,
+    category: str | None = None,
+    requirements: str | None = None,
+    tone: str | None = None,
+    priority: int = 5,
+    max_retries: int = 3,
+    auto_approve: bool = True,
+    source: str = "cli",
+    scheduled_job_run_id: int | None = None,
+) -> NewTask:
+    if isinstance(account_id, bool) or not isinstance(account_id, int) or account_id < 1:
+        raise InvalidSubmission("account_id", "not_positive_integer")
+    topic_value = _text("topic", topic, MAX_TOPIC_LENGTH, required=True)
+    assert topic_value is not None
+    keyword_value = normalize_keywords(_text("keywords", keywords, MAX_KEYWORDS_LENGTH))
+    if source not in SOURCES:
+        raise InvalidSubmission("source", "unknown_source")
+    return NewTask(
+        account_id=account_id,
+        topic=topic_value,
+        keywords=keyword_value,
+        category=_text("category", category, MAX_SHORT_TEXT_LENGTH),
+        requirements=_text("requirements", requirements, MAX_REQUIREMENTS_LENGTH),
+        tone=_text("tone", tone, MAX_SHORT_TEXT_LENGTH),
+        priority=_int_in("priority", priority, PRIORITY_RANGE),
+        max_retries=_int_in("max_retries", max_retries, MAX_RETRIES_RANGE),
+        auto_approve=bool(auto_approve),
+        source=source,
+        scheduled_job_run_id=scheduled_job_run_id,
+    )

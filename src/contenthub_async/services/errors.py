@@ -1,0 +1,34 @@
+"""Errors the services raise for people (the CLI maps them to messages and exit codes)."""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    """Base: ``code`` is a stable message key, ``details`` fill the message."""
+
+    code = "error"
+    exit_code = 1
+
+    def __init__(self, **details: object) -> None:
+        self.details = details
+        super().__init__(f"{self.code}: {details}")
+
+
+class UnknownAccount(ServiceError):
+    code = "unknown_account"
+    exit_code = 2
+
+
+class InactiveAccount(ServiceError):
+    code = "inactive_account"
+    exit_code = 2
+
+
+class TaskNotFound(ServiceError):
+    code = "task_not_found"
+    exit_code = 1
+
+
+class InvalidTaskState(ServiceError):
+    code = "invalid_task_state"
+    exit_code = 1

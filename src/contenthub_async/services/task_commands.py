@@ -1,0 +1,92 @@
+"""What people do to tasks: submit, cancel, retry. Each is one write transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from contenthub_async.clock import Clock
+from contenthub_async.domain.states import RETRYABLE_BY_OPERATOR, TERMINAL, TaskStatus
+from contenthub_async.domain.submission import NewTask
+from contenthub_async.services.errors import InactiveAccount, InvalidTaskState, TaskNotFound, UnknownAccount
+from contenthub_async.store import accounts as account_store
+from contenthub_async.store import tasks as task_store
+from contenthub_async.store.database import Database
+from contenthub_async.store.tasks import Task
+
+S = TaskStatus
+_GUARD_RETRIES = 5
+
+
+async def submit_tasks(db: Database, new_tasks: Sequence[NewTask], *, clock: Clock, actor: str) -> list[str]:
+    """Insert validated tasks in one transaction, refusing all if any account is unknown or inactive."""
+    async with db.write() as conn:
+        found = await account_store.get_accounts(conn, (t.account_id for t in new_tasks))
+        for t in new_tasks:
+            account = found.get(t.account_id)
+            if account is None:
+                raise UnknownAccount(account_id=t.account_id)
+            if not account.is_active:
+                raise InactiveAccount(account_id=t.account_id, name=account.name)
+        return await task_store.insert_tasks(conn, new_tasks, now=clock.now(), actor=actor)
+
+
+@dataclass(frozen=True)
+class CancelOutcome:
+    task: Task
+    #: cancelled: done now; requested: the daemon cancels it at the creator and finishes the job
+    outcome: Literal["cancelled", "requested", "already_requested"]
+
+
+async def cancel_task(db: Database, task_id: str, *, clock: Clock, actor: str) -> CancelOutcome:
+    for _ in range(_GUARD_RETRIES):
+        async with db.write() as conn:
+            task = await task_store.get_task(conn, task_id)
+            if task is None:
+                raise TaskNotFound(task_id=task_id)
+            now = clock.now()
+            if task.status == S.PENDING:
+                moved = await task_store.transition(
+                    conn, task, S.CANCELLED, now=now, actor=actor, message="cancelled before submission",
+                    values={"completed_at": now, "cancel_requested_at": now},
+                )
+                if moved:
+                    return CancelOutcome(moved, "cancelled")
+                continue
+            if task.status in TERMINAL:
+                raise InvalidTaskState(task_id=task_id, status=task.status.value, action="cancel")
+            if task.cancel_requested_at is not None:
+                return CancelOutcome(task, "already_requested")
+            noted = await task_store.record_note(
+                conn, task, now=now, actor=actor, message="cancel requested",
+                values={"cancel_requested_at": now},
+            )
+            if noted:
+                return CancelOutcome(noted, "requested")
+    raise InvalidTaskState(task_id=task_id, status="changing", action="cancel")
+
+
+async def retry_task(db: Database, task_id: str, *, clock: Clock, actor: str) -> Task:
+    """failed / timeout / cancelled → pending, due now, with a fresh set of automatic retries."""
+    for _ in range(_GUARD_RETRIES):
+        async with db.write() as conn:
+            task = await task_store.get_task(conn, task_id)
+            if task is None:
+                raise TaskNotFound(task_id=task_id)
+            if task.status not in RETRYABLE_BY_OPERATOR:
+                raise InvalidTaskState(task_id=task_id, status=task.status.value, action="retry")
+            now = clock.now()
+            moved = await task_store.transition(
+                conn, task, S.PENDING, now=now, actor=actor,
+                message=f"manual retry (after {task.retry_count} automatic retries)",
+                values={
+                    "retry_count": 0, "run_after": now, "creator_task_id": None, "cancel_requested_at": None,
+                    "submitted_at": None, "started_at": None, "completed_at": None, "timeout_at": None,
+                    "progress": 0,
+                },
+            )
+            if moved:
+                await task_store.notify_new_tasks(conn)
+                return moved
+    raise InvalidTaskState(task_id=task_id, status="changing", action="retry")

@@ -1,0 +1,87 @@
+"""Statements on ``contents`` and ``publish_pool``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from contenthub_async.store.tables import contents, publish_pool
+
+C = contents.c
+
+
+@dataclass(frozen=True)
+class NewContent:
+    account_id: int
+    generation_task_id: int
+    title: str
+    body_markdown: str
+    summary: str | None
+    images: list[str]
+    word_count: int | None
+    category: str | None
+    tags: str | None
+    approved: bool
+
+
+async def insert_content(conn: AsyncConnection, content: NewContent, *, now: datetime) -> int:
+    """Insert one article. ``generation_task_id`` is unique: a second insert for the same
+    task raises IntegrityError and the caller's transaction rolls back."""
+    row = (
+        await conn.execute(
+            insert(contents)
+            .values(
+                account_id=content.account_id,
+                generation_task_id=content.generation_task_id,
+                title=content.title,
+                body_markdown=content.body_markdown,
+                summary=content.summary,
+                images=content.images,
+                word_count=content.word_count,
+                category=content.category,
+                tags=content.tags,
+                review_status="approved" if content.approved else "pending",
+                publish_status="queued" if content.approved else "draft",
+                reviewed_at=now if content.approved else None,
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(C.id)
+        )
+    ).one()
+    return int(row.id)
+
+
+async def insert_pool_entry(
+    conn: AsyncConnection, *, content_id: int, account_id: int, priority: int, now: datetime
+) -> int:
+    row = (
+        await conn.execute(
+            insert(publish_pool)
+            .values(
+                content_id=content_id, account_id=account_id, priority=priority, status="pending",
+                attempts=0, created_at=now, updated_at=now,
+            )
+            .returning(publish_pool.c.id)
+        )
+    ).one()
+    return int(row.id)
+
+
+async def get_content(conn: AsyncConnection, content_id: int) -> dict[str, Any] | None:
+    row = (await conn.execute(select(*contents.c).where(C.id == content_id))).first()
+    return dict(row._mapping) if row else None
+
+
+async def contents_of_task(conn: AsyncConnection, generation_task_id: int) -> list[dict[str, Any]]:
+    rows = (await conn.execute(select(*contents.c).where(C.generation_task_id == generation_task_id))).all()
+    return [dict(r._mapping) for r in rows]
+
+
+async def pool_entry_of(conn: AsyncConnection, content_id: int) -> dict[str, Any] | None:
+    row = (await conn.execute(select(*publish_pool.c).where(publish_pool.c.content_id == content_id))).first()
+    return dict(row._mapping) if row else None

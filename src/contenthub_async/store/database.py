@@ -1,0 +1,146 @@
+"""Engine set-up for both backends behind one small API.
+
+SQLite: WAL, ``busy_timeout``, ``foreign_keys=ON``; SQLite's driver-level implicit
+transactions are turned off and every transaction is begun by us: ``BEGIN IMMEDIATE``
+for writes (the write lock is taken up front, so concurrent writers queue on
+``busy_timeout`` instead of failing with "database is locked" on upgrade) and plain
+``BEGIN`` for reads.
+
+PostgreSQL: asyncpg. ``?schema=NAME`` in the URL sets the ``search_path`` (tests give
+each test its own schema; operators may keep contenthub in a schema of its own).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+Backend = Literal["sqlite", "postgresql"]
+
+SQLITE_BUSY_TIMEOUT_MS = 60_000
+_BEGIN_MODE = "contenthub_begin"
+
+
+class DatabaseUrlError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class DatabaseUrl:
+    """A parsed DATABASE_URL: the driver URL plus what we handle ourselves."""
+
+    backend: Backend
+    sqlalchemy_url: str
+    sqlite_path: Path | None = None
+    schema: str | None = None
+
+
+def parse_database_url(url: str) -> DatabaseUrl:
+    """Accept ``sqlite:///rel/path.db``, ``sqlite:////abs/path.db``, ``postgresql://...``."""
+    try:
+        parsed = make_url(url)
+    except Exception as exc:  # sqlalchemy.exc.ArgumentError and friends
+        raise DatabaseUrlError(f"cannot parse DATABASE_URL {url!r}: {exc}") from None
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        if not parsed.database or parsed.database == ":memory:":
+            raise DatabaseUrlError("DATABASE_URL must name a SQLite file (the queue must be durable)")
+        path = Path(parsed.database)
+        return DatabaseUrl(
+            "sqlite",
+            parsed.set(drivername="sqlite+aiosqlite").render_as_string(hide_password=False),
+            sqlite_path=path,
+        )
+    if backend in ("postgresql", "postgres"):
+        query = dict(parsed.query)
+        schema = query.pop("schema", None)
+        if isinstance(schema, tuple):
+            schema = schema[-1]
+        parsed = parsed.set(drivername="postgresql+asyncpg", query=query)
+        return DatabaseUrl("postgresql", parsed.render_as_string(hide_password=False), schema=schema)
+    raise DatabaseUrlError(f"unsupported database backend {backend!r}: use sqlite:/// or postgresql://")
+
+
+def _install_sqlite_hooks(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # We issue BEGIN ourselves (below); stop the driver from doing it implicitly.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in (
+            f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}",
+            "PRAGMA journal_mode = WAL",
+            "PRAGMA synchronous = NORMAL",
+            "PRAGMA foreign_keys = ON",
+        ):
+            cursor.execute(pragma)
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        mode = conn.get_execution_options().get(_BEGIN_MODE, "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+class Database:
+    """One engine, and the only two ways in: :meth:`read` and :meth:`write`."""
+
+    def __init__(self, url: DatabaseUrl, engine: AsyncEngine) -> None:
+        self.url = url
+        self.engine = engine
+
+    @property
+    def backend(self) -> Backend:
+        return self.url.backend
+
+    @classmethod
+    def open(cls, url: str, *, pool_size: int = 5) -> Database:
+        parsed = parse_database_url(url)
+        if parsed.backend == "sqlite":
+            assert parsed.sqlite_path is not None
+            parsed.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+            engine = create_async_engine(
+                parsed.sqlalchemy_url,
+                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+                pool_size=pool_size,
+                max_overflow=pool_size,
+            )
+            _install_sqlite_hooks(engine)
+        else:
+            connect_args: dict[str, Any] = {}
+            if parsed.schema:
+                connect_args["server_settings"] = {"search_path": parsed.schema}
+            engine = create_async_engine(
+                parsed.sqlalchemy_url,
+                connect_args=connect_args,
+                pool_size=pool_size,
+                max_overflow=pool_size,
+                pool_pre_ping=True,
+            )
+        return cls(parsed, engine)
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncConnection]:
+        """A write transaction: committed on success, rolled back on error."""
+        async with self.engine.connect() as conn:
+            if self.backend == "sqlite":
+                await conn.execution_options(**{_BEGIN_MODE: "IMMEDIATE"})
+            async with conn.begin():
+                yield conn
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        """A read-only transaction (a consistent snapshot on both backends)."""
+        async with self.engine.connect() as conn:
+            async with conn.begin():
+                yield conn
+
+    async def close(self) -> None:
+        await self.engine.dispose()

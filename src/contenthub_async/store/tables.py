@@ -1,0 +1,275 @@
+"""Table definitions. ``schema.sql`` is the reviewed DDL; a test proves these match it."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+    true,
+)
+
+from contenthub_async.store.types import JsonText, UtcDateTime
+
+SCHEMA_VERSION = 1
+
+metadata = MetaData()
+
+TASK_STATUSES = ("pending", "submitting", "submitted", "processing", "completed", "failed", "timeout", "cancelled")
+TASK_SOURCES = ("cli", "import", "scheduler", "api")
+REVIEW_STATUSES = ("pending", "approved", "rejected")
+PUBLISH_STATUSES = ("draft", "queued", "published", "failed")
+POOL_STATUSES = ("pending", "publishing", "published", "failed")
+MISFIRE_POLICIES = ("run_once", "skip")
+JOB_RUN_STATUSES = ("pending", "running", "succeeded", "failed", "missed")
+JOB_RUN_TRIGGERS = ("cron", "manual", "catch_up")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+def _timestamps() -> list[Column]:
+    return [
+        Column("created_at", UtcDateTime(), nullable=False),
+        Column("updated_at", UtcDateTime(), nullable=False),
+    ]
+
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("platform", Text),
+    Column("category", Text),
+    Column("tone", Text),
+    Column("description", Text),
+    Column("is_active", Boolean, nullable=False, server_default=true()),
+    *_timestamps(),
+    UniqueConstraint("name", name="uq_accounts_name"),
+    CheckConstraint("length(name) BETWEEN 1 AND 200", name="ck_accounts_name_length"),
+)
+
+content_generation_tasks = Table(
+    "content_generation_tasks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("task_id", Text, nullable=False),
+    Column("creator_task_id", Text),
+    Column("account_id", Integer, ForeignKey("accounts.id", name="fk_tasks_account"), nullable=False),
+    Column("content_id", Integer),
+    Column("topic", Text, nullable=False),
+    Column("keywords", Text),
+    Column("category", Text),
+    Column("requirements", Text),
+    Column("tone", Text),
+    Column("status", Text, nullable=False, server_default=text("'pending'")),
+    Column("priority", Integer, nullable=False, server_default=text("5")),
+    Column("retry_count", Integer, nullable=False, server_default=text("0")),
+    Column("max_retries", Integer, nullable=False, server_default=text("3")),
+    Column("run_after", UtcDateTime(), nullable=False),
+    Column("auto_approve", Boolean, nullable=False, server_default=true()),
+    Column("source", Text, nullable=False, server_default=text("'cli'")),
+    Column(
+        "scheduled_job_run_id",
+        Integer,
+        ForeignKey("job_runs.id", name="fk_tasks_job_run", ondelete="SET NULL"),
+    ),
+    Column("lease_owner", Text),
+    Column("lease_expires_at", UtcDateTime()),
+    Column("cancel_requested_at", UtcDateTime()),
+    Column("progress", Integer, nullable=False, server_default=text("0")),
+    Column("submitted_at", UtcDateTime()),
+    Column("started_at", UtcDateTime()),
+    Column("completed_at", UtcDateTime()),
+    Column("timeout_at", UtcDateTime()),
+    Column("result", JsonText()),
+    Column("error_message", Text),
+    *_timestamps(),
+    UniqueConstraint("task_id", name="uq_tasks_task_id"),
+    CheckConstraint(_in("status", TASK_STATUSES), name="ck_tasks_status"),
+    CheckConstraint("priority BETWEEN 0 AND 10", name="ck_tasks_priority"),
+    CheckConstraint("length(topic) BETWEEN 1 AND 500", name="ck_tasks_topic_length"),
+    CheckConstraint("retry_count >= 0 AND max_retries >= 0", name="ck_tasks_retries"),
+    CheckConstraint("progress BETWEEN 0 AND 100", name="ck_tasks_progress"),
+    CheckConstraint(_in("source", TASK_SOURCES), name="ck_tasks_source"),
+    CheckConstraint(
+        "(status = 'submitting') = (lease_owner IS NOT NULL AND lease_expires_at IS NOT NULL)",
+        name="ck_tasks_lease_only_when_submitting",
+    ),
+)
+_tasks = content_generation_tasks
+Index("ix_tasks_claim", _tasks.c.status, _tasks.c.priority.desc(), _tasks.c.id)
+Index("ix_tasks_account", _tasks.c.account_id, _tasks.c.created_at)
+Index("ix_tasks_created_at", _tasks.c.created_at)
+Index("ix_tasks_completed_at", _tasks.c.completed_at)
+Index("ix_tasks_creator_task_id", _tasks.c.creator_task_id)
+Index("ix_tasks_job_run", _tasks.c.scheduled_job_run_id)
+
+task_events = Table(
+    "task_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "generation_task_id",
+        Integer,
+        ForeignKey("content_generation_tasks.id", name="fk_events_task", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("from_status", Text),
+    Column("to_status", Text, nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("message", Text),
+)
+Index("ix_events_task", task_events.c.generation_task_id, task_events.c.id)
+Index("ix_events_at", task_events.c.at)
+
+contents = Table(
+    "contents",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id", name="fk_contents_account"), nullable=False),
+    Column(
+        "generation_task_id",
+        Integer,
+        ForeignKey("content_generation_tasks.id", name="fk_contents_task", ondelete="SET NULL"),
+    ),
+    Column("title", Text, nullable=False),
+    Column("body_markdown", Text, nullable=False),
+    Column("body_html", Text),
+    Column("summary", Text),
+    Column("images", JsonText(), nullable=False),
+    Column("word_count", Integer),
+    Column("quality_score", Float),
+    Column("category", Text),
+    Column("tags", Text),
+    Column("review_status", Text, nullable=False, server_default=text("'pending'")),
+    Column("publish_status", Text, nullable=False, server_default=text("'draft'")),
+    Column("reviewed_at", UtcDateTime()),
+    *_timestamps(),
+    UniqueConstraint("generation_task_id", name="uq_contents_generation_task"),
+    CheckConstraint(_in("review_status", REVIEW_STATUSES), name="ck_contents_review_status"),
+    CheckConstraint(_in("publish_status", PUBLISH_STATUSES), name="ck_contents_publish_status"),
+)
+Index("ix_contents_account", contents.c.account_id, contents.c.created_at)
+
+publish_pool = Table(
+    "publish_pool",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "content_id",
+        Integer,
+        ForeignKey("contents.id", name="fk_pool_content", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("account_id", Integer, ForeignKey("accounts.id", name="fk_pool_account"), nullable=False),
+    Column("priority", Integer, nullable=False, server_default=text("5")),
+    Column("scheduled_at", UtcDateTime()),
+    Column("status", Text, nullable=False, server_default=text("'pending'")),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("last_error", Text),
+    Column("published_at", UtcDateTime()),
+    Column("external_id", Text),
+    *_timestamps(),
+    UniqueConstraint("content_id", name="uq_pool_content"),
+    CheckConstraint("priority BETWEEN 0 AND 10", name="ck_pool_priority"),
+    CheckConstraint(_in("status", POOL_STATUSES), name="ck_pool_status"),
+)
+Index("ix_pool_next", publish_pool.c.status, publish_pool.c.priority.desc(), publish_pool.c.id)
+
+scheduled_jobs = Table(
+    "scheduled_jobs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("job_type", Text, nullable=False),
+    Column("cron", Text, nullable=False),
+    Column("timezone", Text),
+    Column("params", JsonText(), nullable=False),
+    Column("is_active", Boolean, nullable=False, server_default=true()),
+    Column("misfire_policy", Text, nullable=False, server_default=text("'run_once'")),
+    Column("misfire_grace_seconds", Integer, nullable=False, server_default=text("3600")),
+    Column("next_run_at", UtcDateTime()),
+    Column("last_run_at", UtcDateTime()),
+    *_timestamps(),
+    UniqueConstraint("name", name="uq_jobs_name"),
+    CheckConstraint(_in("misfire_policy", MISFIRE_POLICIES), name="ck_jobs_misfire_policy"),
+    CheckConstraint("misfire_grace_seconds >= 0", name="ck_jobs_misfire_grace"),
+)
+Index("ix_jobs_next_run", scheduled_jobs.c.is_active, scheduled_jobs.c.next_run_at)
+
+job_runs = Table(
+    "job_runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "job_id",
+        Integer,
+        ForeignKey("scheduled_jobs.id", name="fk_runs_job", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("scheduled_for", UtcDateTime(), nullable=False),
+    Column("trigger", Text, nullable=False, server_default=text("'cron'")),
+    Column("status", Text, nullable=False, server_default=text("'pending'")),
+    Column("daemon_id", Text),
+    Column("started_at", UtcDateTime()),
+    Column("finished_at", UtcDateTime()),
+    Column("result", JsonText()),
+    Column("error", Text),
+    Column("created_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("job_id", "scheduled_for", name="uq_runs_job_firing"),
+    CheckConstraint(_in("status", JOB_RUN_STATUSES), name="ck_runs_status"),
+    CheckConstraint(_in("trigger", JOB_RUN_TRIGGERS), name="ck_runs_trigger"),
+)
+Index("ix_runs_status", job_runs.c.status, job_runs.c.scheduled_for)
+
+daemons = Table(
+    "daemons",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("hostname", Text, nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("version", Text, nullable=False),
+    Column("status", Text, nullable=False, server_default=text("'running'")),
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("heartbeat_at", UtcDateTime(), nullable=False),
+    Column("stopped_at", UtcDateTime()),
+    CheckConstraint(_in("status", ("running", "stopping", "stopped")), name="ck_daemons_status"),
+)
+
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("owner", Text, nullable=False),
+    Column("acquired_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+)
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "accounts",
+    "content_generation_tasks",
+    "contents",
+    "daemons",
+    "false",
+    "job_runs",
+    "leases",
+    "metadata",
+    "publish_pool",
+    "scheduled_jobs",
+    "task_events",
+]

@@ -1,0 +1,373 @@
+"""Statements on ``content_generation_tasks`` and its audit log ``task_events``.
+
+Every status change goes through :func:`transition`: one guarded UPDATE (``WHERE id = ?
+AND status = <the status the caller saw>``) plus its ``task_events`` row, in the caller's
+transaction. A guard that no longer holds changes nothing and returns None.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, insert, or_, select, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from contenthub_async.domain.ids import new_task_id
+from contenthub_async.domain.submission import NewTask
+from contenthub_async.domain.states import IN_FLIGHT, TaskStatus, can_transition
+from contenthub_async.store.tables import content_generation_tasks as tasks_table
+from contenthub_async.store.tables import task_events
+
+S = TaskStatus
+T = tasks_table.c
+
+
+@dataclass(frozen=True)
+class Task:
+    """One row of content_generation_tasks."""
+
+    id: int
+    task_id: str
+    creator_task_id: str | None
+    account_id: int
+    content_id: int | None
+    topic: str
+    keywords: str | None
+    category: str | None
+    requirements: str | None
+    tone: str | None
+    status: TaskStatus
+    priority: int
+    retry_count: int
+    max_retries: int
+    run_after: datetime
+    auto_approve: bool
+    source: str
+    scheduled_job_run_id: int | None
+    lease_owner: str | None
+    lease_expires_at: datetime | None
+    cancel_requested_at: datetime | None
+    progress: int
+    submitted_at: datetime | None
+    started_at: datetime | None
+    completed_at: datetime | None
+    timeout_at: datetime | None
+    result: Any
+    error_message: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Any) -> Task:
+        data = dict(row._mapping)
+        data["status"] = TaskStatus(data["status"])
+        data["auto_approve"] = bool(data["auto_approve"])
+        return cls(**data)
+
+
+TASK_COLUMNS = [tasks_table.c[f.name] for f in fields(Task)]
+
+
+@dataclass(frozen=True)
+class Event:
+    at: datetime
+    from_status: str | None
+    to_status: str
+    actor: str
+    message: str | None
+
+
+# ---------------------------------------------------------------- inserts
+
+
+async def insert_tasks(
+    conn: AsyncConnection, new_tasks: Sequence[NewTask], *, now: datetime, actor: str
+) -> list[str]:
+    """Insert tasks and their creation events; return the task ids in input order."""
+    if not new_tasks:
+        return []
+    rows = [
+        {
+            "task_id": new_task_id(),
+            "account_id": t.account_id,
+            "topic": t.topic,
+            "keywords": t.keywords,
+            "category": t.category,
+            "requirements": t.requirements,
+            "tone": t.tone,
+            "status": S.PENDING.value,
+            "priority": t.priority,
+            "retry_count": 0,
+            "max_retries": t.max_retries,
+            "run_after": now,
+            "auto_approve": t.auto_approve,
+            "source": t.source,
+            "scheduled_job_run_id": t.scheduled_job_run_id,
+            "progress": 0,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for t in new_tasks
+    ]
+    result = await conn.execute(
+        insert(tasks_table).returning(T.id, T.task_id, sort_by_parameter_order=True), rows
+    )
+    inserted = result.all()
+    await conn.execute(
+        insert(task_events),
+        [
+            {
+                "generation_task_id": row.id,
+                "at": now,
+                "from_status": None,
+                "to_status": S.PENDING.value,
+                "actor": actor,
+                "message": "submitted",
+            }
+            for row in inserted
+        ],
+    )
+    await notify_new_tasks(conn)
+    return [row.task_id for row in inserted]
+
+
+async def notify_new_tasks(conn: AsyncConnection) -> None:
+    """Wake idle daemons. PostgreSQL: NOTIFY (delivered at commit). SQLite: the commit itself
+    changes ``PRAGMA data_version``, which daemons watch."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(text("SELECT pg_notify('contenthub_tasks', '')"))
+
+
+# ---------------------------------------------------------------- reads
+
+
+async def get_task(conn: AsyncConnection, task_id: str) -> Task | None:
+    row = (await conn.execute(select(*TASK_COLUMNS).where(T.task_id == task_id))).first()
+    return Task.from_row(row) if row else None
+
+
+async def get_task_by_pk(conn: AsyncConnection, pk: int) -> Task | None:
+    row = (await conn.execute(select(*TASK_COLUMNS).where(T.id == pk))).first()
+    return Task.from_row(row) if row else None
+
+
+async def list_tasks(
+    conn: AsyncConnection,
+    *,
+    account_id: int | None = None,
+    statuses: Iterable[TaskStatus] | None = None,
+    limit: int = 50,
+    newest_first: bool = True,
+) -> list[Task]:
+    query = select(*TASK_COLUMNS)
+    if account_id is not None:
+        query = query.where(T.account_id == account_id)
+    if statuses is not None:
+        query = query.where(T.status.in_([s.value for s in statuses]))
+    query = query.order_by(T.id.desc() if newest_first else T.id).limit(limit)
+    return [Task.from_row(r) for r in (await conn.execute(query)).all()]
+
+
+async def count_by_status(conn: AsyncConnection) -> dict[str, int]:
+    rows = (await conn.execute(select(T.status, func.count()).group_by(T.status))).all()
+    return {status: count for status, count in rows}
+
+
+async def count_in_flight(conn: AsyncConnection) -> int:
+    query = select(func.count()).where(T.status.in_([s.value for s in IN_FLIGHT]))
+    return int((await conn.execute(query)).scalar_one())
+
+
+async def tasks_at_creator(conn: AsyncConnection, *, limit: int) -> list[Task]:
+    """Tasks content-creator owns (submitted/processing), oldest first."""
+    query = (
+        select(*TASK_COLUMNS)
+        .where(T.status.in_([S.SUBMITTED.value, S.PROCESSING.value]))
+        .order_by(T.id)
+        .limit(limit)
+    )
+    return [Task.from_row(r) for r in (await conn.execute(query)).all()]
+
+
+async def task_events_of(conn: AsyncConnection, pk: int) -> list[Event]:
+    query = (
+        select(task_events.c.at, task_events.c.from_status, task_events.c.to_status,
+               task_events.c.actor, task_events.c.message)
+        .where(task_events.c.generation_task_id == pk)
+        .order_by(task_events.c.id)
+    )
+    return [Event(*row) for row in (await conn.execute(query)).all()]
+
+
+# ---------------------------------------------------------------- claim
+
+
+async def lock_claims(conn: AsyncConnection) -> None:
+    """Serialize claiming across daemons for the rest of this transaction, so the in-flight
+    count read next stays true until commit. (SQLite: BEGIN IMMEDIATE already did.)"""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('contenthub.claim'))"))
+
+
+async def claim_tasks(
+    conn: AsyncConnection, *, owner: str, limit: int, now: datetime, lease_seconds: float
+) -> list[Task]:
+    """Move up to ``limit`` due pending tasks to ``submitting`` under a lease, in one UPDATE.
+
+    Order: priority descending, then FIFO (id). PostgreSQL skips rows other claimers hold.
+    """
+    if limit <= 0:
+        return []
+    candidates = (
+        select(T.id)
+        .where(T.status == S.PENDING.value, T.run_after <= now)
+        .order_by(T.priority.desc(), T.id)
+        .limit(limit)
+    )
+    if conn.dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    statement = (
+        update(tasks_table)
+        .where(T.id.in_(candidates.scalar_subquery()))
+        .values(
+            status=S.SUBMITTING.value,
+            lease_owner=owner,
+            lease_expires_at=now + timedelta(seconds=lease_seconds),
+            updated_at=now,
+        )
+        .returning(*TASK_COLUMNS)
+    )
+    claimed = sorted(
+        (Task.from_row(r) for r in (await conn.execute(statement)).all()),
+        key=lambda t: (-t.priority, t.id),
+    )
+    if claimed:
+        await _insert_events(conn, [(t.id, S.PENDING, S.SUBMITTING) for t in claimed], now, owner, "claimed")
+    return claimed
+
+
+async def expire_leases(conn: AsyncConnection, *, now: datetime, actor: str) -> list[str]:
+    """Return ``submitting`` tasks whose lease expired (their daemon died mid-create) to
+    ``pending``. This is the one at-least-once window: the creator may hold a duplicate."""
+    statement = (
+        update(tasks_table)
+        .where(T.status == S.SUBMITTING.value, T.lease_expires_at < now)
+        .values(status=S.PENDING.value, lease_owner=None, lease_expires_at=None, run_after=now, updated_at=now)
+        .returning(T.id, T.task_id, T.lease_owner)
+    )
+    rows = (await conn.execute(statement)).all()
+    if rows:
+        await _insert_events(
+            conn, [(r.id, S.SUBMITTING, S.PENDING) for r in rows], now, actor, "lease expired; back to the queue"
+        )
+    return [r.task_id for r in rows]
+
+
+# ---------------------------------------------------------------- transitions
+
+
+async def transition(
+    conn: AsyncConnection,
+    task: Task,
+    to: TaskStatus,
+    *,
+    now: datetime,
+    actor: str,
+    message: str | None = None,
+    values: dict[str, Any] | None = None,
+    lease_owner: str | None = None,
+) -> Task | None:
+    """Move ``task`` from the status it was read in to ``to``; None if it moved meanwhile.
+
+    Leaving ``submitting`` always clears the lease; ``lease_owner`` additionally requires
+    that this daemon still holds it.
+    """
+    if not can_transition(task.status, to):
+        raise ValueError(f"illegal transition {task.status} -> {to} for {task.task_id}")
+    changes: dict[str, Any] = {"status": to.value, "updated_at": now, **(values or {})}
+    if task.status == S.SUBMITTING and to != S.SUBMITTING:
+        changes.update(lease_owner=None, lease_expires_at=None)
+    conditions = [T.id == task.id, T.status == task.status.value]
+    if lease_owner is not None:
+        conditions.append(T.lease_owner == lease_owner)
+    statement = update(tasks_table).where(and_(*conditions)).values(**changes).returning(*TASK_COLUMNS)
+    row = (await conn.execute(statement)).first()
+    if row is None:
+        return None
+    await _insert_events(conn, [(task.id, task.status, to)], now, actor, message)
+    return Task.from_row(row)
+
+
+async def record_note(
+    conn: AsyncConnection, task: Task, *, now: datetime, actor: str, message: str, values: dict[str, Any]
+) -> Task | None:
+    """Change non-status columns (e.g. cancel request, progress) under the status guard, with an event."""
+    statement = (
+        update(tasks_table)
+        .where(T.id == task.id, T.status == task.status.value)
+        .values(updated_at=now, **values)
+        .returning(*TASK_COLUMNS)
+    )
+    row = (await conn.execute(statement)).first()
+    if row is None:
+        return None
+    await _insert_events(conn, [(task.id, task.status, task.status)], now, actor, message)
+    return Task.from_row(row)
+
+
+async def update_progress(conn: AsyncConnection, task: Task, *, progress: int, now: datetime) -> None:
+    """Progress is not a transition: no event, guarded by status only."""
+    await conn.execute(
+        update(tasks_table)
+        .where(T.id == task.id, T.status == task.status.value, T.progress < progress)
+        .values(progress=progress, updated_at=now)
+    )
+
+
+async def due_timeouts(conn: AsyncConnection, *, now: datetime, limit: int = 500) -> list[Task]:
+    query = (
+        select(*TASK_COLUMNS)
+        .where(T.status.in_([S.SUBMITTED.value, S.PROCESSING.value]), T.timeout_at < now)
+        .order_by(T.timeout_at)
+        .limit(limit)
+    )
+    return [Task.from_row(r) for r in (await conn.execute(query)).all()]
+
+
+async def cancel_requests(conn: AsyncConnection, *, limit: int = 500) -> list[Task]:
+    query = (
+        select(*TASK_COLUMNS)
+        .where(
+            T.cancel_requested_at.is_not(None),
+            or_(T.status == S.SUBMITTED.value, T.status == S.PROCESSING.value),
+        )
+        .order_by(T.cancel_requested_at)
+        .limit(limit)
+    )
+    return [Task.from_row(r) for r in (await conn.execute(query)).all()]
+
+
+async def _insert_events(
+    conn: AsyncConnection,
+    moves: Sequence[tuple[int, TaskStatus, TaskStatus]],
+    now: datetime,
+    actor: str,
+    message: str | None,
+) -> None:
+    await conn.execute(
+        insert(task_events),
+        [
+            {
+                "generation_task_id": pk,
+                "at": now,
+                "from_status": source.value,
+                "to_status": target.value,
+                "actor": actor,
+                "message": message,
+            }
+            for pk, source, target in moves
+        ],
+    )
