@@ -30,6 +30,7 @@ def _with_schema(url: str, schema: str) -> str:
 def _admin_execute(sql: str) -> None:
     """Run one statement on the test server with asyncpg, outside any event loop we own."""
     import asyncio
+    import concurrent.futures
 
     import asyncpg
     from sqlalchemy.engine import make_url
@@ -47,7 +48,9 @@ def _admin_execute(sql: str) -> None:
         finally:
             await conn.close()
 
-    asyncio.run(run())
+    # In its own thread, so it works from sync and async tests alike.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, run()).result()
 
 
 @contextmanager

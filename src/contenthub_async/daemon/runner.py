@@ -1,0 +1,163 @@
+"""contenthubd's life cycle: start-up, the service loops in one task group, shutdown.
+
+Signals: the first SIGTERM/SIGINT stops claiming; in-flight ``create`` calls get
+CONTENTHUB_SHUTDOWN_GRACE seconds, then are killed and their tasks released. A second
+signal stops at once (tasks are still released, or their leases expire).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+import structlog
+
+from contenthub_async import __version__
+from contenthub_async.clock import Clock, SystemClock
+from contenthub_async.config import Settings
+from contenthub_async.creator.cli import CliCreator
+from contenthub_async.creator.port import Creator
+from contenthub_async.daemon.notify import SystemdNotifier
+from contenthub_async.services.context import Knobs, ServiceContext
+from contenthub_async.services.dispatcher import Dispatcher
+from contenthub_async.services.janitor import Janitor
+from contenthub_async.services.tracker import Tracker
+from contenthub_async.services.wakeup import watcher_for
+from contenthub_async.store import daemons as daemon_store
+from contenthub_async.store.database import Database
+from contenthub_async.store.migrations import migrate
+
+
+def knobs_from(settings: Settings) -> Knobs:
+    return Knobs(
+        max_concurrent_tasks=settings.ASYNC_MAX_CONCURRENT_TASKS,
+        task_timeout=settings.ASYNC_TASK_TIMEOUT,
+        poll_interval=settings.ASYNC_POLL_INTERVAL,
+        retry_backoff=settings.ASYNC_RETRY_BACKOFF,
+        retry_backoff_max=settings.CONTENTHUB_RETRY_BACKOFF_MAX,
+        lease_seconds=settings.CONTENTHUB_LEASE_SECONDS,
+        list_limit=settings.CONTENTHUB_CREATOR_LIST_LIMIT,
+        heartbeat_interval=settings.CONTENTHUB_HEARTBEAT_INTERVAL,
+        janitor_interval=settings.CONTENTHUB_JANITOR_INTERVAL,
+        shutdown_grace=settings.CONTENTHUB_SHUTDOWN_GRACE,
+        wakeup_interval=settings.CONTENTHUB_WAKEUP_INTERVAL,
+    )
+
+
+def creator_from(settings: Settings) -> Creator:
+    return CliCreator.from_command_line(
+        settings.CREATOR_CLI_PATH,
+        workdir=settings.CREATOR_WORKDIR,
+        extra_env=settings.CONTENTHUB_CREATOR_ENV,
+        call_timeout=settings.CONTENTHUB_CREATOR_CALL_TIMEOUT,
+        max_processes=settings.CONTENTHUB_CREATOR_MAX_PROCESSES,
+    )
+
+
+def new_daemon_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(2)}"
+
+
+@dataclass
+class DaemonRun:
+    """Handles for a running daemon (tests stop it through ``stopping``)."""
+
+    stopping: anyio.Event = field(default_factory=anyio.Event)
+    ready: anyio.Event = field(default_factory=anyio.Event)
+    daemon_id: str = field(default_factory=new_daemon_id)
+
+
+async def run_daemon(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    creator: Creator | None = None,
+    handles: DaemonRun | None = None,
+    install_signal_handlers: bool = True,
+) -> int:
+    """Run until stopped; return the exit status."""
+    handles = handles or DaemonRun()
+    clock = clock or SystemClock()
+    log = structlog.get_logger("contenthubd").bind(daemon_id=handles.daemon_id)
+    notifier = SystemdNotifier.from_env(unset_environment=True)
+    knobs = knobs_from(settings)
+    if knobs.lease_seconds <= settings.CONTENTHUB_CREATOR_CALL_TIMEOUT:
+        log.error("CONTENTHUB_LEASE_SECONDS must exceed CONTENTHUB_CREATOR_CALL_TIMEOUT")
+        return 2
+
+    db = Database.open(settings.DATABASE_URL, pool_size=max(5, knobs.max_concurrent_tasks // 4))
+    watcher = watcher_for(db.url, knobs.wakeup_interval)
+    try:
+        before, after = await migrate(db)
+        if before != after:
+            log.info("database schema created or upgraded", version_before=before, version=after)
+        await watcher.open()
+        async with db.write() as conn:
+            await daemon_store.register_daemon(
+                conn, daemon_id=handles.daemon_id, hostname=socket.gethostname(), pid=os.getpid(),
+                version=__version__, now=clock.now(),
+            )
+        ctx = ServiceContext(db=db, creator=creator or creator_from(settings), clock=clock, knobs=knobs,
+                             daemon_id=handles.daemon_id, log=log)
+        dispatcher = Dispatcher(ctx, watcher)
+        tracker = Tracker(ctx, on_slot_freed=watcher.poke)
+        janitor = Janitor(ctx, on_rescued=watcher.poke)
+
+        loops_scope = anyio.CancelScope()  # a second signal cancels it at once
+        async with anyio.create_task_group() as background:
+            if install_signal_handlers:
+                background.start_soon(_watch_signals, handles.stopping, loops_scope.cancel, log)
+            if notifier.watchdog_interval:
+                background.start_soon(_watchdog, notifier, notifier.watchdog_interval)
+            with loops_scope:
+                async with anyio.create_task_group() as loops:
+                    if settings.ASYNC_CONTENT_GENERATION_ENABLED:
+                        loops.start_soon(dispatcher.run, handles.stopping)
+                        loops.start_soon(tracker.run, handles.stopping)
+                    else:
+                        log.warning("ASYNC_CONTENT_GENERATION_ENABLED is false: not claiming or tracking tasks")
+                    loops.start_soon(janitor.run, handles.stopping)
+                    notifier.ready(f"contenthubd {__version__} running as {handles.daemon_id}")
+                    log.info("contenthubd started", version=__version__, database=db.backend,
+                             max_concurrent_tasks=knobs.max_concurrent_tasks, poll_interval=knobs.poll_interval)
+                    handles.ready.set()
+                    await handles.stopping.wait()
+                    notifier.stopping("draining")
+                    log.info("stopping: no new claims; waiting for in-flight work",
+                             grace_seconds=knobs.shutdown_grace)
+                    # The loops return by themselves; this deadline only bounds a stuck one.
+                    loops_scope.deadline = anyio.current_time() + knobs.shutdown_grace + 10
+            background.cancel_scope.cancel()
+        with anyio.CancelScope(shield=True), anyio.move_on_after(5):
+            async with db.write() as conn:
+                await daemon_store.mark_stopped(conn, handles.daemon_id, now=clock.now())
+        log.info("contenthubd stopped")
+        return 0
+    finally:
+        with anyio.CancelScope(shield=True):
+            await watcher.close()
+            await db.close()
+
+
+async def _watch_signals(stopping: anyio.Event, stop_now: Callable[[], None], log: Any) -> None:
+    with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+        async for signum in signals:
+            if not stopping.is_set():
+                log.info("signal received: stopping gracefully", signal=signal.Signals(signum).name)
+                stopping.set()
+            else:
+                log.warning("second signal: stopping now", signal=signal.Signals(signum).name)
+                stop_now()
+                return
+
+
+async def _watchdog(notifier: SystemdNotifier, interval: float) -> None:
+    while True:
+        notifier.watchdog()
+        await anyio.sleep(interval)

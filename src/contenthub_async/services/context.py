@@ -1,0 +1,50 @@
+"""What every daemon service needs: the database, the creator, the clock, the knobs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from contenthub_async.clock import Clock
+from contenthub_async.creator.port import Creator
+from contenthub_async.domain.states import TaskStatus
+from contenthub_async.store.database import Database
+from contenthub_async.store.tasks import Task
+
+
+@dataclass(frozen=True)
+class Knobs:
+    max_concurrent_tasks: int
+    task_timeout: float
+    poll_interval: float
+    retry_backoff: float
+    retry_backoff_max: float
+    lease_seconds: float
+    list_limit: int
+    heartbeat_interval: float
+    janitor_interval: float
+    shutdown_grace: float
+    wakeup_interval: float
+
+
+@dataclass(frozen=True)
+class ServiceContext:
+    db: Database
+    creator: Creator
+    clock: Clock
+    knobs: Knobs
+    daemon_id: str
+    log: Any  # a structlog BoundLogger
+
+
+def log_transition(log: Any, before: Task, after: Task, message: str | None = None, **fields: Any) -> None:
+    """One log event per transition, always with the task id."""
+    level = "warning" if after.status in (TaskStatus.FAILED, TaskStatus.TIMEOUT) else "info"
+    getattr(log, level)(
+        "task transition",
+        task_id=after.task_id,
+        from_status=before.status.value,
+        to_status=after.status.value,
+        **({"message": message} if message else {}),
+        **fields,
+    )

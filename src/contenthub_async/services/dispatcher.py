@@ -1,0 +1,143 @@
+"""Dispatcher: claims pending tasks up to the free slots and hands each to content-creator.
+
+Only ``submitting`` holds a lease. A ``create`` that fails puts the task back (retry with
+backoff) or fails it; a ``create`` still running when the daemon stops past its grace
+period is killed and the task released to ``pending`` (the creator may keep an orphan:
+the one at-least-once window).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import anyio
+
+from contenthub_async.creator.port import CreateRequest, CreatorError
+from contenthub_async.domain.states import TaskStatus
+from contenthub_async.services.context import ServiceContext, log_transition
+from contenthub_async.services.failures import record_failed_attempt
+from contenthub_async.services.wakeup import ChangeWatcher
+from contenthub_async.store import tasks as task_store
+from contenthub_async.store.tasks import Task
+
+S = TaskStatus
+IDLE_RECHECK_SECONDS = 1.0  # re-check even without a wake-up (backoff deadlines, other daemons)
+RELEASE_TIMEOUT_SECONDS = 5.0
+
+
+def create_request_for(task: Task) -> CreateRequest:
+    return CreateRequest(
+        topic=task.topic,
+        requirements=task.requirements,
+        keywords=task.keywords,
+        category=task.category,
+        tone=task.tone,
+        priority=task.priority,
+    )
+
+
+class Dispatcher:
+    def __init__(self, ctx: ServiceContext, watcher: ChangeWatcher) -> None:
+        self.ctx = ctx
+        self.watcher = watcher
+        self.log = ctx.log.bind(component="dispatcher")
+        self._in_progress = 0
+
+    async def claim_once(self) -> list[Task]:
+        """One claim transaction: as many due tasks as there are free slots."""
+        ctx = self.ctx
+        async with ctx.db.write() as conn:
+            await task_store.lock_claims(conn)
+            free = ctx.knobs.max_concurrent_tasks - await task_store.count_in_flight(conn)
+            if free <= 0:
+                return []
+            return await task_store.claim_tasks(
+                conn, owner=ctx.daemon_id, limit=free, now=ctx.clock.now(), lease_seconds=ctx.knobs.lease_seconds
+            )
+
+    async def run(self, stopping: anyio.Event) -> None:
+        """Claim and submit until ``stopping``; then let in-flight creates finish within the
+        grace period and release the rest."""
+        async with anyio.create_task_group() as submissions:
+            while not stopping.is_set():
+                claimed = await self.claim_once()
+                for task in claimed:
+                    self.log.info("task transition", task_id=task.task_id, from_status="pending",
+                                  to_status="submitting", priority=task.priority)
+                    submissions.start_soon(self._submit, task)
+                if claimed:
+                    continue  # there may be more free slots and due tasks
+                await self._wait_for_work(stopping)
+            self.log.info("dispatcher stopping", in_progress=self._in_progress)
+            submissions.cancel_scope.deadline = anyio.current_time() + self.ctx.knobs.shutdown_grace
+
+    async def _wait_for_work(self, stopping: anyio.Event) -> None:
+        async with anyio.create_task_group() as waiters:
+            async def watch() -> None:
+                await self.watcher.wait(IDLE_RECHECK_SECONDS)
+                waiters.cancel_scope.cancel()
+
+            async def until_stopping() -> None:
+                await stopping.wait()
+                waiters.cancel_scope.cancel()
+
+            waiters.start_soon(watch)
+            waiters.start_soon(until_stopping)
+
+    async def _submit(self, task: Task) -> None:
+        ctx = self.ctx
+        self._in_progress += 1
+        try:
+            try:
+                creator_task_id = await ctx.creator.create(create_request_for(task))
+            except CreatorError as error:
+                self.log.warning("create failed", task_id=task.task_id, kind=error.kind.value, error=str(error))
+                await record_failed_attempt(
+                    ctx, task, f"content-creator create: {error.message}", retryable=error.retryable,
+                    lease_owner=ctx.daemon_id,
+                )
+                return
+            await self._record_submitted(task, creator_task_id)
+        except anyio.get_cancelled_exc_class():
+            with anyio.CancelScope(shield=True), anyio.move_on_after(RELEASE_TIMEOUT_SECONDS):
+                await self._release(task)
+            raise
+        finally:
+            self._in_progress -= 1
+            self.watcher.poke()
+
+    async def _record_submitted(self, task: Task, creator_task_id: str) -> None:
+        ctx = self.ctx
+        now = ctx.clock.now()
+        async with ctx.db.write() as conn:
+            moved = await task_store.transition(
+                conn, task, S.SUBMITTED, now=now, actor=ctx.daemon_id, lease_owner=ctx.daemon_id,
+                message=f"accepted by content-creator as {creator_task_id}",
+                values={
+                    "creator_task_id": creator_task_id,
+                    "submitted_at": now,
+                    "timeout_at": now + timedelta(seconds=ctx.knobs.task_timeout),
+                    "progress": 10,
+                },
+            )
+        if moved is None:
+            # Our lease expired and the task went back to the queue: this creator task is an orphan.
+            self.log.warning("lease lost during create; cancelling orphan", task_id=task.task_id,
+                             creator_task_id=creator_task_id)
+            try:
+                await ctx.creator.cancel(creator_task_id)
+            except CreatorError:
+                pass
+            return
+        log_transition(self.log, task, moved, creator_task_id=creator_task_id)
+
+    async def _release(self, task: Task) -> None:
+        ctx = self.ctx
+        async with ctx.db.write() as conn:
+            moved = await task_store.transition(
+                conn, task, S.PENDING, now=ctx.clock.now(), actor=ctx.daemon_id, lease_owner=ctx.daemon_id,
+                message="released at shutdown before content-creator answered",
+                values={"run_after": ctx.clock.now()},
+            )
+        if moved is not None:
+            log_transition(self.log, task, moved)

@@ -1,0 +1,57 @@
+"""A failed or timed-out attempt: retry with backoff, or give up (one guarded transition)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from contenthub_async.domain.backoff import decide_after_failure
+from contenthub_async.domain.states import TaskStatus
+from contenthub_async.services.context import ServiceContext, log_transition
+from contenthub_async.store import tasks as task_store
+from contenthub_async.store.tasks import Task
+
+S = TaskStatus
+
+
+async def record_failed_attempt(
+    ctx: ServiceContext,
+    task: Task,
+    message: str,
+    *,
+    retryable: bool,
+    outcome: TaskStatus = S.FAILED,
+    lease_owner: str | None = None,
+) -> Task | None:
+    """Move ``task`` (as read) to pending-with-backoff or to ``outcome``; None if it moved meanwhile."""
+    decision = decide_after_failure(
+        retry_count=task.retry_count,
+        max_retries=task.max_retries,
+        outcome=outcome,
+        retryable=retryable,
+        base=ctx.knobs.retry_backoff,
+        cap=ctx.knobs.retry_backoff_max,
+    )
+    now = ctx.clock.now()
+    if decision.status == S.PENDING:
+        values = {
+            "retry_count": decision.retry_count,
+            "run_after": now + timedelta(seconds=decision.delay),
+            "error_message": message,
+            "creator_task_id": None,
+            "submitted_at": None,
+            "started_at": None,
+            "timeout_at": None,
+            "progress": 0,
+        }
+        note = f"attempt {task.retry_count + 1} failed, retry {decision.retry_count}/{task.max_retries} in {decision.delay:.1f}s: {message}"
+    else:
+        values = {"error_message": message, "completed_at": now}
+        note = f"gave up after {task.retry_count + 1} attempt(s): {message}"
+    async with ctx.db.write() as conn:
+        moved = await task_store.transition(
+            conn, task, decision.status, now=now, actor=ctx.daemon_id, message=note, values=values,
+            lease_owner=lease_owner,
+        )
+    if moved is not None:
+        log_transition(ctx.log, task, moved, note)
+    return moved

@@ -1,0 +1,193 @@
+"""Tracker: follows every task content-creator owns until it ends.
+
+One cycle every ASYNC_POLL_INTERVAL, run by one daemon at a time (lease ``tracker``):
+
+1. cancel requests: best-effort creator cancel, then ``cancelled`` (no content, ever);
+2. ONE ``list --json`` call for all in-flight tasks; ``status`` only for ids it missed;
+3. running → ``processing``; completed → result → finish (one transaction);
+   failed / cancelled at the creator / lost → retry with backoff, or ``failed``;
+4. past ``timeout_at``: best-effort cancel, then retry or ``timeout``.
+"""
+
+from __future__ import annotations
+
+import anyio
+
+from contenthub_async.creator.port import CreatorError, CreatorErrorKind, CreatorStatus, CreatorTaskState
+from contenthub_async.domain.states import TaskStatus
+from contenthub_async.services.context import ServiceContext, log_transition
+from contenthub_async.services.failures import record_failed_attempt
+from contenthub_async.services.results import finish_task
+from contenthub_async.store import daemons as daemon_store
+from contenthub_async.store import tasks as task_store
+from contenthub_async.store.tasks import Task
+
+S = TaskStatus
+LEASE_NAME = "tracker"
+MAX_TRACKED_PER_CYCLE = 5000
+PROGRESS_RUNNING = 50
+
+
+class Tracker:
+    def __init__(self, ctx: ServiceContext, on_slot_freed: object = None) -> None:
+        self.ctx = ctx
+        self.log = ctx.log.bind(component="tracker")
+        self._on_slot_freed = on_slot_freed
+
+    @property
+    def lease_ttl(self) -> float:
+        knobs = self.ctx.knobs
+        return max(3 * knobs.poll_interval, 60.0)
+
+    async def run(self, stopping: anyio.Event) -> None:
+        while not stopping.is_set():
+            try:
+                await self.cycle_if_leader()
+            except CreatorError as error:
+                self.log.warning("tracking cycle aborted", error=str(error))
+            with anyio.move_on_after(self.ctx.knobs.poll_interval):
+                await stopping.wait()
+        await self._release_lease()
+
+    async def cycle_if_leader(self) -> bool:
+        ctx = self.ctx
+        async with ctx.db.write() as conn:
+            leader = await daemon_store.try_acquire_lease(
+                conn, LEASE_NAME, owner=ctx.daemon_id, now=ctx.clock.now(), ttl_seconds=self.lease_ttl
+            )
+        if leader:
+            await self.cycle()
+        return leader
+
+    async def _release_lease(self) -> None:
+        with anyio.CancelScope(shield=True), anyio.move_on_after(5):
+            async with self.ctx.db.write() as conn:
+                await daemon_store.release_lease(conn, LEASE_NAME, owner=self.ctx.daemon_id)
+
+    async def cycle(self) -> None:
+        """One tracking pass over every task at the creator."""
+        ctx = self.ctx
+        async with ctx.db.read() as conn:
+            cancels = await task_store.cancel_requests(conn)
+        for task in cancels:
+            await self._cancel(task)
+
+        async with ctx.db.read() as conn:
+            tracked = await task_store.tasks_at_creator(conn, limit=MAX_TRACKED_PER_CYCLE)
+        tracked = [t for t in tracked if t.creator_task_id]
+        if tracked:
+            states = await self._fetch_states(tracked)
+            async with anyio.create_task_group() as group:
+                for task in tracked:
+                    group.start_soon(self._apply, task, states.get(task.creator_task_id or ""))
+
+        async with ctx.db.read() as conn:
+            overdue = await task_store.due_timeouts(conn, now=ctx.clock.now())
+        for task in overdue:
+            await self._time_out(task)
+
+    async def _fetch_states(self, tracked: list[Task]) -> dict[str, CreatorTaskState | CreatorError]:
+        creator = self.ctx.creator
+        limit = max(self.ctx.knobs.list_limit, 2 * len(tracked) + 10)
+        listed = {state.creator_task_id: state for state in await creator.list_recent(limit)}
+        states: dict[str, CreatorTaskState | CreatorError] = {}
+        missing = [t.creator_task_id for t in tracked if t.creator_task_id not in listed]
+        for task in tracked:
+            if task.creator_task_id in listed:
+                states[task.creator_task_id] = listed[task.creator_task_id]
+
+        async def one(creator_task_id: str) -> None:
+            try:
+                states[creator_task_id] = await creator.status(creator_task_id)
+            except CreatorError as error:
+                states[creator_task_id] = error
+
+        async with anyio.create_task_group() as group:
+            for creator_task_id in missing:
+                assert creator_task_id is not None
+                group.start_soon(one, creator_task_id)
+        return states
+
+    async def _apply(self, task: Task, state: CreatorTaskState | CreatorError | None) -> None:
+        if state is None:
+            return
+        if isinstance(state, CreatorError):
+            if state.kind == CreatorErrorKind.UNKNOWN_TASK:
+                await self._failed(task, f"content-creator lost task {task.creator_task_id}: {state.message}")
+            else:
+                self.log.warning("status unavailable", task_id=task.task_id, error=str(state))
+            return
+        if state.status in (CreatorStatus.RUNNING, CreatorStatus.WAITING):
+            await self._processing(task, state)
+        elif state.status == CreatorStatus.COMPLETED:
+            await self._completed(task)
+        elif state.status == CreatorStatus.FAILED:
+            await self._failed(task, state.error_message or "content-creator reported failure")
+        elif state.status == CreatorStatus.CANCELLED:
+            await self._failed(task, "cancelled at content-creator by someone else")
+
+    async def _processing(self, task: Task, state: CreatorTaskState) -> None:
+        if task.status != S.SUBMITTED:
+            return
+        ctx = self.ctx
+        now = ctx.clock.now()
+        async with ctx.db.write() as conn:
+            moved = await task_store.transition(
+                conn, task, S.PROCESSING, now=now, actor=ctx.daemon_id, message="content-creator is running it",
+                values={"started_at": state.started_at or now, "progress": PROGRESS_RUNNING},
+            )
+        if moved:
+            log_transition(self.log, task, moved)
+
+    async def _completed(self, task: Task) -> None:
+        assert task.creator_task_id
+        try:
+            result = await self.ctx.creator.result(task.creator_task_id)
+        except CreatorError as error:
+            if error.kind == CreatorErrorKind.UNKNOWN_TASK:
+                await self._failed(task, f"content-creator lost the result of {task.creator_task_id}")
+            else:
+                self.log.warning("result unavailable; will retry next cycle", task_id=task.task_id, error=str(error))
+            return
+        finished = await finish_task(self.ctx, task, result)
+        if finished:
+            self._slot_freed()
+
+    async def _failed(self, task: Task, message: str) -> None:
+        moved = await record_failed_attempt(self.ctx, task, message, retryable=True)
+        if moved:
+            self._slot_freed()
+
+    async def _cancel(self, task: Task) -> None:
+        ctx = self.ctx
+        cancelled_there = False
+        if task.creator_task_id:
+            try:
+                cancelled_there = await ctx.creator.cancel(task.creator_task_id)
+            except CreatorError as error:
+                self.log.warning("creator cancel failed", task_id=task.task_id, error=str(error))
+        now = ctx.clock.now()
+        note = "cancelled by operator" + ("" if cancelled_there else " (content-creator could not stop it; its result will be ignored)")
+        async with ctx.db.write() as conn:
+            moved = await task_store.transition(
+                conn, task, S.CANCELLED, now=now, actor=ctx.daemon_id, message=note, values={"completed_at": now}
+            )
+        if moved:
+            log_transition(self.log, task, moved, note)
+            self._slot_freed()
+
+    async def _time_out(self, task: Task) -> None:
+        ctx = self.ctx
+        if task.creator_task_id:
+            try:
+                await ctx.creator.cancel(task.creator_task_id)
+            except CreatorError as error:
+                self.log.warning("creator cancel failed", task_id=task.task_id, error=str(error))
+        message = f"timed out after {ctx.knobs.task_timeout:g}s at content-creator ({task.creator_task_id})"
+        moved = await record_failed_attempt(ctx, task, message, retryable=True, outcome=S.TIMEOUT)
+        if moved:
+            self._slot_freed()
+
+    def _slot_freed(self) -> None:
+        if callable(self._on_slot_freed):
+            self._on_slot_freed()
