@@ -93,7 +93,7 @@ class Dispatcher:
             except CreatorError as error:
                 self.log.warning("create failed", task_id=task.task_id, kind=error.kind.value, error=str(error))
                 await record_failed_attempt(
-                    ctx, task, f"content-creator create: {error.message}", retryable=error.retryable,
+                    ctx, task, f"content-creator create failed ({error.kind.value}): {error.message}", retryable=error.retryable,
                     lease_owner=ctx.daemon_id,
                 )
                 return

@@ -1,0 +1,210 @@
+"""Daemon behaviour with the fake creator as a real subprocess; daemon in-process, SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from contenthub_async.clock import SystemClock
+from contenthub_async.creator.cli import CliCreator
+from contenthub_async.daemon.runner import knobs_from
+from contenthub_async.domain.states import TaskStatus
+from contenthub_async.domain.submission import NewTask
+from contenthub_async.services.context import ServiceContext
+from contenthub_async.services.dispatcher import Dispatcher
+from contenthub_async.services.task_commands import cancel_task
+from contenthub_async.services.tracker import Tracker
+from contenthub_async.services.wakeup import watcher_for
+from contenthub_async.store import contents as content_store
+from contenthub_async.store import tasks as task_store
+from contenthub_async.store.database import Database
+from contenthub_async.store.tasks import Task
+from tests.support.daemons import (
+    FAKE_CREATOR, creator_invocations, fake_knobs, prepare, running_daemon, settings_for, submit, wait_until,
+)
+
+import structlog
+
+S = TaskStatus
+
+
+async def read_task(db_url: str, task_id: str) -> Task:
+    db = Database.open(db_url)
+    try:
+        async with db.read() as conn:
+            task = await task_store.get_task(conn, task_id)
+            assert task is not None
+            return task
+    finally:
+        await db.close()
+
+
+async def events_of(db_url: str, task: Task) -> list[task_store.Event]:
+    db = Database.open(db_url)
+    try:
+        async with db.read() as conn:
+            return await task_store.task_events_of(conn, task.id)
+    finally:
+        await db.close()
+
+
+async def run_until_terminal(db_url: str, settings, task_ids: list[str], timeout: float = 60) -> list[Task]:
+    terminal = (S.COMPLETED, S.FAILED, S.TIMEOUT, S.CANCELLED)
+    latest: dict[str, Task] = {}
+
+    async with running_daemon(settings):
+        async def all_terminal() -> bool:
+            for task_id in task_ids:
+                latest[task_id] = await read_task(db_url, task_id)
+            return all(t.status in terminal for t in latest.values())
+
+        import anyio
+        with anyio.fail_after(timeout):
+            while not await all_terminal():
+                await anyio.sleep(0.2)
+    return [latest[t] for t in task_ids]
+
+
+async def test_fails_twice_then_succeeds_with_backoff(db_url: str, tmp_path: Path) -> None:
+    await prepare(db_url)
+    [task_id] = await submit(db_url, [NewTask(account_id=49, topic="flaky topic", max_retries=3)])
+    settings = settings_for(db_url, tmp_path / "fake", {"fail_first": 2}, ASYNC_RETRY_BACKOFF=0.5,
+                            CONTENTHUB_RETRY_BACKOFF_MAX=10)
+    [task] = await run_until_terminal(db_url, settings, [task_id])
+    assert task.status == S.COMPLETED and task.retry_count == 2 and task.content_id is not None
+    events = await events_of(db_url, task)
+    failures = [e for e in events if e.to_status == "pending" and e.from_status in ("submitted", "processing")]
+    claims = [e for e in events if e.to_status == "submitting"]
+    assert len(failures) == 2 and len(claims) == 3
+    for attempt, (failure, next_claim) in enumerate(zip(failures, claims[1:]), start=1):
+        nominal = min(10, 0.5 * 2 ** (attempt - 1))
+        assert next_claim.at - failure.at >= timedelta(seconds=nominal * 0.8), "backoff honoured"
+        assert "模拟失败" in (failure.message or "")
+
+
+async def test_always_failing_ends_failed_with_the_creators_message(db_url: str, tmp_path: Path) -> None:
+    await prepare(db_url)
+    [task_id] = await submit(db_url, [NewTask(account_id=49, topic="doomed topic", max_retries=2)])
+    settings = settings_for(db_url, tmp_path / "fake", {"fail_topic": "doomed"})
+    [task] = await run_until_terminal(db_url, settings, [task_id])
+    assert task.status == S.FAILED and task.retry_count == 2
+    assert task.error_message and "模拟失败: doomed topic" in task.error_message
+    assert task.content_id is None
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_hung_creator_calls_are_killed_at_their_timeout(db_url: str, tmp_path: Path) -> None:
+    await prepare(db_url)
+    [task_id] = await submit(db_url, [NewTask(account_id=49, topic="hangs", max_retries=1)])
+    settings = settings_for(db_url, tmp_path / "fake", {"hang": "create"}, CONTENTHUB_CREATOR_CALL_TIMEOUT=1,
+                            CONTENTHUB_LEASE_SECONDS=5)
+    [task] = await run_until_terminal(db_url, settings, [task_id], timeout=30)
+    assert task.status == S.FAILED and task.retry_count == 1
+    assert task.error_message and "(timeout)" in task.error_message and "killed" in task.error_message
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(
+    ("knobs", "expected"),
+    [({"garbage": "create"}, "create"), ({"lose_topic": "lost"}, "lost task")],
+    ids=["garbage-output", "unknown-id"],
+)
+async def test_garbage_and_lost_tasks_are_retried_with_a_clear_error(
+    db_url: str, tmp_path: Path, knobs: dict[str, str], expected: str
+) -> None:
+    await prepare(db_url)
+    [task_id] = await submit(db_url, [NewTask(account_id=49, topic="lost one", max_retries=2)])
+    settings = settings_for(db_url, tmp_path / "fake", knobs)
+    [task] = await run_until_terminal(db_url, settings, [task_id])
+    assert task.status == S.FAILED and task.retry_count == 2
+    assert task.error_message and expected in task.error_message
+    retries = [e for e in await events_of(db_url, task) if e.to_status == "pending" and e.from_status != "pending"]
+    assert len([e for e in retries if e.from_status is not None]) == 2
+
+
+async def test_timeout_cancels_at_the_creator_then_gives_up(db_url: str, tmp_path: Path) -> None:
+    await prepare(db_url)
+    [task_id] = await submit(db_url, [NewTask(account_id=49, topic="too slow", max_retries=1)])
+    state = tmp_path / "fake"
+    settings = settings_for(db_url, state, {"latency": 60}, ASYNC_TASK_TIMEOUT=1)
+    [task] = await run_until_terminal(db_url, settings, [task_id], timeout=30)
+    assert task.status == S.TIMEOUT and task.retry_count == 1
+    assert "timed out" in (task.error_message or "")
+    assert creator_invocations(state).count("cancel") >= 2
+
+
+def tracker_context(db: Database, state: Path, settings) -> ServiceContext:
+    creator = CliCreator.from_command_line(str(FAKE_CREATOR), extra_env=fake_knobs(state, latency=600),
+                                           call_timeout=30, max_processes=4)
+    return ServiceContext(db=db, creator=creator, clock=SystemClock(), knobs=knobs_from(settings),
+                          daemon_id="test-daemon", log=structlog.get_logger("test"))
+
+
+async def dispatch_all(ctx: ServiceContext, expected: int) -> None:
+    watcher = watcher_for(ctx.db.url, 0.05)
+    await watcher.open()
+    try:
+        dispatcher = Dispatcher(ctx, watcher)
+        import anyio
+        async with anyio.create_task_group() as group:
+            for task in await dispatcher.claim_once():
+                group.start_soon(dispatcher._submit, task)
+    finally:
+        await watcher.close()
+    async with ctx.db.read() as conn:
+        assert (await task_store.count_by_status(conn)).get("submitted") == expected
+
+
+async def test_tracking_a_hundred_tasks_costs_one_creator_process(db_url: str, tmp_path: Path) -> None:
+    await prepare(db_url)
+    await submit(db_url, [NewTask(account_id=49, topic=f"t{i}") for i in range(100)])
+    state = tmp_path / "fake"
+    settings = settings_for(db_url, state, ASYNC_MAX_CONCURRENT_TASKS=100)
+    db = Database.open(db_url)
+    try:
+        ctx = tracker_context(db, state, settings)
+        await dispatch_all(ctx, 100)
+        tracker = Tracker(ctx)
+        for cycle in range(3):
+            before = len(creator_invocations(state))
+            await tracker.cycle()
+            assert creator_invocations(state)[before:] == ["list"], f"cycle {cycle}"
+        async with db.read() as conn:
+            assert (await task_store.count_by_status(conn)) == {"processing": 100}
+    finally:
+        await db.close()
+
+
+async def test_cancel_at_the_creator_creates_no_content_even_if_it_finishes(db_url: str, tmp_path: Path) -> None:
+    await prepare(db_url)
+    [task_id] = await submit(db_url, [NewTask(account_id=49, topic="cancel me")])
+    state = tmp_path / "fake"
+    settings = settings_for(db_url, state)
+    db = Database.open(db_url)
+    try:
+        ctx = tracker_context(db, state, settings)
+        await dispatch_all(ctx, 1)
+        outcome = await cancel_task(db, task_id, clock=SystemClock(), actor="cli")
+        assert outcome.outcome == "requested"
+        async with db.read() as conn:
+            task = await task_store.get_task(conn, task_id)
+        assert task is not None and task.creator_task_id
+        # The generation finishes anyway (cancel is advisory) ...
+        from contenthub_async.services.results import finish_task
+        result = await ctx.creator.status(task.creator_task_id)
+        assert result.status.value in ("pending", "running")
+        await Tracker(ctx).cycle()
+        async with db.read() as conn:
+            task = await task_store.get_task(conn, task_id)
+            assert task is not None and task.status == S.CANCELLED
+        # ... and a late result still creates nothing.
+        from contenthub_async.creator.port import CreatorResult
+        late = CreatorResult(task.creator_task_id or "", "# late\n\nbody", 4, ())
+        assert await finish_task(ctx, task, late) is None
+        async with db.read() as conn:
+            assert await content_store.contents_of_task(conn, task.id) == []
+        assert "cancel" in creator_invocations(state)
+    finally:
+        await db.close()
