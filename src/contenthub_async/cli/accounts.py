@@ -1,0 +1,174 @@
+"""Account commands: add, list, disable, enable."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+from cyclopts import Parameter
+
+from contenthub_async.cli import runtime
+from contenthub_async.cli.errors import EXIT_OK, CliError, invalid_field, usage
+from contenthub_async.cli.messages import text
+from contenthub_async.cli.output import local_time, or_dash, print_json, print_lines, print_table, utc_iso
+from contenthub_async.cli.params import Format, strict_int
+
+if TYPE_CHECKING:
+    from contenthub_async.store.accounts import Account
+
+MAX_NAME_LENGTH = 200  # ck_accounts_name_length
+MAX_TEXT_LENGTH = 100  # same bound as a task's category and tone
+MAX_DESCRIPTION_LENGTH = 2000
+
+AccountId = Annotated[int, Parameter(converter=strict_int, help=text("help.opt.account_id"))]
+
+
+def account_json(account: Account) -> dict[str, Any]:
+    """The account object (docs/cli-json.md)."""
+    return {
+        "id": account.id,
+        "name": account.name,
+        "platform": account.platform,
+        "category": account.category,
+        "tone": account.tone,
+        "description": account.description,
+        "is_active": account.is_active,
+        "created_at": utc_iso(account.created_at),
+        "updated_at": utc_iso(account.updated_at),
+    }
+
+
+def _clean(field: str, value: str | None, limit: int, *, required: bool = False) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    if not value:
+        if required:
+            raise invalid_field(field, "empty")
+        return None
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value if ch not in "\t\n\r"):
+        raise invalid_field(field, "control_characters")
+    if len(value) > limit:
+        raise invalid_field(field, "too_long", limit=limit, length=len(value))
+    return value
+
+
+def add(
+    *,
+    name: Annotated[str, Parameter(name="--name", allow_leading_hyphen=True, help=text("help.opt.name"))],
+    account_id: Annotated[int | None, Parameter(name="--id", converter=strict_int, help=text("help.opt.id"))] = None,
+    platform: Annotated[
+        str | None, Parameter(name="--platform", allow_leading_hyphen=True, help=text("help.opt.platform"))
+    ] = None,
+    category: Annotated[
+        str | None, Parameter(name="--category", allow_leading_hyphen=True, help=text("help.opt.category"))
+    ] = None,
+    tone: Annotated[str | None, Parameter(name="--tone", allow_leading_hyphen=True, help=text("help.opt.tone"))] = None,
+    description: Annotated[
+        str | None, Parameter(name="--description", allow_leading_hyphen=True, help=text("help.opt.description"))
+    ] = None,
+    fmt: Format = "table",
+) -> int:
+    """Add an account (initialises an empty database first)."""
+    clean_name = _clean("name", name, MAX_NAME_LENGTH, required=True)
+    assert clean_name is not None
+    if account_id is not None and account_id < 1:
+        raise invalid_field("id", "not_positive_integer")
+    values = {
+        "platform": _clean("platform", platform, MAX_TEXT_LENGTH),
+        "category": _clean("category", category, MAX_TEXT_LENGTH),
+        "tone": _clean("tone", tone, MAX_TEXT_LENGTH),
+        "description": _clean("description", description, MAX_DESCRIPTION_LENGTH),
+    }
+
+    async def insert() -> Account:
+        from contenthub_async.cli.queries import account_by_name
+        from contenthub_async.store import accounts as account_store
+
+        async with runtime.open_database(create=True) as db:
+            async with db.write() as conn:
+                if account_id is not None and await account_store.get_account(conn, account_id):
+                    raise usage("error.duplicate_account_id", account_id=account_id)
+                if await account_by_name(conn, clean_name):
+                    raise usage("error.duplicate_account_name", name=clean_name)
+                return await account_store.insert_account(
+                    conn, name=clean_name, now=runtime.clock().now(), account_id=account_id, **values
+                )
+
+    account = runtime.run(insert)
+    if fmt == "json":
+        print_json(account_json(account))
+    else:
+        print_lines([text("account.added", account_id=account.id, name=account.name)])
+    return EXIT_OK
+
+
+def list_(*, fmt: Format = "table") -> int:
+    """List accounts."""
+    from contenthub_async.store import accounts as account_store
+
+    async def load() -> list[Account]:
+        async with runtime.open_database() as db:
+            async with db.read() as conn:
+                return await account_store.list_accounts(conn)
+
+    accounts = runtime.run(load)
+    if fmt == "json":
+        print_json([account_json(a) for a in accounts])
+        return EXIT_OK
+    if not accounts:
+        print_lines([text("account.list_empty")])
+        return EXIT_OK
+    columns: list[tuple[str, dict[str, Any]]] = [
+        (text("label.id"), {"justify": "right", "no_wrap": True}),
+        (text("label.name"), {}),
+        (text("label.platform"), {}),
+        (text("label.category"), {}),
+        (text("label.tone"), {}),
+        (text("label.state"), {"no_wrap": True}),
+        (text("label.created_at"), {"no_wrap": True}),
+    ]
+    rows = [
+        [
+            (str(a.id), None),
+            (a.name, None),
+            (or_dash(a.platform), None),
+            (or_dash(a.category), None),
+            (or_dash(a.tone), None),
+            (text("word.active") if a.is_active else text("word.disabled"), None if a.is_active else "red"),
+            (local_time(a.created_at, seconds=False), None),
+        ]
+        for a in accounts
+    ]
+    print_table(columns, rows)
+    return EXIT_OK
+
+
+def _set_active(account_id: int, active: bool, fmt: str) -> int:
+    from contenthub_async.store import accounts as account_store
+
+    async def change() -> Account:
+        async with runtime.open_database() as db:
+            async with db.write() as conn:
+                if not await account_store.set_account_active(conn, account_id, active, now=runtime.clock().now()):
+                    raise CliError("error.account_not_found", account_id=account_id)
+                account = await account_store.get_account(conn, account_id)
+        assert account is not None
+        return account
+
+    account = runtime.run(change)
+    if fmt == "json":
+        print_json(account_json(account))
+    else:
+        key = "account.enabled" if active else "account.disabled"
+        print_lines([text(key, account_id=account.id, name=account.name)])
+    return EXIT_OK
+
+
+def disable(account_id: AccountId, /, *, fmt: Format = "table") -> int:
+    """Disable an account: new tasks for it are refused."""
+    return _set_active(account_id, False, fmt)
+
+
+def enable(account_id: AccountId, /, *, fmt: Format = "table") -> int:
+    """Enable an account again."""
+    return _set_active(account_id, True, fmt)

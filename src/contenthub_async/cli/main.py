@@ -1,0 +1,107 @@
+"""``contenthub-ctl``: the command tree and the one place that turns failures into exit codes.
+
+Commands are registered by import path, so cyclopts imports a command's module only when
+that command runs (``submit`` never loads the modules of ``list`` or of the daemon).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+from cyclopts import App, CycloptsError
+
+from contenthub_async.cli.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, describe
+from contenthub_async.cli.messages import text
+from contenthub_async.cli.output import print_error
+
+PACKAGE = "contenthub_async.cli"
+
+
+#: (import path, help key) of each command; the help shows in lists before the module is imported.
+SUBMIT = (f"{PACKAGE}.tasks:submit", "help.submit")
+STATUS = (f"{PACKAGE}.tasks:status", "help.status")
+LIST = (f"{PACKAGE}.tasks:list_", "help.list")
+CANCEL = (f"{PACKAGE}.tasks:cancel", "help.cancel")
+RETRY = (f"{PACKAGE}.tasks:retry", "help.retry")
+
+
+def _add(app: App, name: str, command: tuple[str, str]) -> None:
+    path, help_key = command
+    app.command(path, name=name, help=text(help_key))
+
+
+def build_app() -> App:
+    """The command tree (docs/cli-json.md documents what each command prints with --format json)."""
+    app = App(
+        name="contenthub-ctl",
+        help=text("help.app"),
+    )
+    for name, command in (("submit", SUBMIT), ("status", STATUS), ("list", LIST), ("cancel", CANCEL), ("retry", RETRY)):
+        _add(app, name, command)
+
+    # The original command lines (user guide), with contenthub-ctl in place of contenthub.
+    content = App(name="content", help=text("help.content"))
+    _add(content, "generate", (SUBMIT[0], "help.content_generate"))
+    app.command(content)
+
+    task = App(name="task", help=text("help.task"))
+    for name, command in (("status", STATUS), ("list", LIST), ("cancel", CANCEL), ("retry", RETRY)):
+        _add(task, name, command)
+    app.command(task)
+
+    account = App(name="account", help=text("help.account"))
+    _add(account, "add", (f"{PACKAGE}.accounts:add", "help.account_add"))
+    _add(account, "list", (f"{PACKAGE}.accounts:list_", "help.account_list"))
+    _add(account, "disable", (f"{PACKAGE}.accounts:disable", "help.account_disable"))
+    _add(account, "enable", (f"{PACKAGE}.accounts:enable", "help.account_enable"))
+    app.command(account)
+
+    db = App(name="db", help=text("help.db"))
+    _add(db, "init", (f"{PACKAGE}.db:init", "help.db_init"))
+    _add(db, "version", (f"{PACKAGE}.db:version", "help.db_version"))
+    app.command(db)
+    return app
+
+
+def _utf8_stdio() -> None:
+    """Chinese output on a stream whose locale could not be set (ASCII) would crash: use UTF-8."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "_")
+        if encoding in ("ascii", "ansi_x3.4_1968", "us_ascii") and hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8")
+
+
+def run_cli(argv: Sequence[str] | None = None) -> int:
+    """Run one command line; return the exit code (0 ok, 1 failed, 2 usage/validation)."""
+    _utf8_stdio()
+    app = build_app()
+    tokens = list(sys.argv[1:] if argv is None else argv)
+    try:
+        result = app(tokens, print_error=False, exit_on_error=False, result_action="return_value")
+    except CycloptsError as exc:
+        command = " ".join(["contenthub-ctl", *(exc.command_chain or [])])
+        print_error(text("error.usage", detail=str(exc).strip(), command=command))
+        return EXIT_USAGE
+    except BrokenPipeError:
+        # The reader went away (`contenthub-ctl list | head`): stop quietly.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FAILED
+    except Exception as exc:
+        error = describe(exc)
+        if error is None:
+            raise
+        print_error(error.message())
+        return error.exit_code
+    return result if isinstance(result, int) else EXIT_OK
+
+
+def main() -> None:
+    """Console-script entry point."""
+    sys.exit(run_cli())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,27 @@
+"""Parameter types shared by the commands (cyclopts annotations)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated, Any, Literal
+
+from cyclopts import Parameter
+
+from contenthub_async.cli.messages import text
+
+
+def strict_int(type_: Any, tokens: Sequence[Any]) -> int:
+    """A decimal integer and nothing else (cyclopts alone would round ``1.5`` to ``2``)."""
+    raw = tokens[0].value.strip()
+    digits = raw[1:] if raw[:1] in "+-" else raw
+    if not digits.isascii() or not digits.isdigit():
+        raise ValueError  # cyclopts reports: Invalid value for --x: unable to convert "1.5" into int.
+    return int(raw)
+
+
+Format = Annotated[
+    Literal["table", "json"],
+    Parameter(name="--format", help=text("help.opt.format")),
+]
+
+Int = Annotated[int, Parameter(converter=strict_int)]

@@ -1,0 +1,189 @@
+"""How tasks look: JSON objects (documented in docs/cli-json.md) and human views."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from contenthub_async.cli.messages import status_word, text
+from contenthub_async.cli.output import (
+    STATUS_STYLES,
+    local_time,
+    local_zone,
+    or_dash,
+    print_fields,
+    print_lines,
+    print_table,
+    utc_iso,
+    yes_no,
+)
+
+if TYPE_CHECKING:
+    from contenthub_async.cli.queries import TaskDetail
+    from contenthub_async.store.accounts import Account
+    from contenthub_async.store.tasks import Event, Task
+
+
+# ---------------------------------------------------------------- JSON
+
+
+def task_json(task: Task, account: Account | None) -> dict[str, Any]:
+    """The task object of ``status`` and ``list`` (docs/cli-json.md)."""
+    return {
+        "task_id": task.task_id,
+        "status": task.status.value,
+        "priority": task.priority,
+        "progress": task.progress,
+        "retry_count": task.retry_count,
+        "max_retries": task.max_retries,
+        "account_id": task.account_id,
+        "account_name": account.name if account else None,
+        "topic": task.topic,
+        "keywords": task.keywords,
+        "category": task.category,
+        "requirements": task.requirements,
+        "tone": task.tone,
+        "auto_approve": task.auto_approve,
+        "source": task.source,
+        "creator_task_id": task.creator_task_id,
+        "content_id": task.content_id,
+        "error_message": task.error_message,
+        "cancel_requested_at": utc_iso(task.cancel_requested_at),
+        "lease_owner": task.lease_owner,
+        "lease_expires_at": utc_iso(task.lease_expires_at),
+        "scheduled_job_run_id": task.scheduled_job_run_id,
+        "run_after": utc_iso(task.run_after),
+        "created_at": utc_iso(task.created_at),
+        "updated_at": utc_iso(task.updated_at),
+        "submitted_at": utc_iso(task.submitted_at),
+        "started_at": utc_iso(task.started_at),
+        "completed_at": utc_iso(task.completed_at),
+        "timeout_at": utc_iso(task.timeout_at),
+    }
+
+
+def event_json(event: Event) -> dict[str, Any]:
+    return {
+        "at": utc_iso(event.at),
+        "from": event.from_status,
+        "to": event.to_status,
+        "actor": event.actor,
+        "message": event.message,
+    }
+
+
+def detail_json(detail: TaskDetail) -> dict[str, Any]:
+    return {**task_json(detail.task, detail.account), "events": [event_json(e) for e in detail.events]}
+
+
+# ---------------------------------------------------------------- human
+
+
+def status_text(status: str) -> str:
+    """``processing`` in English; ``处理中（processing）`` in Chinese (the stored word stays visible)."""
+    word = status_word(status)
+    return word if word == status else f"{word}（{status}）"
+
+
+def account_text(account_id: int, account: Account | None) -> str:
+    if account is None:
+        return text("status.account_unknown", account_id=account_id)
+    return text("status.account_value", account_id=account_id, name=account.name)
+
+
+def print_detail(detail: TaskDetail) -> None:
+    """The ``status`` view: every field that matters, then the timeline."""
+    task = detail.task
+    rows: list[tuple[str, str]] = [
+        (text("label.task_id"), task.task_id),
+        (text("label.status"), status_text(task.status.value)),
+        (text("label.priority"), str(task.priority)),
+        (text("label.progress"), f"{task.progress}%"),
+        (text("label.retries"), text("status.retries_value", count=task.retry_count, max=task.max_retries)),
+        (text("label.account"), account_text(task.account_id, detail.account)),
+        (text("label.topic"), task.topic),
+    ]
+    optional = [
+        ("label.keywords", task.keywords),
+        ("label.category", task.category),
+        ("label.tone", task.tone),
+        ("label.requirements", task.requirements),
+    ]
+    rows += [(text(key), value) for key, value in optional if value]
+    rows += [
+        (text("label.auto_approve"), yes_no(task.auto_approve)),
+        (text("label.source"), task.source),
+        (text("label.creator_task_id"), or_dash(task.creator_task_id)),
+        (text("label.content_id"), or_dash(task.content_id)),
+        (text("label.created_at"), local_time(task.created_at)),
+    ]
+    if task.status.value == "pending":
+        rows.append((text("label.run_after"), local_time(task.run_after)))
+    if task.lease_owner:
+        rows.append((text("label.lease"), f"{task.lease_owner} (→ {local_time(task.lease_expires_at)})"))
+    rows += [
+        (text("label.submitted_at"), local_time(task.submitted_at)),
+        (text("label.started_at"), local_time(task.started_at)),
+        (text("label.completed_at"), local_time(task.completed_at)),
+    ]
+    if task.timeout_at:
+        rows.append((text("label.timeout_at"), local_time(task.timeout_at)))
+    if task.cancel_requested_at:
+        rows.append((text("label.cancel_requested_at"), local_time(task.cancel_requested_at)))
+    rows.append((text("label.error_message"), or_dash(task.error_message)))
+    print_fields(rows)
+    print_lines(["", text("label.timeline") + ":"])
+    if not detail.events:
+        print_lines(["  " + text("status.no_events")])
+    for event in detail.events:
+        print_lines(["  " + event_line(event)])
+
+
+def event_line(event: Event) -> str:
+    """``2026-11-22 16:00:00 CST  pending → submitting  daemon-1  claimed``."""
+    to = status_word(event.to_status)
+    if event.from_status is None:
+        move = f"→ {to}"
+    elif event.from_status == event.to_status:
+        move = f"({to})"
+    else:
+        move = f"{status_word(event.from_status)} → {to}"
+    parts = [local_time(event.at), move, event.actor]
+    if event.message:
+        parts.append(event.message)
+    return "  ".join(parts)
+
+
+def print_task_table(tasks: list[Task], accounts: dict[int, Account]) -> None:
+    """The ``list`` view."""
+    if not tasks:
+        print_lines([text("list.empty")])
+        return
+    columns: list[tuple[str, dict[str, Any]]] = [
+        (text("list.col.task_id"), {"no_wrap": True}),
+        (text("list.col.status"), {"no_wrap": True}),
+        (text("list.col.priority"), {"justify": "right", "no_wrap": True}),
+        (text("list.col.progress"), {"justify": "right", "no_wrap": True}),
+        (text("list.col.retries"), {"justify": "right", "no_wrap": True}),
+        (text("list.col.account"), {"no_wrap": True}),
+        (text("list.col.topic"), {"overflow": "ellipsis", "max_width": 60, "no_wrap": True}),
+        (f"{text('list.col.created_at')} ({local_zone()})", {"no_wrap": True}),
+    ]
+
+    def account_cell(task: Task) -> str:
+        account = accounts.get(task.account_id)
+        return f"{task.account_id} {account.name}" if account else str(task.account_id)
+
+    rows = [
+        [
+            (task.task_id, None),
+            (status_word(task.status.value), STATUS_STYLES.get(task.status.value)),
+            (str(task.priority), None),
+            (f"{task.progress}%", None),
+            (f"{task.retry_count}/{task.max_retries}", None),
+            (account_cell(task), None),
+            (task.topic, None),
+            (local_time(task.created_at, seconds=False, zone=False), None),
+        ]
+        for task in tasks
+    ]
+    print_table(columns, rows, footer=text("list.footer", count=len(tasks)))

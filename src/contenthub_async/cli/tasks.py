@@ -1,0 +1,209 @@
+"""Task commands: submit (also ``content generate``), status, list, cancel, retry.
+
+Only the cyclopts signatures live at module level; everything heavy (SQLAlchemy, the
+store, services, rich) is imported inside the command that needs it, so ``submit`` loads
+just what it uses.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+from cyclopts import Parameter
+
+from contenthub_async.cli import runtime
+from contenthub_async.cli.errors import EXIT_OK, CliError, usage
+from contenthub_async.cli.messages import text
+from contenthub_async.cli.output import print_json, print_lines
+from contenthub_async.cli.params import Format, strict_int
+
+if TYPE_CHECKING:
+    from contenthub_async.store.accounts import Account
+    from contenthub_async.store.tasks import Task
+
+TaskId = Annotated[str, Parameter(help=text("help.opt.task_id"))]
+MAX_LIST_LIMIT = 10_000
+
+
+def submit(
+    *,
+    account_id: Annotated[
+        int, Parameter(name=["--account-id", "-a"], converter=strict_int, help=text("help.opt.account_id"))
+    ],
+    topic: Annotated[str, Parameter(name=["--topic", "-t"], allow_leading_hyphen=True, help=text("help.opt.topic"))],
+    keywords: Annotated[
+        str | None, Parameter(name=["--keywords", "-k"], allow_leading_hyphen=True, help=text("help.opt.keywords"))
+    ] = None,
+    category: Annotated[
+        str | None,
+        Parameter(name=["--category", "-c"], allow_leading_hyphen=True, help=text("help.opt.category")),
+    ] = None,
+    requirements: Annotated[
+        str | None,
+        Parameter(name=["--requirements", "-r"], allow_leading_hyphen=True, help=text("help.opt.requirements")),
+    ] = None,
+    tone: Annotated[str | None, Parameter(name="--tone", allow_leading_hyphen=True, help=text("help.opt.tone"))] = None,
+    priority: Annotated[
+        int, Parameter(name=["--priority", "-p"], converter=strict_int, help=text("help.opt.priority"))
+    ] = 5,
+    auto_approve: Annotated[
+        bool | None,
+        Parameter(
+            name="--auto-approve",
+            negative="--no-auto-approve",
+            help=text("help.opt.auto_approve"),
+        ),
+    ] = None,
+    max_retries: Annotated[
+        int | None,
+        Parameter(name="--max-retries", converter=strict_int, help=text("help.opt.max_retries")),
+    ] = None,
+    async_mode: Annotated[
+        bool,
+        Parameter(name="--async", negative="", help=text("help.opt.async")),
+    ] = True,
+    fmt: Format = "table",
+) -> int:
+    """Queue a content-generation task; the daemon picks it up."""
+    from contenthub_async.domain.submission import validate_submission
+
+    config = runtime.settings()
+    new_task = validate_submission(
+        account_id=account_id,
+        topic=topic,
+        keywords=keywords,
+        category=category,
+        requirements=requirements,
+        tone=tone,
+        priority=priority,
+        max_retries=config.ASYNC_MAX_RETRIES if max_retries is None else max_retries,
+        auto_approve=config.ASYNC_AUTO_APPROVE if auto_approve is None else auto_approve,
+        source="cli",
+    )
+
+    async def insert() -> str:
+        from contenthub_async.services.task_commands import submit_tasks
+
+        async with runtime.open_database() as db:
+            [task_id] = await submit_tasks(db, [new_task], clock=runtime.clock(), actor="cli")
+        return task_id
+
+    task_id = runtime.run(insert)
+    message = text("submit.done")
+    if fmt == "json":
+        print_json(
+            {
+                "task_id": task_id,
+                "status": "pending",
+                "message": message,
+                "account_id": new_task.account_id,
+                "priority": new_task.priority,
+                "auto_approve": new_task.auto_approve,
+                "max_retries": new_task.max_retries,
+            }
+        )
+    else:
+        print_lines([task_id, message])
+    return EXIT_OK
+
+
+def status(task_id: TaskId, /, *, fmt: Format = "table") -> int:
+    """Show a task: its fields (times in local time) and its timeline."""
+    from contenthub_async.cli import queries, task_views
+
+    async def load() -> queries.TaskDetail | None:
+        async with runtime.open_database() as db:
+            return await queries.task_detail(db, task_id)
+
+    detail = runtime.run(load)
+    if detail is None:
+        raise CliError("error.task_not_found", task_id=task_id)
+    if fmt == "json":
+        print_json(task_views.detail_json(detail))
+    else:
+        task_views.print_detail(detail)
+    return EXIT_OK
+
+
+def parse_statuses(value: str | None) -> list[str] | None:
+    """``"failed,timeout"`` → ``["failed", "timeout"]``; an unknown word is a usage error."""
+    from contenthub_async.domain.states import TaskStatus
+
+    if value is None:
+        return None
+    known = [s.value for s in TaskStatus]
+    chosen = [part.strip().lower() for part in value.split(",") if part.strip()]
+    for word in chosen or [value]:
+        if word not in known:
+            raise usage("error.bad_status", value=word, choices=", ".join(known))
+    return chosen
+
+
+def list_(
+    *,
+    account_id: Annotated[
+        int | None, Parameter(name=["--account-id", "-a"], converter=strict_int, help=text("help.opt.filter_account"))
+    ] = None,
+    status: Annotated[str | None, Parameter(name=["--status", "-s"], help=text("help.opt.filter_status"))] = None,
+    limit: Annotated[int, Parameter(name="--limit", converter=strict_int, help=text("help.opt.limit"))] = 20,
+    fmt: Format = "table",
+) -> int:
+    """List tasks, newest first."""
+    statuses = parse_statuses(status)
+    if not 1 <= limit <= MAX_LIST_LIMIT:
+        raise usage("error.bad_limit", high=MAX_LIST_LIMIT, value=limit)
+
+    from contenthub_async.cli import queries, task_views
+    from contenthub_async.domain.states import TaskStatus
+
+    async def load() -> tuple[list[Task], dict[int, Account]]:
+        async with runtime.open_database() as db:
+            return await queries.task_list(
+                db,
+                account_id=account_id,
+                statuses=[TaskStatus(s) for s in statuses] if statuses is not None else None,
+                limit=limit,
+            )
+
+    tasks, accounts = runtime.run(load)
+    if fmt == "json":
+        print_json([task_views.task_json(t, accounts.get(t.account_id)) for t in tasks])
+    else:
+        task_views.print_task_table(tasks, accounts)
+    return EXIT_OK
+
+
+def cancel(task_id: TaskId, /, *, fmt: Format = "table") -> int:
+    """Cancel a task: pending ones at once; ones at content-creator via the daemon."""
+    from contenthub_async.cli.messages import status_word
+    from contenthub_async.services.task_commands import CancelOutcome, cancel_task
+
+    async def act() -> CancelOutcome:
+        async with runtime.open_database() as db:
+            return await cancel_task(db, task_id, clock=runtime.clock(), actor="cli")
+
+    outcome = runtime.run(act)
+    current = outcome.task.status.value
+    message = text(f"cancel.{outcome.outcome}", task_id=task_id, status=status_word(current))
+    if fmt == "json":
+        print_json({"task_id": task_id, "outcome": outcome.outcome, "status": current, "message": message})
+    else:
+        print_lines([message])
+    return EXIT_OK
+
+
+def retry(task_id: TaskId, /, *, fmt: Format = "table") -> int:
+    """Send a failed, timed-out or cancelled task back to the queue."""
+    from contenthub_async.services.task_commands import retry_task
+
+    async def act() -> Task:
+        async with runtime.open_database() as db:
+            return await retry_task(db, task_id, clock=runtime.clock(), actor="cli")
+
+    task = runtime.run(act)
+    message = text("retry.done", task_id=task_id)
+    if fmt == "json":
+        print_json({"task_id": task_id, "status": task.status.value, "message": message})
+    else:
+        print_lines([message])
+    return EXIT_OK

@@ -1,0 +1,390 @@
+"""contenthub-ctl as operators run it: real processes of the installed console script against a
+SQLite file. Fixtures are written with the store API in-process (fast); only what is under test
+runs through the CLI. Every process costs ~0.5 s, so cases are grouped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from contenthub_async.clock import ManualClock
+from contenthub_async.domain.states import TaskStatus
+from contenthub_async.domain.submission import NewTask
+from contenthub_async.services import task_commands
+from contenthub_async.store import accounts as account_store
+from contenthub_async.store import tasks as task_store
+from contenthub_async.store.database import Database
+from contenthub_async.store.migrations import migrate
+
+CTL = Path(sys.executable).parent / "contenthub-ctl"
+T0 = datetime(2026, 11, 22, 8, 0, 0, tzinfo=UTC)  # shown as 2026-11-22 16:00:00 CST with TZ=CST-8
+ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+TASK_ID = re.compile(r"^task-[0-9a-f]{12}$")
+EN = "en_US.UTF-8"
+ZH = "zh_CN.UTF-8"
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> object:
+        return json.loads(self.out)
+
+
+@dataclass
+class Ctl:
+    """Runs contenthub-ctl against one database, in a clean environment."""
+
+    path: Path
+    cwd: Path
+
+    @property
+    def url(self) -> str:
+        return f"sqlite:///{self.path}"
+
+    def env(self, lang: str, extra: dict[str, str] | None) -> dict[str, str]:
+        keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "SYSTEMROOT")}
+        env = {
+            **keep,
+            "DATABASE_URL": self.url,
+            "LANG": lang,
+            "TZ": "CST-8",
+            "ASYNC_AUTO_APPROVE": "true",
+            "ASYNC_MAX_RETRIES": "3",
+        }
+        return {**env, **(extra or {})}
+
+    def __call__(self, *args: str, lang: str = EN, env: dict[str, str] | None = None) -> Result:
+        proc = subprocess.run(
+            [str(CTL), *args], cwd=self.cwd, env=self.env(lang, env),
+            capture_output=True, text=True, encoding="utf-8", timeout=60,
+        )
+        return Result(proc.returncode, proc.stdout, proc.stderr)
+
+    def rows(self, sql: str, *params: object) -> list[tuple]:
+        with sqlite3.connect(self.path) as conn:
+            return conn.execute(sql, params).fetchall()
+
+    def count(self) -> tuple[int, int]:
+        """(tasks, task_events): what a refused command must leave unchanged."""
+        return (
+            self.rows("SELECT count(*) FROM content_generation_tasks")[0][0],
+            self.rows("SELECT count(*) FROM task_events")[0][0],
+        )
+
+    def store(self, action: Callable[[Database, ManualClock], object]) -> object:
+        """Run ``action(db, clock)`` (an async function) against the database, in-process."""
+        async def main() -> object:
+            db = Database.open(self.url)
+            try:
+                await migrate(db)
+                return await action(db, ManualClock(T0))  # type: ignore[misc]
+            finally:
+                await db.close()
+
+        return asyncio.run(main())
+
+
+@pytest.fixture
+def ctl(tmp_path: Path) -> Ctl:
+    work = tmp_path / "work"  # cwd without a .env
+    work.mkdir()
+    return Ctl(tmp_path / "data" / "contenthub.db", work)
+
+
+async def _accounts(db: Database, clock: ManualClock) -> None:
+    """Account 1 (active, "main") and 2 (disabled, "off")."""
+    async with db.write() as conn:
+        await account_store.insert_account(conn, name="main", now=clock.now(), account_id=1)
+        await account_store.insert_account(conn, name="off", now=clock.now(), account_id=2)
+        await account_store.set_account_active(conn, 2, False, now=clock.now())
+
+
+async def _two_tasks(db: Database, clock: ManualClock) -> list[str]:
+    await _accounts(db, clock)
+    new = [
+        NewTask(account_id=1, topic="第一篇：AI 客服", keywords="AI,客服", priority=7),
+        NewTask(account_id=1, topic="second topic", priority=3),
+    ]
+    return await task_commands.submit_tasks(db, new, clock=clock, actor="cli")
+
+
+def one_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    assert len(lines) == 1, f"expected one line, got {text!r}"
+    return lines[0]
+
+
+# ---------------------------------------------------------------- schema and accounts
+
+
+def test_empty_database_hint_then_db_init_and_accounts(ctl: Ctl) -> None:
+    r = ctl("status", "task-0123456789ab")
+    assert r.code == 1 and r.out == ""
+    assert "contenthub-ctl db init" in one_line(r.err)
+    assert not ctl.path.exists(), "a command that cannot succeed must not create the database file"
+
+    r = ctl("db", "init")
+    assert r.code == 0 and "0 → 1" in r.out
+    assert ctl("db", "init", "--format", "json").json() == {"from_version": 1, "to_version": 1}
+
+    r = ctl("account", "add", "--name", "科技号", "--id", "49", "--platform", "wechat", "--category", "科技")
+    assert r.code == 0 and "49" in r.out and "科技号" in r.out
+
+    r = ctl("account", "add", "--name", "科技号")
+    assert r.code == 2 and r.out == "" and "科技号" in one_line(r.err)
+
+    assert ctl("account", "disable", "49").code == 0
+    listed = ctl("account", "list", "--format", "json").json()
+    assert isinstance(listed, list)
+    assert [(a["id"], a["name"], a["is_active"]) for a in listed] == [(49, "科技号", False)]
+    assert ISO_Z.match(listed[0]["created_at"]) and listed[0]["platform"] == "wechat"
+    r = ctl("account", "enable", "49", lang=ZH)
+    assert r.code == 0 and "已启用" in r.out
+    r = ctl("account", "list")
+    assert r.code == 0 and "科技号" in r.out and "wechat" in r.out and "disabled" not in r.out
+    r = ctl("account", "disable", "999")
+    assert r.code == 1 and "999" in one_line(r.err)
+
+
+# ---------------------------------------------------------------- submit
+
+
+def test_submit_human_and_json_rows_readable_with_sqlite3(ctl: Ctl) -> None:
+    ctl.store(_accounts)
+    defaults = {"ASYNC_AUTO_APPROVE": "false", "ASYNC_MAX_RETRIES": "4"}
+
+    r = ctl("submit", "-a", "1", "-t", "AI技术发展", env=defaults)
+    assert r.code == 0, r.err
+    first_id, message = r.out.strip().splitlines()
+    assert TASK_ID.match(first_id) and "submitted" in message.lower()
+
+    r = ctl(
+        "submit", "--account-id", "1", "--topic", "-starts with a dash", "-k", "AI, 客服，自动化",
+        "-c", "科技", "-r", "详细介绍", "--tone", "专业", "-p", "8", "--auto-approve", "--max-retries", "1",
+        "--format", "json", env=defaults,
+    )
+    assert r.code == 0, r.err
+    data = r.json()
+    assert isinstance(data, dict) and TASK_ID.match(data["task_id"])
+    assert data["status"] == "pending" and data["message"]
+    assert (data["priority"], data["auto_approve"], data["max_retries"]) == (8, True, 1)
+
+    rows = ctl.rows(
+        "SELECT task_id, status, priority, topic, keywords, category, requirements, tone, auto_approve,"
+        " max_retries, source, created_at, run_after, typeof(created_at) FROM content_generation_tasks ORDER BY id"
+    )
+    assert [r[:11] for r in rows] == [
+        (first_id, "pending", 5, "AI技术发展", None, None, None, None, 0, 4, "cli"),
+        (data["task_id"], "pending", 8, "-starts with a dash", "AI,客服,自动化", "科技", "详细介绍", "专业",
+         1, 1, "cli"),
+    ]
+    for row in rows:
+        assert ISO_Z.match(row[11]) and ISO_Z.match(row[12]) and row[13] == "text"
+    events = ctl.rows("SELECT from_status, to_status, actor FROM task_events ORDER BY id")
+    assert events == [(None, "pending", "cli"), (None, "pending", "cli")]
+
+
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(ctl: Ctl) -> None:
+    ctl.store(_accounts)
+    ctl.store(lambda db, clock: task_commands.submit_tasks(
+        db, [NewTask(account_id=1, topic="existing")], clock=clock, actor="cli"))
+    before = ctl.count()
+    cases = [
+        (["submit", "-a", "99", "-t", "x"], "99"),                         # unknown account
+        (["submit", "-a", "2", "-t", "x"], "disabled"),                    # inactive account
+        (["submit", "-a", "1", "-t", "   "], "--topic"),                   # empty topic
+        (["submit", "-a", "1", "-t", "字" * 501], "501"),                  # topic > 500 characters
+        (["submit", "-a", "1", "-t", "x", "-p", "11"], "--priority"),      # priority out of range
+        (["submit", "-a", "1", "-t", "x", "--priority", "high"], "high"),  # not an integer
+        (["submit", "-a", "1", "-t", "x", "-p", "1.5"], "1.5"),            # not an integer either
+        (["submit", "-a", "1", "-t", "x", "--bogus"], "--bogus"),          # unknown option
+        (["submit", "-a", "1"], "--topic"),                                # missing option
+        (["list", "--status", "running"], "running"),                      # bad status
+    ]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda case: ctl(*case[0]), cases))
+    for (args, needle), r in zip(cases, results, strict=True):
+        assert r.code == 2, (args, r)
+        assert r.out == "", (args, r)
+        line = one_line(r.err)
+        assert needle in line and line.startswith("contenthub-ctl: error: "), (args, line)
+    assert ctl.count() == before
+
+
+def test_unknown_task_id_exits_1(ctl: Ctl) -> None:
+    ctl.store(_accounts)
+    for args in (["status", "task-ffffffffffff", "--format", "json"], ["retry", "task-ffffffffffff"]):
+        r = ctl(*args)
+        assert r.code == 1 and r.out == ""
+        assert "task-ffffffffffff" in one_line(r.err)
+
+
+# ---------------------------------------------------------------- status, list, cancel, retry
+
+
+def test_status_list_cancel_retry(ctl: Ctl) -> None:
+    first, second = ctl.store(_two_tasks)  # type: ignore[misc]
+
+    r = ctl("status", first)
+    assert r.code == 0, r.err
+    assert re.search(r"Status:\s+pending", r.out)
+    assert re.search(r"Priority:\s+7", r.out) and re.search(r"Progress:\s+0%", r.out)
+    assert re.search(r"Retries:\s+0/3", r.out) and "1 (main)" in r.out and "第一篇：AI 客服" in r.out
+    assert "2026-11-22 16:00:00 CST" in r.out, "times are shown in the local zone (TZ=CST-8)"
+    assert re.search(r"Timeline:\n  2026-11-22 16:00:00 CST  → pending  cli  submitted", r.out)
+
+    detail = ctl("status", first, "--format", "json").json()
+    assert isinstance(detail, dict)
+    assert (detail["task_id"], detail["status"], detail["priority"], detail["account_name"]) == (
+        first, "pending", 7, "main")
+    assert detail["created_at"] == "2026-11-22T08:00:00.000Z" and detail["completed_at"] is None
+    assert detail["events"] == [
+        {"at": "2026-11-22T08:00:00.000Z", "from": None, "to": "pending", "actor": "cli", "message": "submitted"}
+    ]
+
+    r = ctl("list")
+    assert r.code == 0 and first in r.out and second in r.out and "second topic" in r.out
+    assert r.out.index(second) < r.out.index(first), "newest first"
+    listed = ctl("list", "-a", "1", "-s", "pending", "--limit", "1", "--format", "json").json()
+    assert isinstance(listed, list) and [t["task_id"] for t in listed] == [second]
+    assert set(listed[0]) == set(detail) - {"events"}
+
+    r = ctl("cancel", first)
+    assert r.code == 0 and "cancelled" in r.out
+    r = ctl("cancel", first)
+    assert r.code == 1 and r.out == "" and "cancelled" in one_line(r.err)
+    retried = ctl("retry", first, "--format", "json").json()
+    assert retried == {"task_id": first, "status": "pending", "message": retried["message"]}
+    r = ctl("retry", second)
+    assert r.code == 1 and "pending" in one_line(r.err)
+    statuses = ctl.rows("SELECT to_status FROM task_events JOIN content_generation_tasks t"
+                        " ON t.id = generation_task_id WHERE t.task_id = ? ORDER BY task_events.id", first)
+    assert [s for (s,) in statuses] == ["pending", "cancelled", "pending"]
+
+
+def test_cancel_at_the_creator_is_a_request(ctl: Ctl) -> None:
+    [task_id] = ctl.store(_submitted_task)  # type: ignore[misc]
+
+    r = ctl("cancel", task_id, "--format", "json")
+    assert r.code == 0, r.err
+    assert r.json() == {"task_id": task_id, "outcome": "requested", "status": "submitted",
+                        "message": r.json()["message"]}  # type: ignore[index]
+    assert "daemon" in r.json()["message"]  # type: ignore[index]
+
+    r = ctl("status", task_id, lang=ZH)
+    assert r.code == 0, r.err
+    assert "已提交（submitted）" in r.out and "creator-uuid-1" in r.out
+    assert re.search(r"请求取消时间:\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d CST", r.out)
+    assert "cancel requested" in r.out
+    [(status, requested)] = ctl.rows(
+        "SELECT status, cancel_requested_at FROM content_generation_tasks WHERE task_id = ?", task_id)
+    assert status == "submitted" and ISO_Z.match(requested)
+
+
+async def _submitted_task(db: Database, clock: ManualClock) -> list[str]:
+    """A task content-creator holds: pending → submitting → submitted."""
+    await _accounts(db, clock)
+    ids = await task_commands.submit_tasks(db, [NewTask(account_id=1, topic="at the creator")], clock=clock,
+                                           actor="cli")
+    async with db.write() as conn:
+        [claimed] = await task_store.claim_tasks(conn, owner="d1", limit=1, now=clock.now(), lease_seconds=60)
+        moved = await task_store.transition(
+            conn, claimed, TaskStatus.SUBMITTED, now=clock.now(), actor="d1", lease_owner="d1",
+            values={"creator_task_id": "creator-uuid-1", "submitted_at": clock.now()},
+        )
+        assert moved is not None
+    return ids
+
+
+# ---------------------------------------------------------------- locale
+
+
+def test_language_follows_lc_all_then_lc_messages_then_lang(ctl: Ctl) -> None:
+    [task_id, _] = ctl.store(_two_tasks)  # type: ignore[misc]
+
+    r = ctl("status", task_id, lang=EN, env={"LC_MESSAGES": ZH})
+    assert "状态:" in r.out and "待处理（pending）" in r.out and "时间线" in r.out
+
+    r = ctl("status", task_id, lang=ZH, env={"LC_ALL": "C.UTF-8", "LC_MESSAGES": ZH})
+    assert re.search(r"Status:\s+pending", r.out) and "状态" not in r.out
+
+    r = ctl("submit", "-a", "1", "-t", "x", "-p", "11", lang=ZH)
+    assert r.code == 2 and "优先级" in one_line(r.err) and "错误" in r.err
+    assert ctl.count() == (2, 2)
+
+
+# ---------------------------------------------------------------- the original command lines
+
+
+def test_seed_spellings(ctl: Ctl) -> None:
+    r = ctl("account", "add", "--name", "seed", "--id", "49")  # an empty database is initialised
+    assert r.code == 0 and ctl.path.exists()
+
+    r = ctl("content", "generate", "-a", "49", "-t", "智能客服系统", "-k", "AI,客服,自动化", "--async",
+            "--auto-approve", "--priority", "8", "--requirements", "详细介绍AI客服的优势", "--format", "json",
+            lang=ZH)
+    assert r.code == 0, r.err
+    submitted = r.json()
+    assert isinstance(submitted, dict)
+    assert submitted["status"] == "pending" and submitted["message"] == "任务已提交，正在处理中"
+    task_id = submitted["task_id"]
+    r = ctl("content", "generate", "-a", "49", "-t", "AI技术发展")  # --async is implied
+    assert r.code == 0, r.err
+
+    listed = ctl("task", "list", "--account-id", "49", "--status", "pending", "--format", "json").json()
+    assert isinstance(listed, list) and len(listed) == 2 and listed[1]["task_id"] == task_id
+    assert (listed[1]["priority"], listed[1]["requirements"], listed[1]["auto_approve"]) == (
+        8, "详细介绍AI客服的优势", True)
+
+    r = ctl("task", "status", task_id)
+    assert r.code == 0 and task_id in r.out and "智能客服系统" in r.out
+    r = ctl("task", "cancel", task_id)
+    assert r.code == 0 and "cancelled" in r.out
+    assert ctl.rows("SELECT status FROM content_generation_tasks WHERE task_id = ?", task_id) == [("cancelled",)]
+
+
+# ---------------------------------------------------------------- catalog and start-up cost (in-process / one process)
+
+
+def test_catalog_has_both_languages_with_the_same_fields() -> None:
+    from string import Formatter
+
+    from contenthub_async.cli.messages import CATALOG
+
+    for key, entry in CATALOG.items():
+        assert set(entry) == {"en", "zh"}, key
+        fields = [{name for _, name, _, _ in Formatter().parse(entry[lang]) if name} for lang in ("en", "zh")]
+        assert fields[1] <= fields[0] | {"field"}, key  # Chinese may also name the field
+
+
+def test_submit_does_not_import_what_it_does_not_use(ctl: Ctl) -> None:
+    ctl.store(_accounts)
+    probe = (
+        "import sys\n"
+        "from contenthub_async.cli.main import run_cli\n"
+        "code = run_cli(['submit', '-a', '1', '-t', 'lean'])\n"
+        "loaded = {m.split('.')[0] for m in sys.modules} | {m for m in sys.modules if m.startswith('contenthub')}\n"
+        "print(code, sorted(loaded & {'rich', 'structlog', 'croniter', 'asyncpg', 'anyio',\n"
+        "    'contenthub_async.daemon', 'contenthub_async.creator', 'contenthub_async.cli.queries'}))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=ctl.cwd, env=ctl.env(EN, None),
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "0 []"
