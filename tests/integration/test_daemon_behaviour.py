@@ -208,3 +208,37 @@ async def test_cancel_at_the_creator_creates_no_content_even_if_it_finishes(db_u
         assert "cancel" in creator_invocations(state)
     finally:
         await db.close()
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+async def test_two_daemons_share_one_postgresql_queue(db_url: str, tmp_path: Path) -> None:
+    import anyio
+
+    await prepare(db_url)
+    ids = await submit(db_url, [NewTask(account_id=49, topic=f"shared {i}") for i in range(40)])
+    settings = settings_for(db_url, tmp_path / "fake", ASYNC_MAX_CONCURRENT_TASKS=6)
+    async with running_daemon(settings) as first, running_daemon(settings) as second:
+        db = Database.open(db_url)
+        try:
+            async def all_completed() -> bool:
+                async with db.read() as conn:
+                    return (await task_store.count_by_status(conn)).get("completed") == 40
+
+            with anyio.fail_after(120):
+                while not await all_completed():
+                    await anyio.sleep(0.3)
+            async with db.read() as conn:
+                from sqlalchemy import text
+                claimers = {
+                    actor for (actor,) in await conn.execute(
+                        text("SELECT DISTINCT actor FROM task_events WHERE to_status = 'submitting'")
+                    )
+                }
+                per_task = (await conn.execute(
+                    text("SELECT count(*), count(DISTINCT generation_task_id) FROM contents")
+                )).one()
+        finally:
+            await db.close()
+    assert claimers == {first.daemon_id, second.daemon_id}, "both daemons took work"
+    assert tuple(per_task) == (40, 40), "each task finished exactly once"
+    assert len(ids) == 40

@@ -60,7 +60,12 @@ class Dispatcher:
         grace period and release the rest."""
         async with anyio.create_task_group() as submissions:
             while not stopping.is_set():
-                claimed = await self.claim_once()
+                try:
+                    claimed = await self.claim_once()
+                except Exception:  # database unreachable for a moment: log, back off, carry on
+                    self.log.exception("claim failed; retrying shortly")
+                    claimed = []
+                    await self._wait_for_work(stopping)
                 for task in claimed:
                     self.log.info("task transition", task_id=task.task_id, from_status="pending",
                                   to_status="submitting", priority=task.priority)
@@ -102,6 +107,10 @@ class Dispatcher:
             with anyio.CancelScope(shield=True), anyio.move_on_after(RELEASE_TIMEOUT_SECONDS):
                 await self._release(task)
             raise
+        except Exception:
+            # E.g. the database failed while recording the outcome: the lease expires and the
+            # janitor puts the task back in the queue (the documented at-least-once window).
+            self.log.exception("submission failed; the lease will expire", task_id=task.task_id)
         finally:
             self._in_progress -= 1
             self.watcher.poke()

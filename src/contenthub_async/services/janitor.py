@@ -38,7 +38,10 @@ class Janitor:
         knobs = self.ctx.knobs
         interval = min(knobs.janitor_interval, knobs.heartbeat_interval)
         while not stopping.is_set():
-            await self.heartbeat()
-            await self.rescue_expired_leases()
+            try:
+                await self.heartbeat()
+                await self.rescue_expired_leases()
+            except Exception:  # the next round retries; a stale heartbeat shows in health checks
+                self.log.exception("janitor round failed")
             with anyio.move_on_after(interval):
                 await stopping.wait()

@@ -45,6 +45,8 @@ class Tracker:
                 await self.cycle_if_leader()
             except CreatorError as error:
                 self.log.warning("tracking cycle aborted", error=str(error))
+            except Exception:  # e.g. the database went away for a moment; the next cycle retries
+                self.log.exception("tracking cycle failed")
             with anyio.move_on_after(self.ctx.knobs.poll_interval):
                 await stopping.wait()
         await self._release_lease()
