@@ -242,3 +242,23 @@ async def test_two_daemons_share_one_postgresql_queue(db_url: str, tmp_path: Pat
     assert claimers == {first.daemon_id, second.daemon_id}, "both daemons took work"
     assert tuple(per_task) == (40, 40), "each task finished exactly once"
     assert len(ids) == 40
+
+
+async def test_a_failed_attempt_of_a_task_being_cancelled_is_not_retried(db_url: str, tmp_path: Path) -> None:
+    from contenthub_async.services.failures import record_failed_attempt
+
+    await prepare(db_url)
+    [task_id] = await submit(db_url, [NewTask(account_id=49, topic="cancel then fail", max_retries=3)])
+    state = tmp_path / "fake"
+    db = Database.open(db_url)
+    try:
+        ctx = tracker_context(db, state, settings_for(db_url, state))
+        await dispatch_all(ctx, 1)
+        async with db.read() as conn:
+            stale = await task_store.get_task(conn, task_id)  # read before the operator's request
+        assert stale is not None
+        await cancel_task(db, task_id, clock=SystemClock(), actor="cli")
+        moved = await record_failed_attempt(ctx, stale, "boom", retryable=True)
+        assert moved is not None and moved.status == S.CANCELLED and moved.retry_count == 0
+    finally:
+        await db.close()

@@ -241,3 +241,15 @@ async def test_events_cascade_and_read_in_order(db: Database, clock: ManualClock
         await conn.execute(content_generation_tasks.delete())
     async with db.read() as conn:
         assert (await conn.execute(select(task_events.c.id))).all() == []
+
+
+async def test_expired_lease_of_a_task_cancelled_meanwhile_ends_cancelled(db: Database, clock: ManualClock) -> None:
+    account = await add_account(db, clock)
+    [task_id] = await submit(db, clock, account, 5)
+    await claim(db, clock, 1)
+    assert (await task_commands.cancel_task(db, task_id, clock=clock, actor="cli")).outcome == "requested"
+    clock.advance(61)
+    async with db.write() as conn:
+        assert await task_store.expire_leases(conn, now=clock.now(), actor="janitor") == []
+        task = await task_store.get_task(conn, task_id)
+    assert task is not None and task.status == S.CANCELLED and task.lease_owner is None

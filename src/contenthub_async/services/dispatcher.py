@@ -142,11 +142,18 @@ class Dispatcher:
 
     async def _release(self, task: Task) -> None:
         ctx = self.ctx
+        now = ctx.clock.now()
         async with ctx.db.write() as conn:
+            current = await task_store.get_task_by_pk(conn, task.id)
+            if current is None or current.status != S.SUBMITTING:
+                return
+            if current.cancel_requested_at is not None:
+                target, message, values = S.CANCELLED, "cancelled as requested at shutdown", {"completed_at": now}
+            else:
+                target, message, values = S.PENDING, "released at shutdown before content-creator answered", {"run_after": now}
             moved = await task_store.transition(
-                conn, task, S.PENDING, now=ctx.clock.now(), actor=ctx.daemon_id, lease_owner=ctx.daemon_id,
-                message="released at shutdown before content-creator answered",
-                values={"run_after": ctx.clock.now()},
+                conn, current, target, now=now, actor=ctx.daemon_id, lease_owner=ctx.daemon_id,
+                message=message, values=values,
             )
         if moved is not None:
             log_transition(self.log, task, moved)

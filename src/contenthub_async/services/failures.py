@@ -48,10 +48,21 @@ async def record_failed_attempt(
         values = {"error_message": message, "completed_at": now}
         note = f"gave up after {task.retry_count + 1} attempt(s): {message}"
     async with ctx.db.write() as conn:
-        moved = await task_store.transition(
-            conn, task, decision.status, now=now, actor=ctx.daemon_id, message=note, values=values,
-            lease_owner=lease_owner,
-        )
+        current = await task_store.get_task_by_pk(conn, task.id)
+        if current is None or current.status != task.status:
+            return None
+        if decision.status == S.PENDING and current.cancel_requested_at is not None:
+            # An operator asked to cancel it: do not run it again.
+            note = f"cancelled as requested (the attempt failed: {message})"
+            moved = await task_store.transition(
+                conn, current, S.CANCELLED, now=now, actor=ctx.daemon_id, message=note,
+                values={"error_message": message, "completed_at": now}, lease_owner=lease_owner,
+            )
+        else:
+            moved = await task_store.transition(
+                conn, current, decision.status, now=now, actor=ctx.daemon_id, message=note, values=values,
+                lease_owner=lease_owner, unless_cancel_requested=decision.status == S.PENDING,
+            )
     if moved is not None:
         log_transition(ctx.log, task, moved, note)
     return moved

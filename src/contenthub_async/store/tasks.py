@@ -251,19 +251,36 @@ async def claim_tasks(
 
 async def expire_leases(conn: AsyncConnection, *, now: datetime, actor: str) -> list[str]:
     """Return ``submitting`` tasks whose lease expired (their daemon died mid-create) to
-    ``pending``. This is the one at-least-once window: the creator may hold a duplicate."""
-    statement = (
-        update(tasks_table)
-        .where(T.status == S.SUBMITTING.value, T.lease_expires_at < now)
-        .values(status=S.PENDING.value, lease_owner=None, lease_expires_at=None, run_after=now, updated_at=now)
-        .returning(T.id, T.task_id, T.lease_owner)
-    )
-    rows = (await conn.execute(statement)).all()
-    if rows:
-        await _insert_events(
-            conn, [(r.id, S.SUBMITTING, S.PENDING) for r in rows], now, actor, "lease expired; back to the queue"
+    ``pending`` (or to ``cancelled`` when an operator asked for that meanwhile).
+    This is the one at-least-once window: the creator may hold a duplicate."""
+    expired = [T.status == S.SUBMITTING.value, T.lease_expires_at < now]
+    cleared = {"lease_owner": None, "lease_expires_at": None, "updated_at": now}
+    cancelled = (
+        await conn.execute(
+            update(tasks_table)
+            .where(*expired, T.cancel_requested_at.is_not(None))
+            .values(status=S.CANCELLED.value, completed_at=now, **cleared)
+            .returning(T.id)
         )
-    return [r.task_id for r in rows]
+    ).all()
+    if cancelled:
+        await _insert_events(
+            conn, [(r.id, S.SUBMITTING, S.CANCELLED) for r in cancelled], now, actor,
+            "lease expired; cancelled as requested",
+        )
+    requeued = (
+        await conn.execute(
+            update(tasks_table)
+            .where(*expired)
+            .values(status=S.PENDING.value, run_after=now, **cleared)
+            .returning(T.id, T.task_id)
+        )
+    ).all()
+    if requeued:
+        await _insert_events(
+            conn, [(r.id, S.SUBMITTING, S.PENDING) for r in requeued], now, actor, "lease expired; back to the queue"
+        )
+    return [r.task_id for r in requeued]
 
 
 # ---------------------------------------------------------------- transitions
@@ -279,11 +296,13 @@ async def transition(
     message: str | None = None,
     values: dict[str, Any] | None = None,
     lease_owner: str | None = None,
+    unless_cancel_requested: bool = False,
 ) -> Task | None:
     """Move ``task`` from the status it was read in to ``to``; None if it moved meanwhile.
 
     Leaving ``submitting`` always clears the lease; ``lease_owner`` additionally requires
-    that this daemon still holds it.
+    that this daemon still holds it. ``unless_cancel_requested`` refuses the move when an
+    operator asked to cancel the task (used for retries: a cancelled task is not re-run).
     """
     if not can_transition(task.status, to):
         raise ValueError(f"illegal transition {task.status} -> {to} for {task.task_id}")
@@ -293,6 +312,8 @@ async def transition(
     conditions = [T.id == task.id, T.status == task.status.value]
     if lease_owner is not None:
         conditions.append(T.lease_owner == lease_owner)
+    if unless_cancel_requested:
+        conditions.append(T.cancel_requested_at.is_(None))
     statement = update(tasks_table).where(and_(*conditions)).values(**changes).returning(*TASK_COLUMNS)
     row = (await conn.execute(statement)).first()
     if row is None:
