@@ -262,3 +262,25 @@ async def test_a_failed_attempt_of_a_task_being_cancelled_is_not_retried(db_url:
         assert moved is not None and moved.status == S.CANCELLED and moved.retry_count == 0
     finally:
         await db.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_timeouts_fire_even_when_content_creator_cannot_list(db_url: str, tmp_path: Path) -> None:
+    await prepare(db_url)
+    [task_id] = await submit(db_url, [NewTask(account_id=49, topic="creator goes away", max_retries=0)])
+    state = tmp_path / "fake"
+    db = Database.open(db_url)
+    try:
+        ctx = tracker_context(db, state, settings_for(db_url, state, ASYNC_TASK_TIMEOUT=0.5))
+        await dispatch_all(ctx, 1)
+        broken = CliCreator.from_command_line(str(FAKE_CREATOR), extra_env=fake_knobs(state, garbage="all"),
+                                              call_timeout=30)
+        import anyio
+        import dataclasses
+        await anyio.sleep(0.6)
+        await Tracker(dataclasses.replace(ctx, creator=broken)).cycle()
+        async with db.read() as conn:
+            task = await task_store.get_task(conn, task_id)
+        assert task is not None and task.status == S.TIMEOUT
+    finally:
+        await db.close()

@@ -78,7 +78,12 @@ class Tracker:
             tracked = await task_store.tasks_at_creator(conn, limit=MAX_TRACKED_PER_CYCLE)
         tracked = [t for t in tracked if t.creator_task_id]
         if tracked:
-            states = await self._fetch_states(tracked)
+            try:
+                states = await self._fetch_states(tracked)
+            except CreatorError as error:
+                # content-creator unreachable: nothing to apply, but timeouts below still run.
+                self.log.warning("cannot list content-creator tasks", error=str(error))
+                states = {}
             async with anyio.create_task_group() as group:
                 for task in tracked:
                     group.start_soon(self._apply, task, states.get(task.creator_task_id or ""))

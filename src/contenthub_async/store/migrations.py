@@ -69,17 +69,3 @@ async def migrate(
         if version != before:
             await _set_version(conn, version)
     return before, version
-
-
-async def require_current(db: Database) -> None:
-    """Fail with a clear message unless the schema is exactly the program's version."""
-    async with db.read() as conn:
-        version = await current_version(conn)
-    if version == 0:
-        raise SchemaVersionError("the database has no contenthub tables: run `contenthub-ctl db init`")
-    if version != SCHEMA_VERSION:
-        raise SchemaVersionError(
-            f"database schema version {version}, program expects {SCHEMA_VERSION}: run `contenthub-ctl db init`"
-            if version < SCHEMA_VERSION
-            else f"database schema version {version} is newer than this program's ({SCHEMA_VERSION})"
-        )

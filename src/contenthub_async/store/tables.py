@@ -14,7 +14,6 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
-    false,
     text,
     true,
 )
@@ -265,7 +264,6 @@ __all__ = [
     "content_generation_tasks",
     "contents",
     "daemons",
-    "false",
     "job_runs",
     "leases",
     "metadata",
