@@ -7,11 +7,12 @@ with :class:`ConfigError`, whose message names the variable.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
 from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 
 class ConfigError(ValueError):
@@ -90,6 +91,10 @@ def load_settings(**overrides: Any) -> Settings:
         first = exc.errors()[0]
         name = ".".join(str(part) for part in first["loc"]) or "settings"
         raise ConfigError(f"invalid setting {name}: {first['msg']}") from None
+    except SettingsError as exc:  # a complex value (e.g. a JSON object) that does not parse
+        match = re.search(r'field "(\w+)"', str(exc))
+        name = match.group(1) if match else "settings"
+        raise ConfigError(f"invalid setting {name}: not valid JSON") from None
 
 
 @lru_cache(maxsize=1)
