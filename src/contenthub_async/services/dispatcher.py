@@ -65,7 +65,6 @@ class Dispatcher:
                 except Exception:  # database unreachable for a moment: log, back off, carry on
                     self.log.exception("claim failed; retrying shortly")
                     claimed = []
-                    await self._wait_for_work(stopping)
                 for task in claimed:
                     self.log.info("task transition", task_id=task.task_id, from_status="pending",
                                   to_status="submitting", priority=task.priority)
