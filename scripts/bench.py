@@ -623,7 +623,7 @@ async def run_end_to_end(url: str, tmp: Path, label: str, n: int, concurrency: i
 # and ~20 tasks/s (50) on 2 cores, 2 000 tasks per concurrency and backend would alone take
 # ~8 minutes. Throughput is flat after the first seconds, so the rate is unaffected.
 E2E_TASKS = {"sqlite": {5: 300, 50: 1000}, "postgresql": {5: 200, 50: 600}}
-E2E_TASKS_QUICK = {"sqlite": {5: 60, 50: 150}, "postgresql": {5: 40, 50: 100}}
+E2E_TASKS_QUICK = {"sqlite": {5: 40, 50: 100}, "postgresql": {5: 30, 50: 60}}
 
 
 def e2e_tasks(backend: str, concurrency: int, quick: bool) -> int:
@@ -753,8 +753,8 @@ def bench_tracking_cost(tmp: Path, quick: bool) -> dict[str, Any]:
 
 
 def bench_memory(tmp: Path, quick: bool) -> dict[str, Any]:
-    pending = 20_000 if quick else 100_000
-    in_flight = 200 if quick else 1000
+    pending = 10_000 if quick else 100_000
+    in_flight = 100 if quick else 1000
     watch_seconds = 2 if quick else 4
 
     def peak(url: str, state: Path, label: str, concurrency: int, db_path: Path) -> int:
