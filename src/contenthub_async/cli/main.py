@@ -58,6 +58,11 @@ def build_app() -> App:
     _add(account, "enable", (f"{PACKAGE}.accounts:enable", "help.account_enable"))
     app.command(account)
 
+    scheduler = App(name="scheduler", help=text("help.scheduler"))
+    for name in ("create", "list", "show", "history", "pause", "resume", "trigger", "delete", "update"):
+        _add(scheduler, name, (f"{PACKAGE}.scheduler:{'list_' if name == 'list' else name}", f"help.scheduler_{name}"))
+    app.command(scheduler)
+
     db = App(name="db", help=text("help.db"))
     _add(db, "init", (f"{PACKAGE}.db:init", "help.db_init"))
     _add(db, "version", (f"{PACKAGE}.db:version", "help.db_version"))

@@ -27,6 +27,7 @@ from contenthub_async.daemon.notify import SystemdNotifier
 from contenthub_async.services.context import Knobs, ServiceContext
 from contenthub_async.services.dispatcher import Dispatcher
 from contenthub_async.services.janitor import Janitor
+from contenthub_async.services.scheduler import Scheduler
 from contenthub_async.services.tracker import Tracker
 from contenthub_async.services.wakeup import watcher_for
 from contenthub_async.store import daemons as daemon_store
@@ -123,6 +124,7 @@ async def run_daemon(
                     else:
                         log.warning("ASYNC_CONTENT_GENERATION_ENABLED is false: not claiming or tracking tasks")
                     loops.start_soon(janitor.run, handles.stopping)
+                    loops.start_soon(Scheduler(ctx).run, handles.stopping)
                     notifier.ready(f"contenthubd {__version__} running as {handles.daemon_id}")
                     log.info("contenthubd started", version=__version__, database=db.backend,
                              max_concurrent_tasks=knobs.max_concurrent_tasks, poll_interval=knobs.poll_interval)

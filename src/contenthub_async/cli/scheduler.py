@@ -1,0 +1,439 @@
+"""``scheduler`` commands: create, list, show, history, pause, resume, trigger, delete, update.
+
+They write rows and read state; contenthubd does the firing (docs/scheduler.md).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from cyclopts import Parameter
+
+from contenthub_async.cli import runtime
+from contenthub_async.cli.errors import EXIT_OK, CliError, usage
+from contenthub_async.cli.messages import text
+from contenthub_async.cli.output import (
+    local_time, or_dash, print_fields, print_json, print_lines, print_table, utc_iso,
+)
+from contenthub_async.cli.params import Format, strict_int
+
+if TYPE_CHECKING:
+    from contenthub_async.store.jobs import Job, JobRun
+
+NEXT_RUNS_SHOWN = 3
+MAX_HISTORY = 10_000
+
+JobRef = Annotated[str, Parameter(help=text("help.opt.job"))]
+Policy = Literal["run_once", "skip"]
+
+
+def _known_types() -> str:
+    from contenthub_async.services.executors import BUILTINS
+
+    return ", ".join(sorted(BUILTINS))
+
+
+# ---------------------------------------------------------------- JSON shapes (docs/cli-json.md)
+
+
+def _next_runs(job: Job, count: int = NEXT_RUNS_SHOWN) -> list[Any]:
+    from contenthub_async.domain import cron
+
+    if not job.is_active or job.next_run_at is None:
+        return []
+    first = job.next_run_at
+    rest = cron.next_firings(job.cron, cron.zone(job.timezone), first, count - 1) if count > 1 else []
+    return [first, *rest]
+
+
+def job_json(job: Job, *, next_runs: bool = False) -> dict[str, Any]:
+    data = {
+        "id": job.id,
+        "name": job.name,
+        "job_type": job.job_type,
+        "cron": job.cron,
+        "timezone": job.timezone,
+        "params": job.params,
+        "is_active": job.is_active,
+        "misfire_policy": job.misfire_policy,
+        "misfire_grace_seconds": job.misfire_grace_seconds,
+        "next_run_at": utc_iso(job.next_run_at) if job.is_active else None,
+        "last_run_at": utc_iso(job.last_run_at),
+        "created_at": utc_iso(job.created_at),
+        "updated_at": utc_iso(job.updated_at),
+    }
+    if next_runs:
+        data["next_runs"] = [utc_iso(when) for when in _next_runs(job)]
+    return data
+
+
+def _counts(run: JobRun) -> tuple[int | None, int | None]:
+    result = run.result if isinstance(run.result, dict) else {}
+    submitted = result.get("total_submitted")
+    refused = result.get("total_refused")
+    return (submitted if isinstance(submitted, int) else None, refused if isinstance(refused, int) else None)
+
+
+def run_json(run: JobRun) -> dict[str, Any]:
+    submitted, refused = _counts(run)
+    return {
+        "id": run.id,
+        "job_id": run.job_id,
+        "scheduled_for": utc_iso(run.scheduled_for),
+        "trigger": run.trigger,
+        "status": run.status,
+        "daemon_id": run.daemon_id,
+        "started_at": utc_iso(run.started_at),
+        "finished_at": utc_iso(run.finished_at),
+        "duration_seconds": run.duration_seconds,
+        "submitted": submitted,
+        "refused": refused,
+        "result": run.result,
+        "error": run.error,
+    }
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _parse_params(raw: str) -> Any:
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise usage("error.params_json", detail=str(exc)) from None
+    if not isinstance(value, dict):
+        raise usage("error.params_json", detail=type(value).__name__)
+    return value
+
+
+def _translate(exc: Exception) -> CliError | None:
+    from contenthub_async.domain.cron import CronError
+    from contenthub_async.services.executors import InvalidJobParams, UnknownJobType
+
+    if isinstance(exc, InvalidJobParams):
+        return usage("error.bad_params", field=exc.field, message=exc.message)
+    if isinstance(exc, UnknownJobType):
+        return usage("error.unknown_job_type", job_type=exc.job_type, known=_known_types())
+    if isinstance(exc, CronError):
+        key = "error.bad_timezone" if "time zone" in str(exc) else "error.bad_cron"
+        return usage(key, detail=str(exc))
+    return None
+
+
+def _call(action: Any) -> Any:
+    """Run ``action(db, clock)`` against the configured database, translating validation errors."""
+    async def main() -> Any:
+        async with runtime.open_database() as db:
+            return await action(db, runtime.clock())
+
+    try:
+        return runtime.run(main)
+    except Exception as exc:
+        translated = _translate(exc)
+        if translated is None:
+            raise
+        raise translated from None
+
+
+def _zone_label(job: Job) -> str:
+    return job.timezone or text("sched.system_zone")
+
+
+def _state(job: Job) -> str:
+    return text("sched.word.active" if job.is_active else "sched.word.paused")
+
+
+def _word(prefix: str, value: str) -> str:
+    from contenthub_async.cli.messages import CATALOG
+
+    key = f"{prefix}.{value}"
+    return text(key) if key in CATALOG else value
+
+
+def _print_job(job: Job) -> None:
+    print_fields([
+        (text("sched.col.id"), str(job.id)),
+        (text("sched.col.name"), job.name),
+        (text("sched.col.type"), job.job_type),
+        (text("sched.col.cron"), job.cron),
+        (text("sched.col.timezone"), _zone_label(job)),
+        (text("sched.col.state"), _state(job)),
+        (text("sched.label.misfire"), text("sched.misfire_value", policy=job.misfire_policy,
+                                           grace=job.misfire_grace_seconds)),
+        (text("sched.col.next_run"), local_time(job.next_run_at if job.is_active else None)),
+        (text("sched.col.last_run"), local_time(job.last_run_at)),
+        (text("sched.label.created_at"), local_time(job.created_at)),
+        (text("sched.label.params"), json.dumps(job.params, ensure_ascii=False, sort_keys=True)),
+    ])
+    runs = _next_runs(job)
+    if runs:
+        print_lines([text("sched.next_runs"), *(f"  {local_time(when)}" for when in runs)])
+
+
+# ---------------------------------------------------------------- commands
+
+
+def create(
+    *,
+    name: Annotated[str, Parameter(name="--name", allow_leading_hyphen=True, help=text("help.opt.job_name"))],
+    job_type: Annotated[str, Parameter(name="--type", help=text("help.opt.job_type", types=_known_types()))],
+    cron: Annotated[str, Parameter(name="--cron", allow_leading_hyphen=True, help=text("help.opt.cron"))],
+    params: Annotated[str, Parameter(name="--params", allow_leading_hyphen=True, help=text("help.opt.params"))] = "{}",
+    timezone: Annotated[str | None, Parameter(name="--timezone", help=text("help.opt.timezone"))] = None,
+    misfire_policy: Annotated[Policy, Parameter(name="--misfire-policy", help=text("help.opt.misfire_policy"))] = "run_once",
+    misfire_grace: Annotated[
+        int, Parameter(name="--misfire-grace", converter=strict_int, help=text("help.opt.misfire_grace"))
+    ] = 3600,
+    paused: Annotated[bool, Parameter(name="--paused", negative="", help=text("help.opt.paused"))] = False,
+    fmt: Format = "table",
+) -> int:
+    """Create a cron job."""
+    from contenthub_async.domain import cron as cron_domain
+    from contenthub_async.services.executors import validate_params
+
+    clean_name = name.strip()
+    if not clean_name:
+        raise usage("invalid.empty", option="--name", field=text("field.name"))
+    if misfire_grace < 0:
+        raise usage("error.bad_misfire_grace")
+    raw = _parse_params(params)
+    try:  # everything that needs no database first: bad input never opens it
+        cron_domain.validate_cron(cron)
+        cron_domain.validate_timezone(timezone)
+        validate_params(job_type, raw)
+    except Exception as exc:
+        translated = _translate(exc)
+        if translated is None:
+            raise
+        raise translated from None
+
+    async def action(db: Any, clock: Any) -> Job:
+        from contenthub_async.services import scheduler
+
+        return await scheduler.create_job(
+            db, name=clean_name, job_type=job_type, cron_expr=cron, timezone=timezone, params=raw,
+            misfire_policy=misfire_policy, misfire_grace_seconds=misfire_grace, active=not paused, clock=clock,
+        )
+
+    job = _call(action)
+    if fmt == "json":
+        print_json(job_json(job, next_runs=True))
+        return EXIT_OK
+    print_lines([text("sched.created", job_id=job.id, name=job.name)])
+    _print_job(job)
+    return EXIT_OK
+
+
+def list_(*, fmt: Format = "table") -> int:
+    """List cron jobs."""
+    from contenthub_async.store import jobs as job_store
+
+    async def action(db: Any, _clock: Any) -> list[Job]:
+        async with db.read() as conn:
+            return await job_store.list_jobs(conn)
+
+    jobs = _call(action)
+    if fmt == "json":
+        print_json([job_json(job) for job in jobs])
+        return EXIT_OK
+    if not jobs:
+        print_lines([text("sched.list_empty")])
+        return EXIT_OK
+    columns: list[tuple[str, dict[str, Any]]] = [
+        (text("sched.col.id"), {"justify": "right", "no_wrap": True}),
+        (text("sched.col.name"), {}),
+        (text("sched.col.type"), {}),
+        (text("sched.col.cron"), {"no_wrap": True}),
+        (text("sched.col.timezone"), {}),
+        (text("sched.col.state"), {"no_wrap": True}),
+        (text("sched.col.next_run"), {"no_wrap": True}),
+        (text("sched.col.last_run"), {"no_wrap": True}),
+    ]
+    rows = [
+        [
+            (str(job.id), None),
+            (job.name, None),
+            (job.job_type, None),
+            (job.cron, None),
+            (_zone_label(job), None),
+            (_state(job), None if job.is_active else "yellow"),
+            (local_time(job.next_run_at if job.is_active else None), None),
+            (local_time(job.last_run_at), None),
+        ]
+        for job in jobs
+    ]
+    print_table(columns, rows)
+    return EXIT_OK
+
+
+def show(job: JobRef, /, *, fmt: Format = "table") -> int:
+    """Show a cron job."""
+    async def action(db: Any, _clock: Any) -> Job:
+        from contenthub_async.services.scheduler import find_job
+
+        async with db.read() as conn:
+            return await find_job(conn, job)
+
+    found = _call(action)
+    if fmt == "json":
+        print_json(job_json(found, next_runs=True))
+    else:
+        _print_job(found)
+    return EXIT_OK
+
+
+def history(
+    job: JobRef,
+    /,
+    *,
+    limit: Annotated[int, Parameter(name=["--limit", "-n"], converter=strict_int, help=text("help.opt.limit"))] = 20,
+    fmt: Format = "table",
+) -> int:
+    """Show the runs of a cron job, newest first."""
+    if not 1 <= limit <= MAX_HISTORY:
+        raise usage("error.bad_limit", value=limit, high=MAX_HISTORY)
+
+    async def action(db: Any, _clock: Any) -> list[JobRun]:
+        from contenthub_async.services.scheduler import find_job
+        from contenthub_async.store import jobs as job_store
+
+        async with db.read() as conn:
+            found = await find_job(conn, job)
+            return await job_store.runs_of(conn, found.id, limit=limit)
+
+    runs = _call(action)
+    if fmt == "json":
+        print_json([run_json(run) for run in runs])
+        return EXIT_OK
+    if not runs:
+        print_lines([text("sched.history_empty")])
+        return EXIT_OK
+    styles = {"succeeded": "green", "failed": "red", "missed": "yellow", "pending": "cyan", "running": "blue"}
+    columns: list[tuple[str, dict[str, Any]]] = [
+        (text("sched.col.run_id"), {"justify": "right", "no_wrap": True}),
+        (text("sched.col.scheduled_for"), {"no_wrap": True}),
+        (text("sched.col.trigger"), {"no_wrap": True}),
+        (text("sched.col.status"), {"no_wrap": True}),
+        (text("sched.col.duration"), {"justify": "right", "no_wrap": True}),
+        (text("sched.col.counts"), {"justify": "right", "no_wrap": True}),
+        (text("sched.col.error"), {}),
+    ]
+    rows = []
+    for run in runs:
+        submitted, refused = _counts(run)
+        duration = run.duration_seconds
+        rows.append([
+            (str(run.id), None),
+            (local_time(run.scheduled_for), None),
+            (_word("trigger", run.trigger), None),
+            (_word("run", run.status), styles.get(run.status)),
+            (text("sched.duration_value", seconds=duration) if duration is not None else text("word.none"), None),
+            (f"{submitted}/{refused}" if submitted is not None else text("word.none"), None),
+            (or_dash(run.error), None),
+        ])
+    print_table(columns, rows)
+    return EXIT_OK
+
+
+def _set_active(job: str, active: bool, fmt: str) -> int:
+    async def action(db: Any, clock: Any) -> Job:
+        from contenthub_async.services import scheduler
+
+        return await scheduler.set_job_active(db, job, active, clock=clock)
+
+    found = _call(action)
+    if fmt == "json":
+        print_json(job_json(found, next_runs=True))
+    elif active:
+        print_lines([text("sched.resumed", job_id=found.id, name=found.name, next_run=local_time(found.next_run_at))])
+    else:
+        print_lines([text("sched.paused", job_id=found.id, name=found.name)])
+    return EXIT_OK
+
+
+def pause(job: JobRef, /, *, fmt: Format = "table") -> int:
+    """Pause a cron job."""
+    return _set_active(job, False, fmt)
+
+
+def resume(job: JobRef, /, *, fmt: Format = "table") -> int:
+    """Resume a paused cron job."""
+    return _set_active(job, True, fmt)
+
+
+def trigger(job: JobRef, /, *, fmt: Format = "table") -> int:
+    """Queue an immediate run of a cron job."""
+    async def action(db: Any, clock: Any) -> tuple[Job, JobRun]:
+        from contenthub_async.services import scheduler
+
+        return await scheduler.trigger_job(db, job, clock=clock)
+
+    found, run = _call(action)
+    if fmt == "json":
+        print_json(run_json(run))
+    else:
+        print_lines([text("sched.triggered", job_id=found.id, name=found.name, run_id=run.id)])
+    return EXIT_OK
+
+
+def delete(job: JobRef, /, *, fmt: Format = "table") -> int:
+    """Delete a cron job and its run history."""
+    async def action(db: Any, _clock: Any) -> Job:
+        from contenthub_async.services import scheduler
+
+        return await scheduler.delete_job(db, job)
+
+    found = _call(action)
+    if fmt == "json":
+        print_json({"deleted": True, "job": job_json(found)})
+    else:
+        print_lines([text("sched.deleted", job_id=found.id, name=found.name)])
+    return EXIT_OK
+
+
+def update(
+    job: JobRef,
+    /,
+    *,
+    name: Annotated[str | None, Parameter(name="--name", allow_leading_hyphen=True, help=text("help.opt.job_name"))] = None,
+    cron: Annotated[str | None, Parameter(name="--cron", allow_leading_hyphen=True, help=text("help.opt.cron"))] = None,
+    params: Annotated[
+        str | None, Parameter(name="--params", allow_leading_hyphen=True, help=text("help.opt.params"))
+    ] = None,
+    timezone: Annotated[str | None, Parameter(name="--timezone", help=text("help.opt.timezone"))] = None,
+    misfire_policy: Annotated[
+        Policy | None, Parameter(name="--misfire-policy", help=text("help.opt.misfire_policy"))
+    ] = None,
+    misfire_grace: Annotated[
+        int | None, Parameter(name="--misfire-grace", converter=strict_int, help=text("help.opt.misfire_grace"))
+    ] = None,
+    fmt: Format = "table",
+) -> int:
+    """Change a cron job (a new cron or time zone reschedules it from now)."""
+    from contenthub_async.services.scheduler import _UNSET
+
+    if all(v is None for v in (name, cron, params, timezone, misfire_policy, misfire_grace)):
+        raise usage("error.nothing_to_update")
+    if misfire_grace is not None and misfire_grace < 0:
+        raise usage("error.bad_misfire_grace")
+    if name is not None and not name.strip():
+        raise usage("invalid.empty", option="--name", field=text("field.name"))
+    raw = _parse_params(params) if params is not None else _UNSET
+
+    async def action(db: Any, clock: Any) -> Job:
+        from contenthub_async.services import scheduler
+
+        return await scheduler.update_job(
+            db, job, clock=clock, name=name.strip() if name else None, cron_expr=cron,
+            timezone=timezone if timezone is not None else _UNSET, params=raw,
+            misfire_policy=misfire_policy, misfire_grace_seconds=misfire_grace,
+        )
+
+    found = _call(action)
+    if fmt == "json":
+        print_json(job_json(found, next_runs=True))
+        return EXIT_OK
+    print_lines([text("sched.updated", job_id=found.id, name=found.name)])
+    _print_job(found)
+    return EXIT_OK

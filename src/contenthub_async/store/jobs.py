@@ -1,0 +1,222 @@
+"""Statements on ``scheduled_jobs`` and ``job_runs``.
+
+A firing is a ``job_runs`` row, unique on (job_id, scheduled_for): inserting it is how a daemon
+takes a firing, and a second insert of the same firing (another daemon, a restart) does nothing.
+A run is executed by the daemon whose guarded ``pending → running`` update succeeds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from contenthub_async.store.tables import job_runs, scheduled_jobs
+
+J = scheduled_jobs.c
+R = job_runs.c
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    name: str
+    job_type: str
+    cron: str
+    timezone: str | None
+    params: Any
+    is_active: bool
+    misfire_policy: str
+    misfire_grace_seconds: int
+    next_run_at: datetime | None
+    last_run_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Any) -> Job:
+        data = dict(row._mapping)
+        data["is_active"] = bool(data["is_active"])
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class JobRun:
+    id: int
+    job_id: int
+    scheduled_for: datetime
+    trigger: str
+    status: str
+    daemon_id: str | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    result: Any
+    error: str | None
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Any) -> JobRun:
+        return cls(**dict(row._mapping))
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+
+JOB_COLUMNS = [scheduled_jobs.c[f.name] for f in fields(Job)]
+RUN_COLUMNS = [job_runs.c[f.name] for f in fields(JobRun)]
+
+
+def _insert_ignoring_duplicates(conn: AsyncConnection, table: Any) -> Any:
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    return dialect_insert(table).on_conflict_do_nothing()
+
+
+# ---------------------------------------------------------------- jobs
+
+
+async def insert_job(
+    conn: AsyncConnection, *, name: str, job_type: str, cron: str, timezone: str | None, params: Any,
+    misfire_policy: str, misfire_grace_seconds: int, next_run_at: datetime | None, is_active: bool = True,
+    now: datetime,
+) -> Job:
+    result = await conn.execute(
+        insert(scheduled_jobs).returning(*JOB_COLUMNS),
+        {
+            "name": name, "job_type": job_type, "cron": cron, "timezone": timezone, "params": params,
+            "is_active": is_active, "misfire_policy": misfire_policy,
+            "misfire_grace_seconds": misfire_grace_seconds, "next_run_at": next_run_at,
+            "created_at": now, "updated_at": now,
+        },
+    )
+    return Job.from_row(result.one())
+
+
+async def get_job(conn: AsyncConnection, job_id: int) -> Job | None:
+    row = (await conn.execute(select(*JOB_COLUMNS).where(J.id == job_id))).first()
+    return Job.from_row(row) if row else None
+
+
+async def get_job_by_name(conn: AsyncConnection, name: str) -> Job | None:
+    row = (await conn.execute(select(*JOB_COLUMNS).where(J.name == name))).first()
+    return Job.from_row(row) if row else None
+
+
+async def list_jobs(conn: AsyncConnection) -> list[Job]:
+    rows = await conn.execute(select(*JOB_COLUMNS).order_by(J.id))
+    return [Job.from_row(r) for r in rows]
+
+
+async def update_job(conn: AsyncConnection, job_id: int, values: dict[str, Any], *, now: datetime) -> bool:
+    result = await conn.execute(update(scheduled_jobs).where(J.id == job_id).values(**values, updated_at=now))
+    return result.rowcount == 1
+
+
+async def delete_job(conn: AsyncConnection, job_id: int) -> bool:
+    # Tasks keep existing; their scheduled_job_run_id becomes NULL (ON DELETE SET NULL).
+    result = await conn.execute(delete(scheduled_jobs).where(J.id == job_id))
+    return result.rowcount == 1
+
+
+async def due_jobs(conn: AsyncConnection, *, now: datetime, limit: int = 100) -> list[Job]:
+    rows = await conn.execute(
+        select(*JOB_COLUMNS)
+        .where(J.is_active.is_(True), J.next_run_at.is_not(None), J.next_run_at <= now)
+        .order_by(J.next_run_at, J.id)
+        .limit(limit)
+    )
+    return [Job.from_row(r) for r in rows]
+
+
+async def earliest_next_run(conn: AsyncConnection) -> datetime | None:
+    return (
+        await conn.execute(select(func.min(J.next_run_at)).where(J.is_active.is_(True), J.next_run_at.is_not(None)))
+    ).scalar_one_or_none()
+
+
+async def advance_job(
+    conn: AsyncConnection, job: Job, *, next_run_at: datetime, last_run_at: datetime | None, now: datetime
+) -> bool:
+    """Move ``next_run_at`` on, guarded by the value this daemon saw (another daemon may have)."""
+    values: dict[str, Any] = {"next_run_at": next_run_at, "updated_at": now}
+    if last_run_at is not None:
+        values["last_run_at"] = last_run_at
+    guard = J.next_run_at == job.next_run_at if job.next_run_at is not None else J.next_run_at.is_(None)
+    result = await conn.execute(update(scheduled_jobs).where(J.id == job.id, guard).values(**values))
+    return result.rowcount == 1
+
+
+# ---------------------------------------------------------------- runs
+
+
+async def insert_runs(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert firings; a firing that exists already is skipped. Returns the ids inserted."""
+    inserted: list[int] = []
+    for row in rows:
+        result = await conn.execute(_insert_ignoring_duplicates(conn, job_runs).returning(R.id), dict(row))
+        found = result.first()
+        if found is not None:
+            inserted.append(found.id)
+    return inserted
+
+
+async def insert_manual_run(conn: AsyncConnection, job_id: int, *, now: datetime) -> int | None:
+    [run_id] = await insert_runs(conn, [
+        {"job_id": job_id, "scheduled_for": now, "trigger": "manual", "status": "pending", "created_at": now}
+    ]) or [None]
+    return run_id
+
+
+async def pending_runs(conn: AsyncConnection, *, now: datetime, limit: int = 50) -> list[JobRun]:
+    rows = await conn.execute(
+        select(*RUN_COLUMNS).where(R.status == "pending").order_by(R.scheduled_for, R.id).limit(limit)
+    )
+    return [JobRun.from_row(r) for r in rows]
+
+
+async def claim_run(conn: AsyncConnection, run_id: int, *, daemon_id: str, now: datetime) -> bool:
+    result = await conn.execute(
+        update(job_runs).where(R.id == run_id, R.status == "pending")
+        .values(status="running", daemon_id=daemon_id, started_at=now)
+    )
+    return result.rowcount == 1
+
+
+async def finish_run(
+    conn: AsyncConnection, run_id: int, *, status: str, now: datetime, result: Any = None, error: str | None = None,
+    from_statuses: tuple[str, ...] = ("running",), daemon_id: str | None = None, started_at: datetime | None = None,
+) -> bool:
+    values: dict[str, Any] = {"status": status, "finished_at": now, "result": result, "error": error}
+    if daemon_id is not None:
+        values["daemon_id"] = daemon_id
+    if started_at is not None:
+        values["started_at"] = started_at
+    outcome = await conn.execute(
+        update(job_runs).where(R.id == run_id, R.status.in_(from_statuses)).values(**values)
+    )
+    return outcome.rowcount == 1
+
+
+async def get_run(conn: AsyncConnection, run_id: int) -> JobRun | None:
+    row = (await conn.execute(select(*RUN_COLUMNS).where(R.id == run_id))).first()
+    return JobRun.from_row(row) if row else None
+
+
+async def runs_of(conn: AsyncConnection, job_id: int, *, limit: int = 20) -> list[JobRun]:
+    rows = await conn.execute(
+        select(*RUN_COLUMNS).where(R.job_id == job_id).order_by(R.scheduled_for.desc(), R.id.desc()).limit(limit)
+    )
+    return [JobRun.from_row(r) for r in rows]
+
+
+async def count_pending_runs(conn: AsyncConnection) -> int:
+    return (await conn.execute(select(func.count()).select_from(job_runs).where(R.status == "pending"))).scalar_one()
