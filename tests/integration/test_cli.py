@@ -264,7 +264,8 @@ def test_status_list_cancel_retry(ctl: Ctl) -> None:
     assert r.out.index(second) < r.out.index(first), "newest first"
     listed = ctl("list", "-a", "1", "-s", "pending", "--limit", "1", "--format", "json").json()
     assert isinstance(listed, list) and [t["task_id"] for t in listed] == [second]
-    assert set(listed[0]) == set(detail) - {"events"}
+    assert set(listed[0]) == set(detail) - {"events", "attempts", "content"}
+    assert (detail["attempts"], detail["content"]) == (0, None)
 
     r = ctl("cancel", first)
     assert r.code == 0 and "cancelled" in r.out

@@ -361,6 +361,25 @@ CATALOG: Mapping[str, Mapping[Language, str]] = {
     "field.platform": {"en": "platform", "zh": "平台"},
     "field.description": {"en": "description", "zh": "描述"},
     "field.id": {"en": "account id", "zh": "账号 ID"},
+    # ---------------------------------------------------------------- status: attempts and content
+    "label.attempts": {"en": "Attempts", "zh": "执行次数"},
+    "label.title": {"en": "Title", "zh": "标题"},
+    "label.word_count": {"en": "Words", "zh": "字数"},
+    "label.review_status": {"en": "Review", "zh": "审核状态"},
+    "label.publish_status": {"en": "Publishing", "zh": "发布状态"},
+    "label.pool_status": {"en": "Publish pool", "zh": "发布池"},
+    "review.pending": {"en": "pending", "zh": "待审核"},
+    "review.approved": {"en": "approved", "zh": "已通过"},
+    "review.rejected": {"en": "rejected", "zh": "已拒绝"},
+    "publish.draft": {"en": "draft", "zh": "草稿"},
+    "publish.queued": {"en": "queued", "zh": "待发布"},
+    "publish.published": {"en": "published", "zh": "已发布"},
+    "publish.failed": {"en": "failed", "zh": "发布失败"},
+    "pool.pending": {"en": "pending", "zh": "排队中"},
+    "pool.publishing": {"en": "publishing", "zh": "发布中"},
+    "pool.published": {"en": "published", "zh": "已发布"},
+    "pool.failed": {"en": "failed", "zh": "失败"},
+    "pool.none": {"en": "not in the pool", "zh": "不在发布池中"},
 }
 
 
