@@ -380,6 +380,24 @@ CATALOG: Mapping[str, Mapping[Language, str]] = {
     "pool.published": {"en": "published", "zh": "已发布"},
     "pool.failed": {"en": "failed", "zh": "失败"},
     "pool.none": {"en": "not in the pool", "zh": "不在发布池中"},
+    # ---------------------------------------------------------------- submit --wait
+    "help.opt.wait": {
+        "en": "Wait until the task is finished, showing its progress; exit 0 if it completed, "
+        "1 if it failed, timed out or was cancelled. Ctrl-C stops waiting, not the task (exit 130).",
+        "zh": "等待任务结束并显示进度；完成则退出码为 0，失败、超时或取消为 1。"
+        "Ctrl-C 只停止等待，不停止任务（退出码 130）。",
+    },
+    "wait.completed": {
+        "en": "Task {task_id} completed: content {content_id} ({review}, {publish}).",
+        "zh": "任务 {task_id} 已完成：内容 {content_id}（{review}，{publish}）。",
+    },
+    "wait.failed": {"en": "Task {task_id} failed: {error}", "zh": "任务 {task_id} 失败：{error}"},
+    "wait.timeout": {"en": "Task {task_id} timed out: {error}", "zh": "任务 {task_id} 超时：{error}"},
+    "wait.cancelled": {"en": "Task {task_id} was cancelled.", "zh": "任务 {task_id} 已取消。"},
+    "wait.interrupted": {
+        "en": "Stopped waiting; task {task_id} goes on. Look at it with: contenthub-ctl status {task_id}",
+        "zh": "已停止等待，任务 {task_id} 仍在继续。查看任务：contenthub-ctl status {task_id}",
+    },
 }
 
 
