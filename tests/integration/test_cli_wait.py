@@ -1,4 +1,4 @@
-"""`submit --wait` and the richer `status`, as operators run them: a real
+"""`submit --wait`, the richer `status` and shell completion, as operators run them: a real
 contenthubd process with the fake creator, real contenthub-ctl processes, a SQLite file."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ import json
 import os
 import pty
 import re
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -231,3 +232,56 @@ def test_ctrl_c_stops_waiting_not_the_task(tmp_path: Path) -> None:
                     task_id) == [("pending", None)]
     assert hub.rows("SELECT from_status, to_status FROM task_events") == [(None, "pending")]
 
+
+# ---------------------------------------------------------------- shell completion
+
+
+def command_paths(app: object, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], list[str]]:
+    """Every command group of the tree (lazy commands resolved) with its subcommand names."""
+    from cyclopts import App
+
+    assert isinstance(app, App)
+    children = {name: sub for name, sub in app.resolved_commands().items() if not name.startswith("-")}
+    paths = {prefix: sorted(children)} if children else {}
+    for name, sub in children.items():
+        paths.update(command_paths(sub, (*prefix, name)))
+    return paths
+
+
+def test_bash_completion_completes_every_command_and_subcommand(tmp_path: Path) -> None:
+    from contenthub_async.cli.main import build_app
+
+    r = subprocess.run([str(CTL), "completion", "bash"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    script = tmp_path / "contenthub-ctl.bash"
+    script.write_text(r.stdout)
+    assert subprocess.run(["bash", "-n", str(script)], capture_output=True).returncode == 0
+
+    paths = command_paths(build_app())
+    assert {("task",), ("account",), ("content",), ("db",)} <= set(paths)
+    probe = [f"source {script}"]
+    for path, _ in paths.items():
+        words = " ".join(["contenthub-ctl", *path, "''"])
+        probe.append(f"COMP_WORDS=({words}); COMP_CWORD={len(path) + 1}; COMPREPLY=(); _contenthub_ctl; "
+                     'echo "${COMPREPLY[*]}"')
+    done = subprocess.run(["bash", "-c", "\n".join(probe)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    offered = done.stdout.splitlines()
+    for (path, names), line in zip(paths.items(), offered, strict=True):
+        assert sorted(line.split()) == names, (path, line)
+
+
+def test_zsh_completion_script_names_the_nested_commands() -> None:
+    r = subprocess.run([str(CTL), "completion", "zsh"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("#compdef contenthub-ctl")
+    for name in ("'submit:", "'completion:", "'generate:", "'add:", "'disable:", "'init:", "--wait"):
+        assert name in r.stdout, name
+    zsh = shutil.which("zsh")
+    if zsh is not None:
+        assert subprocess.run([zsh, "-n"], input=r.stdout, text=True, capture_output=True).returncode == 0
+
+
+def test_completion_refuses_other_shells() -> None:
+    r = subprocess.run([str(CTL), "completion", "fish"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and r.stdout == "" and "fish" in r.stderr

@@ -398,6 +398,12 @@ CATALOG: Mapping[str, Mapping[Language, str]] = {
         "en": "Stopped waiting; task {task_id} goes on. Look at it with: contenthub-ctl status {task_id}",
         "zh": "已停止等待，任务 {task_id} 仍在继续。查看任务：contenthub-ctl status {task_id}",
     },
+    # ---------------------------------------------------------------- shell completion
+    "help.completion": {
+        "en": "Print the shell completion script (bash or zsh); see README.md to install it.",
+        "zh": "输出 shell 补全脚本（bash 或 zsh）；安装方法见 README.md。",
+    },
+    "help.opt.shell": {"en": "Shell: bash or zsh.", "zh": "shell 类型：bash 或 zsh。"},
 }
 
 
