@@ -264,7 +264,8 @@ def test_status_list_cancel_retry(ctl: Ctl) -> None:
     assert r.out.index(second) < r.out.index(first), "newest first"
     listed = ctl("list", "-a", "1", "-s", "pending", "--limit", "1", "--format", "json").json()
     assert isinstance(listed, list) and [t["task_id"] for t in listed] == [second]
-    assert set(listed[0]) == set(detail) - {"events"}
+    assert set(listed[0]) == set(detail) - {"events", "attempts", "content"}
+    assert (detail["attempts"], detail["content"]) == (0, None)
 
     r = ctl("cancel", first)
     assert r.code == 0 and "cancelled" in r.out
@@ -382,7 +383,8 @@ def test_submit_does_not_import_what_it_does_not_use(ctl: Ctl) -> None:
         "code = run_cli(['submit', '-a', '1', '-t', 'lean'])\n"
         "loaded = {m.split('.')[0] for m in sys.modules} | {m for m in sys.modules if m.startswith('contenthub')}\n"
         "print(code, sorted(loaded & {'rich', 'structlog', 'croniter', 'asyncpg', 'anyio',\n"
-        "    'contenthub_async.daemon', 'contenthub_async.creator', 'contenthub_async.cli.queries'}))\n"
+        "    'contenthub_async.daemon', 'contenthub_async.creator', 'contenthub_async.cli.queries',\n"
+        "    'contenthub_async.cli.wait'}))\n"
     )
     proc = subprocess.run([sys.executable, "-c", probe], cwd=ctl.cwd, env=ctl.env(EN, None),
                           capture_output=True, text=True, timeout=60)

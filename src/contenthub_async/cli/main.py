@@ -17,6 +17,7 @@ from contenthub_async.cli.messages import text
 from contenthub_async.cli.output import print_error
 
 PACKAGE = "contenthub_async.cli"
+PROGRAM = "contenthub-ctl"
 
 
 #: (import path, help key) of each command; the help shows in lists before the module is imported.
@@ -25,6 +26,7 @@ STATUS = (f"{PACKAGE}.tasks:status", "help.status")
 LIST = (f"{PACKAGE}.tasks:list_", "help.list")
 CANCEL = (f"{PACKAGE}.tasks:cancel", "help.cancel")
 RETRY = (f"{PACKAGE}.tasks:retry", "help.retry")
+COMPLETION = (f"{PACKAGE}.completion:completion", "help.completion")
 
 
 def _add(app: App, name: str, command: tuple[str, str]) -> None:
@@ -35,7 +37,7 @@ def _add(app: App, name: str, command: tuple[str, str]) -> None:
 def build_app() -> App:
     """The command tree (docs/cli-json.md documents what each command prints with --format json)."""
     app = App(
-        name="contenthub-ctl",
+        name=PROGRAM,
         help=text("help.app"),
     )
     for name, command in (("submit", SUBMIT), ("status", STATUS), ("list", LIST), ("cancel", CANCEL), ("retry", RETRY)):
@@ -67,6 +69,8 @@ def build_app() -> App:
     _add(db, "init", (f"{PACKAGE}.db:init", "help.db_init"))
     _add(db, "version", (f"{PACKAGE}.db:version", "help.db_version"))
     app.command(db)
+
+    _add(app, "completion", COMPLETION)
     return app
 
 

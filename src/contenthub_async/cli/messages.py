@@ -449,6 +449,49 @@ CATALOG: Mapping[str, Mapping[Language, str]] = {
                                 "zh": "--misfire-grace（宽限期）必须是非负整数秒"},
     "error.nothing_to_update": {"en": "nothing to change: give at least one option",
                                 "zh": "没有要修改的内容：请至少指定一个选项"},
+    # ---------------------------------------------------------------- status: attempts and content
+    "label.attempts": {"en": "Attempts", "zh": "执行次数"},
+    "label.title": {"en": "Title", "zh": "标题"},
+    "label.word_count": {"en": "Words", "zh": "字数"},
+    "label.review_status": {"en": "Review", "zh": "审核状态"},
+    "label.publish_status": {"en": "Publishing", "zh": "发布状态"},
+    "label.pool_status": {"en": "Publish pool", "zh": "发布池"},
+    "review.pending": {"en": "pending", "zh": "待审核"},
+    "review.approved": {"en": "approved", "zh": "已通过"},
+    "review.rejected": {"en": "rejected", "zh": "已拒绝"},
+    "publish.draft": {"en": "draft", "zh": "草稿"},
+    "publish.queued": {"en": "queued", "zh": "待发布"},
+    "publish.published": {"en": "published", "zh": "已发布"},
+    "publish.failed": {"en": "failed", "zh": "发布失败"},
+    "pool.pending": {"en": "pending", "zh": "排队中"},
+    "pool.publishing": {"en": "publishing", "zh": "发布中"},
+    "pool.published": {"en": "published", "zh": "已发布"},
+    "pool.failed": {"en": "failed", "zh": "失败"},
+    "pool.none": {"en": "not in the pool", "zh": "不在发布池中"},
+    # ---------------------------------------------------------------- submit --wait
+    "help.opt.wait": {
+        "en": "Wait until the task is finished, showing its progress; exit 0 if it completed, "
+        "1 if it failed, timed out or was cancelled. Ctrl-C stops waiting, not the task (exit 130).",
+        "zh": "等待任务结束并显示进度；完成则退出码为 0，失败、超时或取消为 1。"
+        "Ctrl-C 只停止等待，不停止任务（退出码 130）。",
+    },
+    "wait.completed": {
+        "en": "Task {task_id} completed: content {content_id} ({review}, {publish}).",
+        "zh": "任务 {task_id} 已完成：内容 {content_id}（{review}，{publish}）。",
+    },
+    "wait.failed": {"en": "Task {task_id} failed: {error}", "zh": "任务 {task_id} 失败：{error}"},
+    "wait.timeout": {"en": "Task {task_id} timed out: {error}", "zh": "任务 {task_id} 超时：{error}"},
+    "wait.cancelled": {"en": "Task {task_id} was cancelled.", "zh": "任务 {task_id} 已取消。"},
+    "wait.interrupted": {
+        "en": "Stopped waiting; task {task_id} goes on. Look at it with: contenthub-ctl status {task_id}",
+        "zh": "已停止等待，任务 {task_id} 仍在继续。查看任务：contenthub-ctl status {task_id}",
+    },
+    # ---------------------------------------------------------------- shell completion
+    "help.completion": {
+        "en": "Print the shell completion script (bash or zsh); see README.md to install it.",
+        "zh": "输出 shell 补全脚本（bash 或 zsh）；安装方法见 README.md。",
+    },
+    "help.opt.shell": {"en": "Shell: bash or zsh.", "zh": "shell 类型：bash 或 zsh。"},
 }
 
 

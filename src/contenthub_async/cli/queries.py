@@ -13,8 +13,20 @@ from contenthub_async.store import accounts as account_store
 from contenthub_async.store import tasks as task_store
 from contenthub_async.store.accounts import Account
 from contenthub_async.store.database import Database
-from contenthub_async.store.tables import accounts
+from contenthub_async.store.tables import accounts, contents, publish_pool
 from contenthub_async.store.tasks import Event, Task
+
+
+@dataclass(frozen=True)
+class ContentState:
+    """The article a completed task produced, and where it stands in review and publishing."""
+
+    content_id: int
+    title: str
+    word_count: int | None
+    review_status: str
+    publish_status: str
+    pool_status: str | None  # None: not in the publish pool
 
 
 @dataclass(frozen=True)
@@ -22,17 +34,36 @@ class TaskDetail:
     task: Task
     account: Account | None
     events: list[Event]
+    content: ContentState | None
+
+    @property
+    def attempts(self) -> int:
+        """Times a daemon claimed the task (pending → submitting), i.e. create calls started."""
+        return sum(1 for e in self.events if e.from_status == "pending" and e.to_status == "submitting")
 
 
 async def task_detail(db: Database, task_id: str) -> TaskDetail | None:
-    """The task, its account and its timeline, from one snapshot."""
+    """The task, its account, its timeline and its content, from one snapshot."""
     async with db.read() as conn:
         task = await task_store.get_task(conn, task_id)
         if task is None:
             return None
         account = await account_store.get_account(conn, task.account_id)
         events = await task_store.task_events_of(conn, task.id)
-    return TaskDetail(task, account, events)
+        content = await content_state(conn, task.content_id) if task.content_id is not None else None
+    return TaskDetail(task, account, events, content)
+
+
+async def content_state(conn: AsyncConnection, content_id: int) -> ContentState | None:
+    """One ``contents`` row (without its body) and its publish-pool status."""
+    query = (
+        select(contents.c.id, contents.c.title, contents.c.word_count, contents.c.review_status,
+               contents.c.publish_status, publish_pool.c.status)
+        .select_from(contents.outerjoin(publish_pool, publish_pool.c.content_id == contents.c.id))
+        .where(contents.c.id == content_id)
+    )
+    row = (await conn.execute(query)).first()
+    return ContentState(*row) if row else None
 
 
 async def task_list(

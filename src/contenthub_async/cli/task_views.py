@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from contenthub_async.cli.messages import status_word, text
+from contenthub_async.cli.messages import CATALOG, status_word, text
 from contenthub_async.cli.output import (
     STATUS_STYLES,
     local_time,
@@ -18,7 +18,7 @@ from contenthub_async.cli.output import (
 )
 
 if TYPE_CHECKING:
-    from contenthub_async.cli.queries import TaskDetail
+    from contenthub_async.cli.queries import ContentState, TaskDetail
     from contenthub_async.store.accounts import Account
     from contenthub_async.store.tasks import Event, Task
 
@@ -71,8 +71,27 @@ def event_json(event: Event) -> dict[str, Any]:
     }
 
 
+def content_json(content: ContentState | None) -> dict[str, Any] | None:
+    if content is None:
+        return None
+    return {
+        "content_id": content.content_id,
+        "title": content.title,
+        "word_count": content.word_count,
+        "review_status": content.review_status,
+        "publish_status": content.publish_status,
+        "pool_status": content.pool_status,
+    }
+
+
 def detail_json(detail: TaskDetail) -> dict[str, Any]:
-    return {**task_json(detail.task, detail.account), "events": [event_json(e) for e in detail.events]}
+    """The ``status`` object: the task object, attempts, content and timeline."""
+    return {
+        **task_json(detail.task, detail.account),
+        "attempts": detail.attempts,
+        "content": content_json(detail.content),
+        "events": [event_json(e) for e in detail.events],
+    }
 
 
 # ---------------------------------------------------------------- human
@@ -82,6 +101,25 @@ def status_text(status: str) -> str:
     """``processing`` in English; ``处理中（processing）`` in Chinese (the stored word stays visible)."""
     word = status_word(status)
     return word if word == status else f"{word}（{status}）"
+
+
+def stored_word_text(kind: str, value: str) -> str:
+    """A review, publish or pool status, shown like :func:`status_text` (catalog key ``kind.value``)."""
+    key = f"{kind}.{value}"
+    word = text(key) if key in CATALOG else value
+    return word if word == value else f"{word}（{value}）"
+
+
+def content_rows(content: ContentState) -> list[tuple[str, str]]:
+    """The article of a completed task and its review and publishing state."""
+    pool = stored_word_text("pool", content.pool_status) if content.pool_status else text("pool.none")
+    return [
+        (text("label.title"), content.title),
+        (text("label.word_count"), or_dash(content.word_count)),
+        (text("label.review_status"), stored_word_text("review", content.review_status)),
+        (text("label.publish_status"), stored_word_text("publish", content.publish_status)),
+        (text("label.pool_status"), pool),
+    ]
 
 
 def account_text(account_id: int, account: Account | None) -> str:
@@ -99,6 +137,7 @@ def print_detail(detail: TaskDetail) -> None:
         (text("label.priority"), str(task.priority)),
         (text("label.progress"), f"{task.progress}%"),
         (text("label.retries"), text("status.retries_value", count=task.retry_count, max=task.max_retries)),
+        (text("label.attempts"), str(detail.attempts)),
         (text("label.account"), account_text(task.account_id, detail.account)),
         (text("label.topic"), task.topic),
     ]
@@ -114,8 +153,10 @@ def print_detail(detail: TaskDetail) -> None:
         (text("label.source"), task.source),
         (text("label.creator_task_id"), or_dash(task.creator_task_id)),
         (text("label.content_id"), or_dash(task.content_id)),
-        (text("label.created_at"), local_time(task.created_at)),
     ]
+    if detail.content is not None:
+        rows += content_rows(detail.content)
+    rows.append((text("label.created_at"), local_time(task.created_at)))
     if task.status.value == "pending":
         rows.append((text("label.run_after"), local_time(task.run_after)))
     if task.lease_owner:

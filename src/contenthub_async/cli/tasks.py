@@ -7,6 +7,7 @@ just what it uses.
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Annotated
 
 from cyclopts import Parameter
@@ -62,9 +63,10 @@ def submit(
         bool,
         Parameter(name="--async", negative="", help=text("help.opt.async")),
     ] = True,
+    wait: Annotated[bool, Parameter(name="--wait", negative="", help=text("help.opt.wait"))] = False,
     fmt: Format = "table",
 ) -> int:
-    """Queue a content-generation task; the daemon picks it up."""
+    """Queue a content-generation task; the daemon picks it up. ``--wait``: see cli/wait.py."""
     from contenthub_async.domain.submission import validate_submission
 
     config = runtime.settings()
@@ -90,6 +92,13 @@ def submit(
 
     task_id = runtime.run(insert)
     message = text("submit.done")
+    if wait:
+        from contenthub_async.cli.wait import wait_for
+
+        if fmt != "json":
+            print_lines([task_id, message])
+            sys.stdout.flush()
+        return wait_for(task_id, fmt=fmt)
     if fmt == "json":
         print_json(
             {

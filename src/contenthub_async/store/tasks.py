@@ -73,6 +73,7 @@ TASK_COLUMNS = [tasks_table.c[f.name] for f in fields(Task)]
 
 @dataclass(frozen=True)
 class Event:
+    id: int
     at: datetime
     from_status: str | None
     to_status: str
@@ -192,11 +193,12 @@ async def tasks_at_creator(conn: AsyncConnection, *, limit: int) -> list[Task]:
     return [Task.from_row(r) for r in (await conn.execute(query)).all()]
 
 
-async def task_events_of(conn: AsyncConnection, pk: int) -> list[Event]:
+async def task_events_of(conn: AsyncConnection, pk: int, *, after: int = 0) -> list[Event]:
+    """The task's events, oldest first; ``after``: only those with a greater event id."""
     query = (
-        select(task_events.c.at, task_events.c.from_status, task_events.c.to_status,
+        select(task_events.c.id, task_events.c.at, task_events.c.from_status, task_events.c.to_status,
                task_events.c.actor, task_events.c.message)
-        .where(task_events.c.generation_task_id == pk)
+        .where(task_events.c.generation_task_id == pk, task_events.c.id > after)
         .order_by(task_events.c.id)
     )
     return [Event(*row) for row in (await conn.execute(query)).all()]

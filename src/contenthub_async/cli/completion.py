@@ -1,0 +1,23 @@
+"""``contenthub-ctl completion bash|zsh``: print the shell completion script of the command tree.
+
+The script is static: cyclopts walks the whole tree (importing every lazily registered
+command module once) and writes every command, subcommand and option into it.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Literal
+
+from cyclopts import Parameter
+
+from contenthub_async.cli.errors import EXIT_OK
+from contenthub_async.cli.messages import text
+
+
+def completion(shell: Annotated[Literal["bash", "zsh"], Parameter(help=text("help.opt.shell"))], /) -> int:
+    """Print the completion script for ``shell``."""
+    from contenthub_async.cli.main import PROGRAM, build_app
+
+    sys.stdout.write(build_app().generate_completion(prog_name=PROGRAM, shell=shell))
+    return EXIT_OK

@@ -1,0 +1,287 @@
+"""`submit --wait`, the richer `status` and shell completion, as operators run them: a real
+contenthubd process with the fake creator, real contenthub-ctl processes, a SQLite file."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import pty
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from contenthub_async.cli import queries
+from contenthub_async.clock import ManualClock
+from contenthub_async.domain.states import TaskStatus
+from contenthub_async.domain.submission import NewTask
+from contenthub_async.services import task_commands
+from contenthub_async.store import accounts as account_store
+from contenthub_async.store import contents as content_store
+from contenthub_async.store import tasks as task_store
+from contenthub_async.store.database import Database
+from tests.support.daemons import CTL, daemon_environment, prepare, start_daemon
+
+EN = "en_US.UTF-8"
+ZH = "zh_CN.UTF-8"
+ACCOUNT = "49"
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> dict[str, object]:
+        data = json.loads(self.out)
+        assert isinstance(data, dict)
+        return data
+
+
+@dataclass
+class Hub:
+    """A database (account 49) and how to run contenthub-ctl against it."""
+
+    path: Path
+    cwd: Path
+
+    @property
+    def url(self) -> str:
+        return f"sqlite:///{self.path}"
+
+    def env(self, lang: str = EN) -> dict[str, str]:
+        keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME")}
+        return {**keep, "DATABASE_URL": self.url, "LANG": lang, "TZ": "CST-8", "ASYNC_AUTO_APPROVE": "true"}
+
+    def __call__(self, *args: str, lang: str = EN) -> Result:
+        proc = subprocess.run(
+            [str(CTL), *args], cwd=self.cwd, env=self.env(lang),
+            capture_output=True, text=True, encoding="utf-8", timeout=120,
+        )
+        return Result(proc.returncode, proc.stdout, proc.stderr)
+
+    def rows(self, sql: str, *params: object) -> list[tuple[object, ...]]:
+        with sqlite3.connect(self.path) as conn:
+            return conn.execute(sql, params).fetchall()
+
+
+def new_hub(root: Path) -> Hub:
+    work = root / "work"
+    work.mkdir(parents=True)
+    hub = Hub(root / "contenthub.db", work)
+    asyncio.run(prepare(hub.url, (int(ACCOUNT),)))
+    return hub
+
+
+@pytest.fixture(scope="module")
+def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+    """A hub with contenthubd running; topics containing "doomed" always fail at the creator."""
+    root = tmp_path_factory.mktemp("running")
+    hub = new_hub(root)
+    daemon = start_daemon(daemon_environment(hub.url, root / "fake", {"fail_topic": "doomed"}), root / "daemon.log")
+    try:
+        yield hub
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(timeout=60) == 0
+
+
+def moves(output: str) -> list[str]:
+    """The state changes printed by --wait (``pending → submitting``), in order."""
+    return re.findall(r"CST  ((?:\w+ )?→ \w+)  ", output)
+
+
+# ---------------------------------------------------------------- --wait with a daemon
+
+
+def test_wait_prints_each_state_and_exits_0_when_completed(running: Hub) -> None:
+    r = running("submit", "-a", ACCOUNT, "-t", "waited for", "--wait")
+    assert r.code == 0, r
+    task_id = r.out.splitlines()[0]
+    steps = moves(r.out)
+    assert steps[:3] == ["→ pending", "pending → submitting", "submitting → submitted"], r.out
+    assert steps[-1].endswith("→ completed"), r.out
+    assert r.out.splitlines()[-1].startswith(f"Task {task_id} completed: content ")
+    assert "(approved, queued)" in r.out.splitlines()[-1]
+    assert running.rows("SELECT status FROM content_generation_tasks WHERE task_id = ?", task_id) == [("completed",)]
+
+
+def test_wait_exits_1_when_the_task_fails(running: Hub) -> None:
+    r = running("submit", "-a", ACCOUNT, "-t", "doomed topic", "--max-retries", "0", "--wait")
+    assert r.code == 1, r
+    task_id = r.out.splitlines()[0]
+    assert moves(r.out)[-1].endswith("→ failed"), r.out
+    assert r.out.splitlines()[-1].startswith(f"Task {task_id} failed: ") and "doomed" in r.out.splitlines()[-1]
+
+
+def test_wait_json_prints_only_the_final_task_object(running: Hub) -> None:
+    r = running("content", "generate", "-a", ACCOUNT, "-t", "as json", "--async", "--wait", "--format", "json")
+    assert r.code == 0, r
+    final = r.json()  # the whole of stdout is one JSON document
+    assert final["status"] == "completed" and final["progress"] == 100 and final["attempts"] == 1
+    content = final["content"]
+    assert isinstance(content, dict) and content["content_id"] == final["content_id"]
+    assert (content["review_status"], content["publish_status"], content["pool_status"]) == (
+        "approved", "queued", "pending")
+    assert [e["to"] for e in final["events"]][-1] == "completed"  # type: ignore[index, union-attr]
+    assert final == running("status", str(final["task_id"]), "--format", "json").json()
+
+
+def test_wait_draws_a_progress_bar_on_a_terminal(running: Hub) -> None:
+    primary, secondary = pty.openpty()
+    proc = subprocess.Popen(
+        [str(CTL), "submit", "-a", ACCOUNT, "-t", "on a terminal", "--wait"], cwd=running.cwd,
+        env={**running.env(), "COLUMNS": "120"}, stdin=subprocess.DEVNULL, stdout=secondary, stderr=secondary,
+    )
+    os.close(secondary)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:  # EIO: the terminal's last writer is gone
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(primary)
+    assert proc.wait(timeout=60) == 0
+    screen = b"".join(chunks).decode("utf-8")
+    assert "━" in screen and "100%" in screen, screen
+    assert "completed: content" in screen, screen
+
+
+def test_status_shows_attempts_content_review_and_publishing(running: Hub) -> None:
+    r = running("submit", "-a", ACCOUNT, "-t", "for status", "--wait", "--format", "json")
+    assert r.code == 0, r
+    task_id = str(r.json()["task_id"])
+
+    r = running("status", task_id)
+    assert r.code == 0, r
+    for pattern in (r"Attempts:\s+1\n", r"Retries:\s+0/3", r"Title:\s+for status", r"Review:\s+approved",
+                    r"Publishing:\s+queued", r"Publish pool:\s+pending", r"Creator task ID:\s+[0-9a-f-]{36}"):
+        assert re.search(pattern, r.out), (pattern, r.out)
+
+    r = running("status", task_id, lang=ZH)
+    assert r.code == 0, r
+    for pattern in (r"执行次数:\s+1\n", r"审核状态:\s+已通过（approved）", r"发布状态:\s+待发布（queued）",
+                    r"发布池:\s+排队中（pending）"):
+        assert re.search(pattern, r.out), (pattern, r.out)
+
+
+async def test_detail_reads_content_and_pool_state_on_every_backend(db: Database, clock: ManualClock) -> None:
+    """What `status` and `--wait` read, on SQLite and PostgreSQL: new events only, content, pool."""
+    async with db.write() as conn:
+        await account_store.insert_account(conn, name="acc", now=clock.now(), account_id=1)
+    [task_id] = await task_commands.submit_tasks(db, [NewTask(account_id=1, topic="t", auto_approve=False)],
+                                                 clock=clock, actor="cli")
+    async with db.write() as conn:
+        [claimed] = await task_store.claim_tasks(conn, owner="d1", limit=1, now=clock.now(), lease_seconds=60)
+        task = await task_store.transition(conn, claimed, TaskStatus.SUBMITTED, now=clock.now(), actor="d1",
+                                           lease_owner="d1", values={"creator_task_id": "c-1"})
+        assert task is not None
+        content_id = await content_store.insert_content(conn, content_store.NewContent(
+            account_id=1, generation_task_id=task.id, title="标题", body_markdown="# 标题", summary=None, images=[],
+            word_count=42, category=None, tags=None, approved=False), now=clock.now())
+        done = await task_store.transition(conn, task, TaskStatus.COMPLETED, now=clock.now(), actor="d1",
+                                           values={"content_id": content_id, "progress": 100})
+        assert done is not None
+
+    detail = await queries.task_detail(db, task_id)
+    assert detail is not None and detail.attempts == 1
+    assert detail.content == queries.ContentState(content_id, "标题", 42, "pending", "draft", None)
+    async with db.read() as conn:
+        newer = await task_store.task_events_of(conn, done.id, after=detail.events[1].id)
+    assert [(e.from_status, e.to_status) for e in newer] == [("submitting", "submitted"), ("submitted", "completed")]
+
+    async with db.write() as conn:
+        await content_store.insert_pool_entry(conn, content_id=content_id, account_id=1, priority=5, now=clock.now())
+    detail = await queries.task_detail(db, task_id)
+    assert detail is not None and detail.content is not None and detail.content.pool_status == "pending"
+
+
+# ---------------------------------------------------------------- Ctrl-C, daemon not running
+
+
+def test_ctrl_c_stops_waiting_not_the_task(tmp_path: Path) -> None:
+    hub = new_hub(tmp_path)
+    proc = subprocess.Popen(
+        [str(CTL), "submit", "-a", ACCOUNT, "-t", "nobody runs this", "--wait"], cwd=hub.cwd, env=hub.env(),
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    task_id = proc.stdout.readline().strip()
+    for line in proc.stdout:  # waiting has begun once the first state is shown
+        if "→ pending" in line:
+            break
+    else:
+        pytest.fail(f"contenthub-ctl ended before showing the task: {proc.stderr.read()}")
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=60) == 130
+    err = proc.stderr.read()
+    assert "Traceback" not in err
+    assert f"task {task_id} goes on" in err and f"contenthub-ctl status {task_id}" in err
+    assert hub.rows("SELECT status, cancel_requested_at FROM content_generation_tasks WHERE task_id = ?",
+                    task_id) == [("pending", None)]
+    assert hub.rows("SELECT from_status, to_status FROM task_events") == [(None, "pending")]
+
+
+# ---------------------------------------------------------------- shell completion
+
+
+def command_paths(app: object, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], list[str]]:
+    """Every command group of the tree (lazy commands resolved) with its subcommand names."""
+    from cyclopts import App
+
+    assert isinstance(app, App)
+    children = {name: sub for name, sub in app.resolved_commands().items() if not name.startswith("-")}
+    paths = {prefix: sorted(children)} if children else {}
+    for name, sub in children.items():
+        paths.update(command_paths(sub, (*prefix, name)))
+    return paths
+
+
+def test_bash_completion_completes_every_command_and_subcommand(tmp_path: Path) -> None:
+    from contenthub_async.cli.main import build_app
+
+    r = subprocess.run([str(CTL), "completion", "bash"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    script = tmp_path / "contenthub-ctl.bash"
+    script.write_text(r.stdout)
+    assert subprocess.run(["bash", "-n", str(script)], capture_output=True).returncode == 0
+
+    paths = command_paths(build_app())
+    assert {("task",), ("account",), ("content",), ("db",)} <= set(paths)
+    probe = [f"source {script}"]
+    for path, _ in paths.items():
+        words = " ".join(["contenthub-ctl", *path, "''"])
+        probe.append(f"COMP_WORDS=({words}); COMP_CWORD={len(path) + 1}; COMPREPLY=(); _contenthub_ctl; "
+                     'echo "${COMPREPLY[*]}"')
+    done = subprocess.run(["bash", "-c", "\n".join(probe)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    offered = done.stdout.splitlines()
+    for (path, names), line in zip(paths.items(), offered, strict=True):
+        assert sorted(line.split()) == names, (path, line)
+
+
+def test_zsh_completion_script_names_the_nested_commands() -> None:
+    r = subprocess.run([str(CTL), "completion", "zsh"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("#compdef contenthub-ctl")
+    for name in ("'submit:", "'completion:", "'generate:", "'add:", "'disable:", "'init:", "--wait"):
+        assert name in r.stdout, name
+    zsh = shutil.which("zsh")
+    if zsh is not None:
+        assert subprocess.run([zsh, "-n"], input=r.stdout, text=True, capture_output=True).returncode == 0
+
+
+def test_completion_refuses_other_shells() -> None:
+    r = subprocess.run([str(CTL), "completion", "fish"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and r.stdout == "" and "fish" in r.stderr
