@@ -58,6 +58,11 @@ def build_app() -> App:
     _add(account, "enable", (f"{PACKAGE}.accounts:enable", "help.account_enable"))
     app.command(account)
 
+    monitor = App(name="monitor", help=text("monitor.help.group"))
+    for name in ("metrics", "recent", "failed", "pending", "stats", "health"):
+        _add(monitor, name, (f"{PACKAGE}.monitor:{name}", f"monitor.help.{name}"))
+    app.command(monitor)
+
     db = App(name="db", help=text("help.db"))
     _add(db, "init", (f"{PACKAGE}.db:init", "help.db_init"))
     _add(db, "version", (f"{PACKAGE}.db:version", "help.db_version"))
