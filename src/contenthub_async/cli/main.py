@@ -65,6 +65,11 @@ def build_app() -> App:
         _add(scheduler, name, (f"{PACKAGE}.scheduler:{'list_' if name == 'list' else name}", f"help.scheduler_{name}"))
     app.command(scheduler)
 
+    monitor = App(name="monitor", help=text("monitor.help.group"))
+    for name in ("metrics", "recent", "failed", "pending", "stats", "health"):
+        _add(monitor, name, (f"{PACKAGE}.monitor:{name}", f"monitor.help.{name}"))
+    app.command(monitor)
+
     db = App(name="db", help=text("help.db"))
     _add(db, "init", (f"{PACKAGE}.db:init", "help.db_init"))
     _add(db, "version", (f"{PACKAGE}.db:version", "help.db_version"))

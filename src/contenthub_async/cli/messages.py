@@ -492,6 +492,137 @@ CATALOG: Mapping[str, Mapping[Language, str]] = {
         "zh": "输出 shell 补全脚本（bash 或 zsh）；安装方法见 README.md。",
     },
     "help.opt.shell": {"en": "Shell: bash or zsh.", "zh": "shell 类型：bash 或 zsh。"},
+    # ---------------------------------------------------------------- monitor
+    # --help texts
+    "monitor.help.group": {
+        "en": "Queue metrics, task lists, daily statistics and health checks (read-only).",
+        "zh": "队列指标、任务列表、每日统计与健康检查（只读）。",
+    },
+    "monitor.help.metrics": {
+        "en": "Totals by status, success rate, completion times, queue depth, concurrency.",
+        "zh": "各状态任务数、成功率、完成时间、队列深度、并发数。",
+    },
+    "monitor.help.recent": {"en": "The most recent tasks, newest first.", "zh": "最近的任务（最新的在前）。"},
+    "monitor.help.failed": {
+        "en": "Failed and timed-out tasks, newest first.",
+        "zh": "失败和超时的任务（最新的在前）。",
+    },
+    "monitor.help.pending": {
+        "en": "Pending tasks in the order the daemon takes them.",
+        "zh": "待处理任务（按守护进程的出队顺序）。",
+    },
+    "monitor.help.stats": {
+        "en": "Tasks per day (UTC) and the top failure reasons.",
+        "zh": "每日任务统计（UTC 日期）与主要失败原因。",
+    },
+    "monitor.help.health": {
+        "en": "Check daemon, database, content-creator, stuck tasks and failure rate. "
+        "Exit code 0 healthy, 1 degraded, 2 unhealthy.",
+        "zh": "检查守护进程、数据库、content-creator、卡住的任务与失败率。退出码 0 健康，1 降级，2 不健康。",
+    },
+    "monitor.help.opt.days": {
+        "en": "Days to cover: today (UTC) and the N-1 days before (1-{high}).",
+        "zh": "统计天数：今天（UTC）及之前的 N-1 天（1-{high}）。",
+    },
+    # metrics
+    "monitor.metrics.title": {"en": "System metrics", "zh": "系统指标"},
+    "monitor.label.total": {"en": "Total tasks", "zh": "总任务数"},
+    "monitor.label.success_rate": {"en": "Success rate", "zh": "成功率"},
+    "monitor.label.avg_completion": {"en": "Average completion time", "zh": "平均完成时间"},
+    "monitor.label.p50_completion": {"en": "Median completion time (p50)", "zh": "完成时间中位数（P50）"},
+    "monitor.label.p95_completion": {"en": "p95 completion time", "zh": "完成时间 P95"},
+    "monitor.label.completion_sample": {"en": "Completion times over", "zh": "完成时间统计范围"},
+    "monitor.label.in_flight": {"en": "In flight / limit", "zh": "并发任务 / 上限"},
+    "monitor.label.queue_depth": {"en": "Queue by priority", "zh": "队列（按优先级）"},
+    "monitor.label.oldest_pending": {"en": "Oldest pending", "zh": "最早的待处理任务"},
+    "monitor.value.percent": {"en": "{value:.1f}%", "zh": "{value:.1f}%"},
+    "monitor.value.in_flight": {"en": "{count} / {limit}", "zh": "{count} / {limit}"},
+    "monitor.value.queue_item": {"en": "P{priority}: {count}", "zh": "P{priority}: {count}"},
+    "monitor.value.sample": {
+        "en": "the last {count} completed task(s)",
+        "zh": "最近 {count} 个已完成任务",
+    },
+    "monitor.value.oldest_pending": {
+        "en": "{task_id}, waiting {age}",
+        "zh": "{task_id}，已等待 {age}",
+    },
+    "monitor.duration.seconds": {"en": "{seconds:.1f} s", "zh": "{seconds:.1f}秒"},
+    "monitor.duration.minutes": {"en": "{minutes} min {seconds} s", "zh": "{minutes}分{seconds}秒"},
+    "monitor.duration.hours": {"en": "{hours} h {minutes} min", "zh": "{hours}小时{minutes}分"},
+    "monitor.duration.days": {"en": "{days} d {hours} h", "zh": "{days}天{hours}小时"},
+    # recent / failed / pending
+    "monitor.failed.footer": {
+        "en": "{count} failed or timed-out task(s), newest first.",
+        "zh": "共 {count} 个失败或超时的任务，按提交时间倒序。",
+    },
+    "monitor.pending.footer": {
+        "en": "{count} pending task(s) in queue order (priority, then submission).",
+        "zh": "共 {count} 个待处理任务，按出队顺序（先优先级，后提交时间）。",
+    },
+    # stats
+    "monitor.stats.title": {
+        "en": "Tasks per day, {first} to {last} (UTC days)",
+        "zh": "每日任务统计：{first} 至 {last}（UTC 日期）",
+    },
+    "monitor.stats.col.day": {"en": "Day (UTC)", "zh": "日期（UTC）"},
+    "monitor.stats.col.submitted": {"en": "Submitted", "zh": "提交"},
+    "monitor.stats.col.completed": {"en": "Completed", "zh": "完成"},
+    "monitor.stats.col.failed": {"en": "Failed", "zh": "失败"},
+    "monitor.stats.col.timeout": {"en": "Timed out", "zh": "超时"},
+    "monitor.stats.col.success_rate": {"en": "Success", "zh": "成功率"},
+    "monitor.stats.total": {"en": "Total", "zh": "合计"},
+    "monitor.stats.reasons_title": {"en": "Top failure reasons", "zh": "主要失败原因"},
+    "monitor.stats.no_failures": {"en": "No failures.", "zh": "没有失败的任务。"},
+    "monitor.stats.col.count": {"en": "Count", "zh": "次数"},
+    "monitor.stats.col.reason": {"en": "Reason", "zh": "原因"},
+    "monitor.stats.no_reason": {"en": "(no message)", "zh": "（无错误信息）"},
+    # health
+    "monitor.health.title": {"en": "System health: {status}", "zh": "系统状态: {status}"},
+    "monitor.overall.healthy": {"en": "healthy", "zh": "健康"},
+    "monitor.overall.degraded": {"en": "degraded", "zh": "降级"},
+    "monitor.overall.unhealthy": {"en": "unhealthy", "zh": "不健康"},
+    "monitor.level.ok": {"en": "ok", "zh": "正常"},
+    "monitor.level.degraded": {"en": "degraded", "zh": "降级"},
+    "monitor.level.unhealthy": {"en": "unhealthy", "zh": "不健康"},
+    "monitor.level.unknown": {"en": "unknown", "zh": "未知"},
+    "monitor.col.check": {"en": "Check", "zh": "检查项"},
+    "monitor.col.level": {"en": "Status", "zh": "状态"},
+    "monitor.col.detail": {"en": "Detail", "zh": "详情"},
+    "monitor.check.database": {"en": "Database", "zh": "数据库"},
+    "monitor.check.daemon": {"en": "Daemon", "zh": "守护进程"},
+    "monitor.check.creator": {"en": "content-creator", "zh": "content-creator"},
+    "monitor.check.stuck_tasks": {"en": "Stuck tasks", "zh": "卡住的任务"},
+    "monitor.check.failure_rate": {"en": "Failure rate (last hour)", "zh": "失败率（最近 1 小时）"},
+    "monitor.detail.database_ok": {"en": "{backend}: reachable and writable", "zh": "{backend}：可连接、可写入"},
+    "monitor.detail.daemon_ok": {
+        "en": "last heartbeat {age} ago ({daemon_id})",
+        "zh": "最近心跳在 {age} 前（{daemon_id}）",
+    },
+    "monitor.detail.daemon_stale": {
+        "en": "last heartbeat {age} ago ({daemon_id}); stale after {limit}",
+        "zh": "最近心跳在 {age} 前（{daemon_id}），超过 {limit} 即视为失联",
+    },
+    "monitor.detail.daemon_none": {
+        "en": "no running daemon (start contenthubd)",
+        "zh": "没有运行中的守护进程（请启动 contenthubd）",
+    },
+    "monitor.detail.creator_ok": {"en": "{command}: version {version}", "zh": "{command}：版本 {version}"},
+    "monitor.detail.stuck_none": {"en": "none past their timeout", "zh": "没有超过超时时间的任务"},
+    "monitor.detail.stuck": {
+        "en": "{count} task(s) past their timeout: {task_ids}",
+        "zh": "{count} 个任务已超过超时时间：{task_ids}",
+    },
+    "monitor.detail.failure_none": {"en": "no task finished in the last hour", "zh": "最近 1 小时没有结束的任务"},
+    "monitor.detail.failure_rate": {
+        "en": "{failed} of {finished} finished task(s) failed ({rate}; degraded from {threshold})",
+        "zh": "{finished} 个结束的任务中 {failed} 个失败（{rate}；达到 {threshold} 即为降级）",
+    },
+    "monitor.detail.unknown": {"en": "not checked: the database is unavailable", "zh": "未检查：数据库不可用"},
+    # errors
+    "monitor.error.bad_days": {
+        "en": "--days must be between 1 and {high} (got {value})",
+        "zh": "--days 必须在 1 到 {high} 之间（当前为 {value}）",
+    },
 }
 
 

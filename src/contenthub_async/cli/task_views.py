@@ -194,8 +194,10 @@ def event_line(event: Event) -> str:
     return "  ".join(parts)
 
 
-def print_task_table(tasks: list[Task], accounts: dict[int, Account]) -> None:
-    """The ``list`` view."""
+def print_task_table(
+    tasks: list[Task], accounts: dict[int, Account], *, footer: str | None = None, show_error: bool = False
+) -> None:
+    """The ``list`` view; ``footer`` replaces "newest first", ``show_error`` adds the last error."""
     if not tasks:
         print_lines([text("list.empty")])
         return
@@ -209,6 +211,8 @@ def print_task_table(tasks: list[Task], accounts: dict[int, Account]) -> None:
         (text("list.col.topic"), {"overflow": "ellipsis", "max_width": 60, "no_wrap": True}),
         (f"{text('list.col.created_at')} ({local_zone()})", {"no_wrap": True}),
     ]
+    if show_error:
+        columns.append((text("label.error_message"), {"overflow": "ellipsis", "max_width": 80, "no_wrap": True}))
 
     def account_cell(task: Task) -> str:
         account = accounts.get(task.account_id)
@@ -224,7 +228,8 @@ def print_task_table(tasks: list[Task], accounts: dict[int, Account]) -> None:
             (account_cell(task), None),
             (task.topic, None),
             (local_time(task.created_at, seconds=False, zone=False), None),
+            *([(or_dash(task.error_message), None)] if show_error else []),
         ]
         for task in tasks
     ]
-    print_table(columns, rows, footer=text("list.footer", count=len(tasks)))
+    print_table(columns, rows, footer=footer or text("list.footer", count=len(tasks)))

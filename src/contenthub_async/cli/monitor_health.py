@@ -1,0 +1,188 @@
+"""``monitor health``: the checks, their levels and the exit code (docs/cli-json.md).
+
+A check is ``ok``, ``degraded`` or ``unhealthy`` (``unknown`` when the database it reads is
+unavailable). Unhealthy means no task can make progress; degraded means work goes on but
+something needs a look:
+
+======================  =========================================================  ==========
+check                   fails when                                                 level
+======================  =========================================================  ==========
+``database``            unreachable, no contenthub tables, or not writable         unhealthy
+``daemon``              no daemon row that is not stopped, or the freshest           unhealthy
+                        heartbeat is older than 3 × CONTENTHUB_HEARTBEAT_INTERVAL
+``creator``             CREATOR_CLI_PATH cannot be started or does not answer      unhealthy
+                        ``--version`` (every claimed task would fail)
+``stuck_tasks``         submitted/processing tasks past ``timeout_at`` by more     degraded
+                        than 2 × ASYNC_POLL_INTERVAL (the tracker missed them)
+``failure_rate``        at least half of the tasks that finished in the last hour  degraded
+                        failed or timed out (only once 3 or more finished)
+======================  =========================================================  ==========
+
+Overall: the worst level; exit code 0 healthy, 1 degraded, 2 unhealthy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal
+
+from contenthub_async.cli import runtime
+from contenthub_async.cli.errors import describe
+from contenthub_async.cli.output import utc_iso
+
+if TYPE_CHECKING:
+    from contenthub_async.config import Settings
+
+Level = Literal["ok", "degraded", "unhealthy", "unknown"]
+Overall = Literal["healthy", "degraded", "unhealthy"]
+
+EXIT_CODES: dict[Overall, int] = {"healthy": 0, "degraded": 1, "unhealthy": 2}
+HEARTBEAT_STALE_FACTOR = 3
+STUCK_GRACE_FACTOR = 2
+STUCK_IDS_SHOWN = 10
+FAILURE_WINDOW_SECONDS = 3600
+FAILURE_RATE_THRESHOLD = 0.5
+FAILURE_RATE_MIN_FINISHED = 3
+CREATOR_CHECK_TIMEOUT = 30.0
+CHECK_ORDER = ("database", "daemon", "creator", "stuck_tasks", "failure_rate")
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    level: Level
+    facts: dict[str, Any]  # JSON-ready, same keys whatever the level
+
+
+@dataclass(frozen=True)
+class Health:
+    checked_at: datetime
+    checks: dict[str, Check]
+
+    @property
+    def overall(self) -> Overall:
+        levels = {check.level for check in self.checks.values()}
+        if "unhealthy" in levels:
+            return "unhealthy"
+        if "degraded" in levels:
+            return "degraded"
+        return "healthy"
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.overall]
+
+
+def _error_text(exc: BaseException) -> str:
+    error = describe(exc)
+    if error is None:
+        raise exc
+    return error.message()
+
+
+# ---------------------------------------------------------------- database-side checks
+
+
+def _daemon_check(heartbeat: tuple[str, datetime] | None, now: datetime, stale_after: float) -> Check:
+    if heartbeat is None:
+        return Check("daemon", "unhealthy", {"daemon_id": None, "heartbeat_at": None,
+                                             "heartbeat_age_seconds": None, "stale_after_seconds": stale_after})
+    daemon_id, beat = heartbeat
+    age = (now - beat).total_seconds()
+    level: Level = "ok" if age <= stale_after else "unhealthy"
+    return Check("daemon", level, {"daemon_id": daemon_id, "heartbeat_at": utc_iso(beat),
+                                   "heartbeat_age_seconds": round(age, 3), "stale_after_seconds": stale_after})
+
+
+def _stuck_check(count: int, task_ids: list[str], grace: float) -> Check:
+    return Check("stuck_tasks", "degraded" if count else "ok",
+                 {"count": count, "task_ids": task_ids, "grace_seconds": grace})
+
+
+def _failure_rate_check(finished: dict[str, int]) -> Check:
+    failed = finished.get("failed", 0) + finished.get("timeout", 0)
+    total = failed + finished.get("completed", 0)
+    rate = failed / total if total else None
+    bad = rate is not None and total >= FAILURE_RATE_MIN_FINISHED and rate >= FAILURE_RATE_THRESHOLD
+    return Check("failure_rate", "degraded" if bad else "ok", {
+        "window_seconds": FAILURE_WINDOW_SECONDS, "finished": total, "failed": failed,
+        "rate": None if rate is None else round(rate, 4), "threshold": FAILURE_RATE_THRESHOLD,
+        "min_finished": FAILURE_RATE_MIN_FINISHED,
+    })
+
+
+def _unknown(name: str, **facts: Any) -> Check:
+    return Check(name, "unknown", facts)
+
+
+def _unknown_readers(stale_after: float, grace: float) -> list[Check]:
+    return [
+        _unknown("daemon", daemon_id=None, heartbeat_at=None, heartbeat_age_seconds=None,
+                 stale_after_seconds=stale_after),
+        _unknown("stuck_tasks", count=None, task_ids=None, grace_seconds=grace),
+        _unknown("failure_rate", window_seconds=FAILURE_WINDOW_SECONDS, finished=None, failed=None, rate=None,
+                 threshold=FAILURE_RATE_THRESHOLD, min_finished=FAILURE_RATE_MIN_FINISHED),
+    ]
+
+
+async def _database_checks(config: Settings, now: datetime) -> list[Check]:
+    """database, daemon, stuck_tasks and failure_rate: one read snapshot, then the write probe."""
+    from contenthub_async.store import metrics as metrics_store
+    from contenthub_async.store.database import parse_database_url
+
+    backend = parse_database_url(config.DATABASE_URL).backend
+    stale_after = HEARTBEAT_STALE_FACTOR * config.CONTENTHUB_HEARTBEAT_INTERVAL
+    grace = STUCK_GRACE_FACTOR * config.ASYNC_POLL_INTERVAL
+    try:
+        async with runtime.open_database() as db:
+            async with db.read() as conn:
+                heartbeat = await metrics_store.latest_heartbeat(conn)
+                stuck_count, stuck_ids = await metrics_store.stuck_tasks(
+                    conn, deadline_before=now - timedelta(seconds=grace), limit=STUCK_IDS_SHOWN)
+                finished = await metrics_store.finished_since(
+                    conn, since=now - timedelta(seconds=FAILURE_WINDOW_SECONDS))
+            readers = [_daemon_check(heartbeat, now, stale_after), _stuck_check(stuck_count, stuck_ids, grace),
+                       _failure_rate_check(finished)]
+            try:
+                async with db.write() as conn:
+                    await metrics_store.write_probe(conn, now=now)
+            except Exception as exc:  # noqa: BLE001 - _error_text re-raises what it does not know
+                return [Check("database", "unhealthy", {"backend": backend, "writable": False,
+                                                        "error": _error_text(exc)}), *readers]
+    except Exception as exc:  # noqa: BLE001 - _error_text re-raises what it does not know
+        database = Check("database", "unhealthy", {"backend": backend, "writable": None, "error": _error_text(exc)})
+        return [database, *_unknown_readers(stale_after, grace)]
+    return [Check("database", "ok", {"backend": backend, "writable": True, "error": None}), *readers]
+
+
+# ---------------------------------------------------------------- creator
+
+
+async def _creator_check(config: Settings) -> Check:
+    """``--version`` through the creator adapter, bounded by :data:`CREATOR_CHECK_TIMEOUT`."""
+    from contenthub_async.creator.cli import CliCreator
+    from contenthub_async.creator.port import CreatorError
+
+    facts: dict[str, Any] = {"command": config.CREATOR_CLI_PATH, "version": None, "error": None}
+    try:
+        creator = CliCreator.from_command_line(
+            config.CREATOR_CLI_PATH,
+            workdir=config.CREATOR_WORKDIR,
+            extra_env=config.CONTENTHUB_CREATOR_ENV,
+            call_timeout=min(config.CONTENTHUB_CREATOR_CALL_TIMEOUT, CREATOR_CHECK_TIMEOUT),
+            max_processes=1,
+        )
+        facts["version"] = await creator.version()
+    except (CreatorError, ValueError) as exc:  # ValueError: an empty or unparsable command line
+        facts["error"] = str(exc) or type(exc).__name__
+        return Check("creator", "unhealthy", facts)
+    return Check("creator", "ok", facts)
+
+
+async def check_health(config: Settings, now: datetime) -> Health:
+    creator = asyncio.ensure_future(_creator_check(config))
+    checks = [*await _database_checks(config, now), await creator]
+    by_name = {check.name: check for check in checks}
+    return Health(checked_at=now, checks={name: by_name[name] for name in CHECK_ORDER})

@@ -1,0 +1,159 @@
+"""What ``monitor metrics`` and ``monitor stats`` report, read from one snapshot each.
+
+Definitions (also in docs/cli-json.md):
+
+* success rate: completed / (completed + failed + timeout); cancelled tasks are left out,
+  and it is None when nothing has finished;
+* completion time: ``completed_at`` − ``created_at`` of completed tasks (queue wait, retries
+  and generation included), over the most recent :data:`~contenthub_async.store.metrics.COMPLETION_SAMPLE`
+  completions; percentiles interpolate linearly between the two nearest ranks;
+* days are UTC days; ``--days N`` covers today (UTC) and the N − 1 days before it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from contenthub_async.domain.states import TaskStatus
+from contenthub_async.store import metrics as metrics_store
+from contenthub_async.store import tasks as task_store
+from contenthub_async.store.database import Database
+from contenthub_async.store.metrics import FailureReason, OldestPending
+
+S = TaskStatus
+TOP_FAILURE_REASONS = 10
+
+
+def percentile(values: list[float], fraction: float) -> float | None:
+    """The ``fraction`` quantile (0–1) of ``values``, linear between closest ranks; None if empty."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * fraction
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def success_rate(completed: int, failed: int, timeout: int) -> float | None:
+    finished = completed + failed + timeout
+    return completed / finished if finished else None
+
+
+@dataclass(frozen=True)
+class CompletionTimes:
+    sample_size: int
+    average: float | None
+    p50: float | None
+    p95: float | None
+
+    @classmethod
+    def of(cls, durations: list[float]) -> CompletionTimes:
+        average = sum(durations) / len(durations) if durations else None
+        return cls(len(durations), average, percentile(durations, 0.5), percentile(durations, 0.95))
+
+
+@dataclass(frozen=True)
+class Metrics:
+    generated_at: datetime
+    by_status: dict[str, int]  # every status, zeros included
+    in_flight: int
+    max_concurrent: int
+    completion: CompletionTimes
+    queue_depth: dict[int, int]  # priority → pending tasks, highest priority first
+    oldest_pending: OldestPending | None
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_status.values())
+
+    @property
+    def success_rate(self) -> float | None:
+        counts = self.by_status
+        return success_rate(counts[S.COMPLETED], counts[S.FAILED], counts[S.TIMEOUT])
+
+    @property
+    def oldest_pending_age(self) -> float | None:
+        if self.oldest_pending is None:
+            return None
+        return (self.generated_at - self.oldest_pending.created_at).total_seconds()
+
+
+async def load_metrics(db: Database, *, now: datetime, max_concurrent: int) -> Metrics:
+    """The metrics as of ``now``, cut to milliseconds so that the reported ``generated_at`` and the
+    ages derived from it agree exactly."""
+    now = now.replace(microsecond=now.microsecond // 1000 * 1000)
+    async with db.read() as conn:
+        counts = await task_store.count_by_status(conn)
+        in_flight = await task_store.count_in_flight(conn)
+        durations = await metrics_store.completion_durations(conn)
+        queue_depth = await metrics_store.pending_by_priority(conn)
+        oldest = await metrics_store.oldest_pending(conn)
+    return Metrics(
+        generated_at=now,
+        by_status={s.value: counts.get(s.value, 0) for s in TaskStatus},
+        in_flight=in_flight,
+        max_concurrent=max_concurrent,
+        completion=CompletionTimes.of(durations),
+        queue_depth=queue_depth,
+        oldest_pending=oldest,
+    )
+
+
+@dataclass(frozen=True)
+class DayStats:
+    day: str  # YYYY-MM-DD, UTC
+    submitted: int
+    completed: int
+    failed: int
+    timeout: int
+
+    @property
+    def success_rate(self) -> float | None:
+        return success_rate(self.completed, self.failed, self.timeout)
+
+
+@dataclass(frozen=True)
+class Stats:
+    since: datetime
+    until: datetime
+    days: list[DayStats]  # oldest first, one per day of the window
+    failure_reasons: list[FailureReason]
+
+    @property
+    def totals(self) -> DayStats:
+        return DayStats(
+            day="",
+            submitted=sum(d.submitted for d in self.days),
+            completed=sum(d.completed for d in self.days),
+            failed=sum(d.failed for d in self.days),
+            timeout=sum(d.timeout for d in self.days),
+        )
+
+
+def window_start(now: datetime, days: int) -> datetime:
+    """UTC midnight ``days − 1`` days before ``now``'s UTC day."""
+    today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return today - timedelta(days=days - 1)
+
+
+async def load_stats(db: Database, *, now: datetime, days: int) -> Stats:
+    since = window_start(now, days)
+    async with db.read() as conn:
+        submitted = await metrics_store.submitted_per_day(conn, since=since)
+        finished = await metrics_store.finished_per_day(conn, since=since)
+        reasons = await metrics_store.failure_reasons(conn, since=since, limit=TOP_FAILURE_REASONS)
+    per_day = []
+    for offset in range(days):
+        day = (since + timedelta(days=offset)).strftime("%Y-%m-%d")
+        per_day.append(
+            DayStats(
+                day=day,
+                submitted=submitted.get(day, 0),
+                completed=finished.get((day, S.COMPLETED.value), 0),
+                failed=finished.get((day, S.FAILED.value), 0),
+                timeout=finished.get((day, S.TIMEOUT.value), 0),
+            )
+        )
+    return Stats(since=since, until=now, days=per_day, failure_reasons=reasons)

@@ -1,0 +1,191 @@
+"""Statements for monitoring: read-only aggregates over ``content_generation_tasks`` and
+``daemons``, plus the write probe of the health check. Same results on SQLite and PostgreSQL.
+
+Days are UTC days. Timestamps are ISO-8601 UTC text on SQLite (its first ten characters are
+the UTC date) and ``timestamptz`` on PostgreSQL (converted to UTC before formatting), so
+no statement depends on the server's or the operator's time zone.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, delete, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from contenthub_async.domain.states import TaskStatus
+from contenthub_async.store.tables import content_generation_tasks as tasks_table
+from contenthub_async.store.tables import daemons, leases
+from contenthub_async.store.tasks import TASK_COLUMNS, Task
+
+S = TaskStatus
+T = tasks_table.c
+D = daemons.c
+
+#: The outcomes a success rate is computed over (cancellations are an operator's choice, not a result).
+FINISHED = (S.COMPLETED, S.FAILED, S.TIMEOUT)
+#: Outcomes that count as failures in statistics.
+FAILURES = (S.FAILED, S.TIMEOUT)
+#: How many of the most recently completed tasks completion-time statistics look at.
+COMPLETION_SAMPLE = 10_000
+
+
+def _values(statuses: Iterable[TaskStatus]) -> list[str]:
+    return [s.value for s in statuses]
+
+
+def utc_day(conn: AsyncConnection, column: Any) -> ColumnElement[str]:
+    """``YYYY-MM-DD`` of a timestamp column, in UTC, on either backend."""
+    if conn.dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD")
+    return func.substr(column, 1, 10)
+
+
+# ---------------------------------------------------------------- metrics
+
+
+async def completion_durations(conn: AsyncConnection, *, limit: int = COMPLETION_SAMPLE) -> list[float]:
+    """Seconds from submission (``created_at``) to result (``completed_at``) of the ``limit`` most
+    recently completed tasks, newest first.
+
+    A bounded sample rather than a SQL aggregate: percentiles need the values, PostgreSQL's
+    ``percentile_cont`` has no SQLite counterpart, and date arithmetic on SQLite's ISO text
+    would differ per backend. The newest completions are what an operator watches, and the
+    ``completed_at`` index makes reading them cheap however large the table grows.
+    """
+    query = (
+        select(T.created_at, T.completed_at)
+        .where(T.status == S.COMPLETED.value, T.completed_at.is_not(None))
+        .order_by(T.completed_at.desc())
+        .limit(limit)
+    )
+    rows = (await conn.execute(query)).all()
+    return [(done - created).total_seconds() for created, done in rows]
+
+
+async def pending_by_priority(conn: AsyncConnection) -> dict[int, int]:
+    """Pending tasks per priority (including those waiting out a retry backoff)."""
+    query = (
+        select(T.priority, func.count())
+        .where(T.status == S.PENDING.value)
+        .group_by(T.priority)
+        .order_by(T.priority.desc())
+    )
+    return {priority: count for priority, count in (await conn.execute(query)).all()}
+
+
+@dataclass(frozen=True)
+class OldestPending:
+    task_id: str
+    created_at: datetime
+
+
+async def oldest_pending(conn: AsyncConnection) -> OldestPending | None:
+    """The pending task submitted first (by ``created_at``), or None when the queue is empty."""
+    query = (
+        select(T.task_id, T.created_at)
+        .where(T.status == S.PENDING.value)
+        .order_by(T.created_at, T.id)
+        .limit(1)
+    )
+    row = (await conn.execute(query)).first()
+    return OldestPending(row.task_id, row.created_at) if row else None
+
+
+async def pending_in_queue_order(conn: AsyncConnection, *, limit: int) -> list[Task]:
+    """Pending tasks in the order the dispatcher claims them: priority descending, then FIFO."""
+    query = select(*TASK_COLUMNS).where(T.status == S.PENDING.value).order_by(T.priority.desc(), T.id).limit(limit)
+    return [Task.from_row(r) for r in (await conn.execute(query)).all()]
+
+
+# ---------------------------------------------------------------- statistics per day
+
+
+async def submitted_per_day(conn: AsyncConnection, *, since: datetime) -> dict[str, int]:
+    """UTC day → tasks created on it, from ``since`` on."""
+    day = utc_day(conn, T.created_at).label("day")
+    query = select(day, func.count()).where(T.created_at >= since).group_by(day)
+    return {d: count for d, count in (await conn.execute(query)).all()}
+
+
+async def finished_per_day(conn: AsyncConnection, *, since: datetime) -> dict[tuple[str, str], int]:
+    """(UTC day, status) → completed, failed and timed-out tasks whose ``completed_at`` is on
+    that day, from ``since`` on. Counts follow each task's current status (a failed task
+    retried by an operator no longer counts as failed)."""
+    day = utc_day(conn, T.completed_at).label("day")
+    query = (
+        select(day, T.status, func.count())
+        .where(T.status.in_(_values(FINISHED)), T.completed_at >= since)
+        .group_by(day, T.status)
+    )
+    return {(d, status): count for d, status, count in (await conn.execute(query)).all()}
+
+
+@dataclass(frozen=True)
+class FailureReason:
+    message: str | None
+    count: int
+
+
+async def failure_reasons(conn: AsyncConnection, *, since: datetime, limit: int) -> list[FailureReason]:
+    """The most frequent ``error_message`` values of tasks that ended failed or timed out from
+    ``since`` on, most frequent first (ties: alphabetical, no message last), at most ``limit``."""
+    count = func.count().label("n")
+    query = (
+        select(T.error_message, count)
+        .where(T.status.in_(_values(FAILURES)), T.completed_at >= since)
+        .group_by(T.error_message)
+        .order_by(count.desc(), T.error_message.asc().nulls_last())
+        .limit(limit)
+    )
+    return [FailureReason(message, n) for message, n in (await conn.execute(query)).all()]
+
+
+# ---------------------------------------------------------------- health
+
+
+async def latest_heartbeat(conn: AsyncConnection) -> tuple[str, datetime] | None:
+    """(daemon id, heartbeat) of the freshest daemon not marked stopped, or None."""
+    query = (
+        select(D.id, D.heartbeat_at)
+        .where(D.status.in_(("running", "stopping")))
+        .order_by(D.heartbeat_at.desc())
+        .limit(1)
+    )
+    row = (await conn.execute(query)).first()
+    return (row.id, row.heartbeat_at) if row else None
+
+
+async def stuck_tasks(conn: AsyncConnection, *, deadline_before: datetime, limit: int) -> tuple[int, list[str]]:
+    """Tasks at content-creator (``submitted``/``processing``) whose ``timeout_at`` is before
+    ``deadline_before``: how many, and the task ids of the ``limit`` most overdue."""
+    overdue = [T.status.in_(_values((S.SUBMITTED, S.PROCESSING))), T.timeout_at < deadline_before]
+    total = int((await conn.execute(select(func.count()).where(*overdue))).scalar_one())
+    ids = (await conn.execute(select(T.task_id).where(*overdue).order_by(T.timeout_at, T.id).limit(limit))).scalars()
+    return total, list(ids)
+
+
+async def finished_since(conn: AsyncConnection, *, since: datetime) -> dict[str, int]:
+    """Status → tasks that finished (completed, failed, timed out) from ``since`` on."""
+    query = (
+        select(T.status, func.count())
+        .where(T.status.in_(_values(FINISHED)), T.completed_at >= since)
+        .group_by(T.status)
+    )
+    return {status: count for status, count in (await conn.execute(query)).all()}
+
+
+PROBE_LEASE_PREFIX = "health-probe:"
+
+
+async def write_probe(conn: AsyncConnection, *, now: datetime) -> None:
+    """Insert and delete a row of ``leases`` in the caller's write transaction: fails when the
+    database is read-only, leaves nothing behind when it is not."""
+    name = PROBE_LEASE_PREFIX + secrets.token_hex(6)
+    await conn.execute(insert(leases).values(name=name, owner="contenthub-ctl", acquired_at=now,
+                                             expires_at=now + timedelta(seconds=1)))
+    await conn.execute(delete(leases).where(leases.c.name == name))
