@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.integration.test_cli import EN, TASK_ID, ZH, Ctl, _accounts, ctl  # noqa: F401 (fixture)
+from contenthub_async.clock import ManualClock
+from contenthub_async.store import accounts as account_store
+from contenthub_async.store.database import Database
+from tests.integration.test_cli import TASK_ID, ZH, Ctl, _accounts, ctl  # noqa: F401 (fixture)
 
 GUIDE_CSV = (
     "account_id,topic,keywords,priority,auto_approve\n"
@@ -14,9 +17,7 @@ GUIDE_CSV = (
 )
 
 
-async def _guide_accounts(db, clock) -> None:  # type: ignore[no-untyped-def]
-    from contenthub_async.store import accounts as account_store
-
+async def _guide_accounts(db: Database, clock: ManualClock) -> None:
     async with db.write() as conn:
         for account_id in (49, 50):
             await account_store.insert_account(conn, name=f"acc{account_id}", now=clock.now(), account_id=account_id)
