@@ -306,7 +306,9 @@ def test_submit_does_not_import_what_it_does_not_use(ctl: Ctl) -> None:
         "loaded = {m.split('.')[0] for m in sys.modules} | {m for m in sys.modules if m.startswith('contenthub')}\n"
         "print(code, sorted(loaded & {'rich', 'structlog', 'croniter', 'asyncpg', 'anyio',\n"
         "    'contenthub_async.daemon', 'contenthub_async.creator', 'contenthub_async.cli.queries',\n"
-        "    'contenthub_async.cli.wait'}))\n"
+        "    'contenthub_async.cli.wait',\n"
+        "    'contenthub_async.cli.imports', 'contenthub_async.cli.cleanup', 'contenthub_async.domain.task_csv',\n"
+        "    'contenthub_async.services.task_import', 'contenthub_async.services.retention'}))\n"
     )
     proc = subprocess.run([sys.executable, "-c", probe], cwd=ctl.cwd, env=ctl.env(EN, None),
                           capture_output=True, text=True, timeout=60)

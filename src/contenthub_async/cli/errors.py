@@ -57,13 +57,23 @@ def usage(key: str, **fields: object) -> CliError:
 
 def invalid_field(field: str, reason: str, **details: object) -> CliError:
     """A field that failed validation, as a usage error naming its option."""
+    key, fields = _invalid(field, reason, OPTION_OF_FIELD.get(field, field), details)
+    return usage(key, **fields)
+
+
+def invalid_field_text(field: str, reason: str, name: str, details: dict[str, object]) -> str:
+    """Why ``field`` is invalid, naming it ``name`` (e.g. a CSV column instead of an option)."""
+    key, fields = _invalid(field, reason, name, details)
+    return text(key, **fields)
+
+
+def _invalid(field: str, reason: str, option: str, details: dict[str, object]) -> tuple[str, dict[str, object]]:
     key = f"invalid.{reason}"
-    option = OPTION_OF_FIELD.get(field, field)
     field_key = f"field.{field}"
     field_name = text(field_key) if field_key in CATALOG else field
     if key not in CATALOG:
-        return usage("invalid.other", option=option, field=field_name, reason=reason)
-    return usage(key, option=option, field=field_name, **details)
+        return "invalid.other", {"option": option, "field": field_name, "reason": reason}
+    return key, {"option": option, "field": field_name, **details}
 
 
 def from_invalid_submission(exc: InvalidSubmission) -> CliError:

@@ -27,6 +27,9 @@ LIST = (f"{PACKAGE}.tasks:list_", "help.list")
 CANCEL = (f"{PACKAGE}.tasks:cancel", "help.cancel")
 RETRY = (f"{PACKAGE}.tasks:retry", "help.retry")
 COMPLETION = (f"{PACKAGE}.completion:completion", "help.completion")
+IMPORT = (f"{PACKAGE}.imports:import_", "help.import")
+BULK_IMPORT = (f"{PACKAGE}.imports:bulk_import", "help.bulk_import")
+CLEANUP = (f"{PACKAGE}.cleanup:cleanup", "help.cleanup")
 
 
 def _add(app: App, name: str, command: tuple[str, str]) -> None:
@@ -41,6 +44,8 @@ def build_app() -> App:
         help=text("help.app"),
     )
     for name, command in (("submit", SUBMIT), ("status", STATUS), ("list", LIST), ("cancel", CANCEL), ("retry", RETRY)):
+        _add(app, name, command)
+    for name, command in (("import", IMPORT), ("bulk-import", BULK_IMPORT), ("cleanup", CLEANUP)):
         _add(app, name, command)
 
     # The original command lines (user guide), with contenthub-ctl in place of contenthub.

@@ -620,6 +620,157 @@ CATALOG: Mapping[str, Mapping[Language, str]] = {
     "monitor.detail.unknown": {"en": "not checked: the database is unavailable", "zh": "未检查：数据库不可用"},
     # errors
     "monitor.error.bad_days": {
+    # ================================================================ import, bulk retry, cleanup
+    # ---------------------------------------------------------------- --help texts
+    "help.import": {
+        "en": "Queue many tasks from a CSV file (all rows or none, unless --skip-invalid).",
+        "zh": "从 CSV 文件批量导入任务（全部导入或全部不导入，除非使用 --skip-invalid）。",
+    },
+    "help.bulk_import": {
+        "en": "Same as `import FILE` (original spelling: bulk-import --file FILE --async).",
+        "zh": "与 `import FILE` 相同（原命令写法：bulk-import --file FILE --async）。",
+    },
+    "help.cleanup": {
+        "en": "Delete finished tasks older than N days and their events (articles are kept).",
+        "zh": "删除 N 天前结束的任务及其事件记录（保留已生成的内容）。",
+    },
+    "help.opt.csv_file": {
+        "en": "CSV file with a header line: account_id,topic[,keywords,priority,auto_approve,category,"
+        "requirements,tone,max_retries] (UTF-8).",
+        "zh": "带表头的 CSV 文件：account_id,topic[,keywords,priority,auto_approve,category,"
+        "requirements,tone,max_retries]（UTF-8 编码）。",
+    },
+    "help.opt.skip_invalid": {
+        "en": "Import the valid rows and list the invalid ones (default: import nothing if any row is invalid).",
+        "zh": "导入有效行并列出无效行（默认：只要有一行无效就全部不导入）。",
+    },
+    "help.opt.retry_task_id": {
+        "en": "Task id to retry (or use --failed/--timeout/--cancelled with --since).",
+        "zh": "要重试的任务 ID（或使用 --failed/--timeout/--cancelled 加 --since 批量重试）。",
+    },
+    "help.opt.retry_failed": {
+        "en": "Retry every failed task that finished within --since.",
+        "zh": "重试 --since 时间窗内结束的所有失败任务。",
+    },
+    "help.opt.retry_timeout": {
+        "en": "Retry every timed-out task that finished within --since.",
+        "zh": "重试 --since 时间窗内结束的所有超时任务。",
+    },
+    "help.opt.retry_cancelled": {
+        "en": "Retry every cancelled task that finished within --since.",
+        "zh": "重试 --since 时间窗内结束的所有已取消任务。",
+    },
+    "help.opt.since": {
+        "en": "Window for a bulk retry, e.g. 30m, 1h, 2d, 1w (units s, m, h, d, w).",
+        "zh": "批量重试的时间窗，例如 30m、1h、2d、1w（单位 s、m、h、d、w）。",
+    },
+    "help.opt.days": {
+        "en": "Delete tasks that finished more than this many days ago (at least 1).",
+        "zh": "删除结束时间早于该天数的任务（至少 1 天）。",
+    },
+    "help.opt.yes": {
+        "en": "Do not ask for confirmation (needed when stdin is not a terminal).",
+        "zh": "不询问确认（标准输入不是终端时必须指定）。",
+    },
+    # ---------------------------------------------------------------- import
+    "import.done": {
+        "en": "Imported {count} task(s) from {file}; they wait in the queue for the daemon.",
+        "zh": "已从 {file} 导入 {count} 个任务，正在队列中等待处理。",
+    },
+    "import.done_skipped": {
+        "en": "Imported {count} task(s) from {file}; skipped {skipped} invalid row(s) (listed on stderr).",
+        "zh": "已从 {file} 导入 {count} 个任务；跳过 {skipped} 个无效行（见标准错误输出）。",
+    },
+    "import.refused": {
+        "en": "nothing imported: {count} problem(s) in {file}",
+        "zh": "未导入任何任务：{file} 中有 {count} 个问题",
+    },
+    "import.refused_hint": {
+        "en": "nothing imported: {count} problem(s) in {file} (--skip-invalid imports the {valid} valid row(s))",
+        "zh": "未导入任何任务：{file} 中有 {count} 个问题（使用 --skip-invalid 可导入 {valid} 个有效行）",
+    },
+    "import.problem": {"en": "{file}, line {line}: {problem}", "zh": "{file} 第 {line} 行：{problem}"},
+    "import.skipped": {
+        "en": "contenthub-ctl: skipped {file}, line {line}: {problem}",
+        "zh": "contenthub-ctl: 已跳过 {file} 第 {line} 行：{problem}",
+    },
+    "import.unreadable": {"en": "cannot read {file}: {detail}", "zh": "无法读取 {file}：{detail}"},
+    "csv.empty_file": {"en": "the file is empty (expected a header line)", "zh": "文件为空（缺少表头行）"},
+    "csv.no_rows": {"en": "no task rows after the header", "zh": "表头之后没有任务行"},
+    "csv.binary": {
+        "en": "binary data (NUL byte): not a UTF-8 CSV file",
+        "zh": "包含二进制数据（NUL 字节）：不是 UTF-8 编码的 CSV 文件",
+    },
+    "csv.not_utf8": {
+        "en": "not valid UTF-8 text (at byte {byte} of the line); save the file as UTF-8",
+        "zh": "不是有效的 UTF-8 文本（该行第 {byte} 个字节处）；请将文件另存为 UTF-8 编码",
+    },
+    "csv.unknown_column": {
+        "en": "unknown column {column!r}; known columns: {known}",
+        "zh": "未知列「{column}」；可用的列：{known}",
+    },
+    "csv.duplicate_column": {"en": "column {column!r} appears twice", "zh": "列「{column}」重复出现"},
+    "csv.missing_column": {"en": "required column {column!r} is missing", "zh": "缺少必需的列「{column}」"},
+    "csv.field_count": {
+        "en": "{got} field(s), expected {expected} (one per header column)",
+        "zh": "有 {got} 个字段，应为 {expected} 个（与表头列数一致）",
+    },
+    "invalid.not_boolean": {
+        "en": "{option} must be true or false (got {value!r})",
+        "zh": "{option}（{field}）必须是 true 或 false（当前为「{value}」）",
+    },
+    "field.auto_approve": {"en": "auto-approve", "zh": "自动审核"},
+    # ---------------------------------------------------------------- bulk retry
+    "retry.bulk_done": {
+        "en": "{count} task(s) ({statuses}, finished within {since}) are pending again (manual retry).",
+        "zh": "已将 {count} 个任务（{statuses}，{since} 内结束）重新放回待处理队列（手动重试）。",
+    },
+    "retry.bulk_none": {
+        "en": "No tasks to retry: no {statuses} task finished within {since}.",
+        "zh": "没有需要重试的任务：{since} 内没有结束的{statuses}任务。",
+    },
+    "retry.word_or": {"en": " or ", "zh": "或"},
+    "error.retry_id_and_bulk": {
+        "en": "give either a TASK_ID or --failed/--timeout/--cancelled with --since, not both",
+        "zh": "请指定 TASK_ID 或 --failed/--timeout/--cancelled 加 --since，二者不能同时使用",
+    },
+    "error.retry_nothing": {
+        "en": "give a TASK_ID, or --failed/--timeout/--cancelled with --since (e.g. retry --failed --since 1h)",
+        "zh": "请指定 TASK_ID，或 --failed/--timeout/--cancelled 加 --since（例如 retry --failed --since 1h）",
+    },
+    "error.retry_since_required": {
+        "en": "a bulk retry needs --since (e.g. --since 1h)",
+        "zh": "批量重试需要 --since（例如 --since 1h）",
+    },
+    "error.bad_duration": {
+        "en": "--since: {value!r} is not a duration such as 30m, 1h, 2d or 1w",
+        "zh": "--since：「{value}」不是有效的时间长度（例如 30m、1h、2d、1w）",
+    },
+    # ---------------------------------------------------------------- cleanup
+    "cleanup.preview": {
+        "en": "{tasks} finished task(s) older than {days} day(s) (finished before {cutoff}) will be deleted "
+        "({by_status}), with {events} event(s). Their {contents} article(s) are kept.",
+        "zh": "将删除 {tasks} 个 {days} 天前（{cutoff} 之前）结束的任务（{by_status}）及 {events} 条事件记录。"
+        "这些任务生成的 {contents} 篇内容将保留。",
+    },
+    "cleanup.confirm": {"en": "Delete them? [y/N] ", "zh": "确认删除？[y/N] "},
+    "cleanup.done": {
+        "en": "Deleted {tasks} finished task(s) older than {days} day(s) ({by_status}) and {events} event(s); "
+        "kept {contents} article(s).",
+        "zh": "已删除 {tasks} 个 {days} 天前结束的任务（{by_status}）及 {events} 条事件记录；保留 {contents} 篇内容。",
+    },
+    "cleanup.nothing": {
+        "en": "Nothing to delete: no task finished more than {days} day(s) ago.",
+        "zh": "没有需要删除的任务：没有 {days} 天前结束的任务。",
+    },
+    "cleanup.aborted": {"en": "Nothing deleted.", "zh": "未删除任何任务。"},
+    "cleanup.count": {"en": "{status} {count}", "zh": "{status} {count}"},
+    "cleanup.separator": {"en": ", ", "zh": "，"},
+    "error.cleanup_needs_yes": {
+        "en": "not deleting {tasks} task(s) without confirmation: stdin is not a terminal (add --yes)",
+        "zh": "未确认，不删除 {tasks} 个任务：标准输入不是终端（请加 --yes）",
+    },
+    "error.bad_days": {
         "en": "--days must be between 1 and {high} (got {value})",
         "zh": "--days 必须在 1 到 {high} 之间（当前为 {value}）",
     },

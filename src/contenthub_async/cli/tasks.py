@@ -1,4 +1,4 @@
-"""Task commands: submit (also ``content generate``), status, list, cancel, retry.
+"""Task commands: submit (also ``content generate``), status, list, cancel, retry (one or many).
 
 Only the cyclopts signatures live at module level; everything heavy (SQLAlchemy, the
 store, services, rich) is imported inside the command that needs it, so ``submit`` loads
@@ -201,8 +201,33 @@ def cancel(task_id: TaskId, /, *, fmt: Format = "table") -> int:
     return EXIT_OK
 
 
-def retry(task_id: TaskId, /, *, fmt: Format = "table") -> int:
-    """Send a failed, timed-out or cancelled task back to the queue."""
+def retry(
+    task_id: Annotated[str | None, Parameter(help=text("help.opt.retry_task_id"))] = None,
+    /,
+    *,
+    failed: Annotated[bool, Parameter(name="--failed", negative="", help=text("help.opt.retry_failed"))] = False,
+    timeout: Annotated[bool, Parameter(name="--timeout", negative="", help=text("help.opt.retry_timeout"))] = False,
+    cancelled: Annotated[
+        bool, Parameter(name="--cancelled", negative="", help=text("help.opt.retry_cancelled"))
+    ] = False,
+    since: Annotated[str | None, Parameter(name="--since", help=text("help.opt.since"))] = None,
+    fmt: Format = "table",
+) -> int:
+    """Send a failed, timed-out or cancelled task back to the queue; or, with --failed/--timeout/
+    --cancelled and --since, every such task that finished within the window."""
+    chosen = [name for name, flag in (("failed", failed), ("timeout", timeout), ("cancelled", cancelled)) if flag]
+    if task_id is not None:
+        if chosen or since is not None:
+            raise usage("error.retry_id_and_bulk")
+        return retry_one(task_id, fmt)
+    if not chosen:
+        raise usage("error.retry_nothing")
+    if since is None:
+        raise usage("error.retry_since_required")
+    return retry_many(chosen, since, fmt)
+
+
+def retry_one(task_id: str, fmt: str) -> int:
     from contenthub_async.services.task_commands import retry_task
 
     async def act() -> Task:
@@ -213,6 +238,38 @@ def retry(task_id: TaskId, /, *, fmt: Format = "table") -> int:
     message = text("retry.done", task_id=task_id)
     if fmt == "json":
         print_json({"task_id": task_id, "status": task.status.value, "message": message})
+    else:
+        print_lines([message])
+    return EXIT_OK
+
+
+def retry_many(statuses: list[str], since: str, fmt: str) -> int:
+    """One transaction: every task in ``statuses`` that finished within ``since`` → pending."""
+    from contenthub_async.cli.messages import status_word
+    from contenthub_async.domain.durations import parse_duration
+    from contenthub_async.domain.states import TaskStatus
+    from contenthub_async.services.task_commands import retry_finished_tasks
+
+    try:
+        window = parse_duration(since)
+    except ValueError:
+        raise usage("error.bad_duration", value=since) from None
+
+    async def act() -> list[str]:
+        async with runtime.open_database() as db:
+            return await retry_finished_tasks(
+                db, [TaskStatus(s) for s in statuses], since=window, clock=runtime.clock(), actor="cli"
+            )
+
+    task_ids = runtime.run(act)
+    words = text("retry.word_or").join(status_word(s) for s in statuses)
+    if task_ids:
+        message = text("retry.bulk_done", count=len(task_ids), statuses=words, since=since.strip())
+    else:
+        message = text("retry.bulk_none", statuses=words, since=since.strip())
+    if fmt == "json":
+        print_json({"retried": len(task_ids), "task_ids": task_ids, "statuses": statuses,
+                    "since": since.strip(), "message": message})
     else:
         print_lines([message])
     return EXIT_OK

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 MAX_TOPIC_LENGTH = 500
 MAX_REQUIREMENTS_LENGTH = 5000
@@ -15,6 +17,8 @@ SOURCES = ("cli", "import", "scheduler", "api")
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _KEYWORD_SPLIT = re.compile(r"[,，、]")
+
+V = TypeVar("V")
 
 
 class InvalidSubmission(ValueError):
@@ -79,6 +83,59 @@ def _int_in(field: str, value: int, bounds: tuple[int, int]) -> int:
     return value
 
 
+def check_submission(
+    *,
+    account_id: int,
+    topic: str | None,
+    keywords: str | None = None,
+    category: str | None = None,
+    requirements: str | None = None,
+    tone: str | None = None,
+    priority: int = 5,
+    max_retries: int = 3,
+    auto_approve: bool = True,
+    source: str = "cli",
+    scheduled_job_run_id: int | None = None,
+) -> NewTask | list[InvalidSubmission]:
+    """The validated task, or every problem of the submission (one per field, in field order)."""
+    problems: list[InvalidSubmission] = []
+
+    def checked(check: Callable[[], V]) -> V | None:
+        try:
+            return check()
+        except InvalidSubmission as problem:
+            problems.append(problem)
+            return None
+
+    if isinstance(account_id, bool) or not isinstance(account_id, int) or account_id < 1:
+        problems.append(InvalidSubmission("account_id", "not_positive_integer"))
+    topic_value = checked(lambda: _text("topic", topic, MAX_TOPIC_LENGTH, required=True))
+    keyword_value = checked(lambda: normalize_keywords(_text("keywords", keywords, MAX_KEYWORDS_LENGTH)))
+    if source not in SOURCES:
+        problems.append(InvalidSubmission("source", "unknown_source"))
+    category_value = checked(lambda: _text("category", category, MAX_SHORT_TEXT_LENGTH))
+    requirements_value = checked(lambda: _text("requirements", requirements, MAX_REQUIREMENTS_LENGTH))
+    tone_value = checked(lambda: _text("tone", tone, MAX_SHORT_TEXT_LENGTH))
+    priority_value = checked(lambda: _int_in("priority", priority, PRIORITY_RANGE))
+    max_retries_value = checked(lambda: _int_in("max_retries", max_retries, MAX_RETRIES_RANGE))
+    if problems:
+        return problems
+    assert topic_value is not None and priority_value is not None and max_retries_value is not None
+    return NewTask(
+        account_id=account_id,
+        topic=topic_value,
+        keywords=keyword_value,
+        category=category_value,
+        requirements=requirements_value,
+        tone=tone_value,
+        priority=priority_value,
+        max_retries=max_retries_value,
+        auto_approve=bool(auto_approve),
+        source=source,
+        scheduled_job_run_id=scheduled_job_run_id,
+    )
+
+
 def validate_submission(
     *,
     account_id: int,
@@ -93,23 +150,12 @@ def validate_submission(
     source: str = "cli",
     scheduled_job_run_id: int | None = None,
 ) -> NewTask:
-    if isinstance(account_id, bool) or not isinstance(account_id, int) or account_id < 1:
-        raise InvalidSubmission("account_id", "not_positive_integer")
-    topic_value = _text("topic", topic, MAX_TOPIC_LENGTH, required=True)
-    assert topic_value is not None
-    keyword_value = normalize_keywords(_text("keywords", keywords, MAX_KEYWORDS_LENGTH))
-    if source not in SOURCES:
-        raise InvalidSubmission("source", "unknown_source")
-    return NewTask(
-        account_id=account_id,
-        topic=topic_value,
-        keywords=keyword_value,
-        category=_text("category", category, MAX_SHORT_TEXT_LENGTH),
-        requirements=_text("requirements", requirements, MAX_REQUIREMENTS_LENGTH),
-        tone=_text("tone", tone, MAX_SHORT_TEXT_LENGTH),
-        priority=_int_in("priority", priority, PRIORITY_RANGE),
-        max_retries=_int_in("max_retries", max_retries, MAX_RETRIES_RANGE),
-        auto_approve=bool(auto_approve),
-        source=source,
+    """The validated task; raises :class:`InvalidSubmission` for the first invalid field."""
+    checked = check_submission(
+        account_id=account_id, topic=topic, keywords=keywords, category=category, requirements=requirements,
+        tone=tone, priority=priority, max_retries=max_retries, auto_approve=auto_approve, source=source,
         scheduled_job_run_id=scheduled_job_run_id,
     )
+    if isinstance(checked, list):
+        raise checked[0]
+    return checked

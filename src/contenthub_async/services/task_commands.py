@@ -1,16 +1,24 @@
-"""What people do to tasks: submit, cancel, retry. Each is one write transaction."""
+"""What people do to tasks: submit, cancel, retry (one or many). Each is one write transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from datetime import datetime, timedelta
+from typing import Any, Literal
 
 from contenthub_async.clock import Clock
 from contenthub_async.domain.states import RETRYABLE_BY_OPERATOR, TERMINAL, TaskStatus
 from contenthub_async.domain.submission import NewTask
-from contenthub_async.services.errors import InactiveAccount, InvalidTaskState, TaskNotFound, UnknownAccount
+from contenthub_async.services.errors import (
+    InactiveAccount,
+    InvalidTaskState,
+    ServiceError,
+    TaskNotFound,
+    UnknownAccount,
+)
 from contenthub_async.store import accounts as account_store
+from contenthub_async.store.accounts import Account
 from contenthub_async.store import tasks as task_store
 from contenthub_async.store.database import Database
 from contenthub_async.store.tasks import Task
@@ -19,16 +27,23 @@ S = TaskStatus
 _GUARD_RETRIES = 5
 
 
+def account_refusal(account_id: int, account: Account | None) -> ServiceError | None:
+    """Why tasks cannot be submitted for this account (None: they can)."""
+    if account is None:
+        return UnknownAccount(account_id=account_id)
+    if not account.is_active:
+        return InactiveAccount(account_id=account_id, name=account.name)
+    return None
+
+
 async def submit_tasks(db: Database, new_tasks: Sequence[NewTask], *, clock: Clock, actor: str) -> list[str]:
     """Insert validated tasks in one transaction, refusing all if any account is unknown or inactive."""
     async with db.write() as conn:
         found = await account_store.get_accounts(conn, (t.account_id for t in new_tasks))
         for t in new_tasks:
-            account = found.get(t.account_id)
-            if account is None:
-                raise UnknownAccount(account_id=t.account_id)
-            if not account.is_active:
-                raise InactiveAccount(account_id=t.account_id, name=account.name)
+            refusal = account_refusal(t.account_id, found.get(t.account_id))
+            if refusal is not None:
+                raise refusal
         return await task_store.insert_tasks(conn, new_tasks, now=clock.now(), actor=actor)
 
 
@@ -78,15 +93,42 @@ async def retry_task(db: Database, task_id: str, *, clock: Clock, actor: str) ->
                 raise InvalidTaskState(task_id=task_id, status=task.status.value, action="retry")
             now = clock.now()
             moved = await task_store.transition(
-                conn, task, S.PENDING, now=now, actor=actor,
-                message=f"manual retry (after {task.retry_count} automatic retries)",
-                values={
-                    "retry_count": 0, "run_after": now, "creator_task_id": None, "cancel_requested_at": None,
-                    "submitted_at": None, "started_at": None, "completed_at": None, "timeout_at": None,
-                    "progress": 0,
-                },
+                conn, task, S.PENDING, now=now, actor=actor, message=_retry_note(task.retry_count),
+                values=_requeue_values(now),
             )
             if moved:
                 await task_store.notify_new_tasks(conn)
                 return moved
     raise InvalidTaskState(task_id=task_id, status="changing", action="retry")
+
+
+async def retry_finished_tasks(
+    db: Database, statuses: Iterable[TaskStatus], *, since: timedelta, clock: Clock, actor: str
+) -> list[str]:
+    """Every task in ``statuses`` (failed, timeout, cancelled) that finished within ``since``
+    → pending, as :func:`retry_task` does for one, all in one transaction; their task ids."""
+    wanted = set(statuses)
+    if not wanted <= RETRYABLE_BY_OPERATOR:
+        raise ValueError(f"not retryable by an operator: {sorted(wanted - RETRYABLE_BY_OPERATOR)}")
+    async with db.write() as conn:
+        now = clock.now()
+        task_ids = await task_store.requeue_finished(
+            conn, statuses=wanted, finished_since=now - since, now=now, actor=actor,
+            values=_requeue_values(now), note=_retry_note,
+        )
+        if task_ids:
+            await task_store.notify_new_tasks(conn)
+    return task_ids
+
+
+def _retry_note(retry_count: int) -> str:
+    return f"manual retry (after {retry_count} automatic retries)"
+
+
+def _requeue_values(now: datetime) -> dict[str, Any]:
+    """A manual retry: due now, a fresh set of automatic retries, no trace of the last attempt
+    but its error message."""
+    return {
+        "retry_count": 0, "run_after": now, "creator_task_id": None, "cancel_requested_at": None,
+        "submitted_at": None, "started_at": None, "completed_at": None, "timeout_at": None, "progress": 0,
+    }

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from contenthub_async.store.batches import chunks
 from contenthub_async.store.tables import accounts
 
 A = accounts.c
@@ -66,11 +67,13 @@ async def get_account(conn: AsyncConnection, account_id: int) -> Account | None:
 
 
 async def get_accounts(conn: AsyncConnection, account_ids: Iterable[int]) -> dict[int, Account]:
+    """The accounts with these ids that exist (any number of ids: the IN list is chunked)."""
     ids = sorted(set(account_ids))
-    if not ids:
-        return {}
-    rows = (await conn.execute(select(*accounts.c).where(A.id.in_(ids)))).all()
-    return {row.id: Account.from_row(row) for row in rows}
+    found: dict[int, Account] = {}
+    for chunk in chunks(ids):
+        query = select(*accounts.c).where(A.id.in_(chunk))
+        found.update({row.id: Account.from_row(row) for row in (await conn.execute(query)).all()})
+    return found
 
 
 async def list_accounts(conn: AsyncConnection, *, include_inactive: bool = True) -> list[Account]:

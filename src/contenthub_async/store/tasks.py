@@ -7,19 +7,21 @@ transaction. A guard that no longer holds changes nothing and returns None.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, text, update
+from sqlalchemy import and_, bindparam, func, insert, literal, null, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contenthub_async.domain.ids import new_task_id
 from contenthub_async.domain.submission import NewTask
 from contenthub_async.domain.states import IN_FLIGHT, TaskStatus, can_transition
+from contenthub_async.store.batches import chunks
 from contenthub_async.store.tables import content_generation_tasks as tasks_table
 from contenthub_async.store.tables import task_events
+from contenthub_async.store.types import UtcDateTime
 
 S = TaskStatus
 T = tasks_table.c
@@ -87,12 +89,18 @@ class Event:
 async def insert_tasks(
     conn: AsyncConnection, new_tasks: Sequence[NewTask], *, now: datetime, actor: str
 ) -> list[str]:
-    """Insert tasks and their creation events; return the task ids in input order."""
+    """Insert tasks and their creation events; return the task ids in input order.
+
+    Task ids are generated here, so the rows go in as one executemany without RETURNING and
+    the events are written server-side from the new rows (``INSERT ... SELECT``), in chunks
+    that stay under both backends' parameter limits: 100 000 tasks in one transaction is fine.
+    """
     if not new_tasks:
         return []
+    task_ids = [new_task_id() for _ in new_tasks]
     rows = [
         {
-            "task_id": new_task_id(),
+            "task_id": task_id,
             "account_id": t.account_id,
             "topic": t.topic,
             "keywords": t.keywords,
@@ -111,28 +119,25 @@ async def insert_tasks(
             "created_at": now,
             "updated_at": now,
         }
-        for t in new_tasks
+        for task_id, t in zip(task_ids, new_tasks, strict=True)
     ]
-    result = await conn.execute(
-        insert(tasks_table).returning(T.id, T.task_id, sort_by_parameter_order=True), rows
-    )
-    inserted = result.all()
-    await conn.execute(
-        insert(task_events),
-        [
-            {
-                "generation_task_id": row.id,
-                "at": now,
-                "from_status": None,
-                "to_status": S.PENDING.value,
-                "actor": actor,
-                "message": "submitted",
-            }
-            for row in inserted
-        ],
-    )
+    await conn.execute(insert(tasks_table), rows)
+    for chunk in chunks(task_ids):
+        created = select(
+            T.id,
+            bindparam("at", now, type_=UtcDateTime()),
+            null(),
+            literal(S.PENDING.value),
+            bindparam("actor", actor),
+            literal("submitted"),
+        ).where(T.task_id.in_(chunk))
+        await conn.execute(
+            insert(task_events).from_select(
+                ["generation_task_id", "at", "from_status", "to_status", "actor", "message"], created
+            )
+        )
     await notify_new_tasks(conn)
-    return [row.task_id for row in inserted]
+    return task_ids
 
 
 async def notify_new_tasks(conn: AsyncConnection) -> None:
@@ -322,6 +327,65 @@ async def transition(
         return None
     await _insert_events(conn, [(task.id, task.status, to)], now, actor, message)
     return Task.from_row(row)
+
+
+async def requeue_finished(
+    conn: AsyncConnection,
+    *,
+    statuses: Iterable[TaskStatus],
+    finished_since: datetime,
+    now: datetime,
+    actor: str,
+    values: dict[str, Any],
+    note: Callable[[int], str],
+) -> list[str]:
+    """Send every task in ``statuses`` that finished at or after ``finished_since`` back to
+    ``pending`` with ``values``, in the caller's transaction; return their task ids (oldest first).
+
+    Each move is guarded by the status the task was read in (a task that moved meanwhile is
+    left alone) and gets its ``task_events`` row, as :func:`transition` does for one task;
+    ``note(retry_count)`` is the event's message.
+    """
+    wanted = sorted(set(statuses))
+    for status in wanted:
+        if not can_transition(status, S.PENDING):
+            raise ValueError(f"illegal transition {status} -> pending")
+    found = (
+        await conn.execute(
+            select(T.id, T.status, T.retry_count)
+            .where(T.status.in_([s.value for s in wanted]), T.completed_at >= finished_since)
+            .order_by(T.id)
+        )
+    ).all()
+    moved: list[tuple[int, str]] = []
+    for status in wanted:
+        ids = [row.id for row in found if row.status == status.value]
+        for chunk in chunks(ids):
+            statement = (
+                update(tasks_table)
+                .where(T.id.in_(chunk), T.status == status.value)
+                .values(status=S.PENDING.value, updated_at=now, **values)
+                .returning(T.id, T.task_id)
+            )
+            moved.extend((row.id, row.task_id) for row in (await conn.execute(statement)).all())
+    if not moved:
+        return []
+    before = {row.id: row for row in found}
+    await conn.execute(
+        insert(task_events),
+        [
+            {
+                "generation_task_id": pk,
+                "at": now,
+                "from_status": before[pk].status,
+                "to_status": S.PENDING.value,
+                "actor": actor,
+                "message": note(before[pk].retry_count),
+            }
+            for pk, _ in moved
+        ],
+    )
+    return [task_id for _, task_id in sorted(moved)]
 
 
 async def record_note(

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,8 +17,11 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 
+@lru_cache(maxsize=256)
 def format_utc(value: datetime) -> str:
-    """``2026-11-22T08:00:00.123Z``: fixed width, so text order is time order."""
+    """``2026-11-22T08:00:00.123Z``: fixed width, so text order is time order.
+
+    Cached: a bulk insert binds the same few timestamps on every row."""
     if value.tzinfo is None:
         raise ValueError("naive datetime: use timezone-aware UTC")
     value = value.astimezone(UTC)

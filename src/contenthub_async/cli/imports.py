@@ -1,0 +1,126 @@
+"""``import FILE.csv`` (also ``bulk-import --file FILE --async``): many tasks from a CSV file.
+
+Every problem is one line on stderr with its file line; with ``--format json`` the same
+report is also the JSON document on stdout (docs/cli-json.md). Exit 2 when nothing was
+imported because of problems.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+from cyclopts import Parameter
+
+from contenthub_async.cli import runtime
+from contenthub_async.cli.errors import EXIT_OK, EXIT_USAGE, invalid_field_text, usage
+from contenthub_async.cli.messages import CATALOG, text
+from contenthub_async.cli.output import print_error, print_json, print_lines
+from contenthub_async.cli.params import Format
+
+if TYPE_CHECKING:
+    from contenthub_async.domain.task_csv import CsvProblem
+    from contenthub_async.services.task_import import ImportOutcome
+
+SkipInvalid = Annotated[
+    bool, Parameter(name="--skip-invalid", negative="", help=text("help.opt.skip_invalid"))
+]
+AsyncMode = Annotated[bool, Parameter(name="--async", negative="", help=text("help.opt.async"))]
+
+
+def import_(
+    file: Annotated[Path, Parameter(help=text("help.opt.csv_file"))],
+    /,
+    *,
+    skip_invalid: SkipInvalid = False,
+    async_mode: AsyncMode = True,
+    fmt: Format = "table",
+) -> int:
+    """Queue many tasks from a CSV file."""
+    return run_import(file, skip_invalid=skip_invalid, fmt=fmt)
+
+
+def bulk_import(
+    *,
+    file: Annotated[Path, Parameter(name=["--file", "-f"], help=text("help.opt.csv_file"))],
+    skip_invalid: SkipInvalid = False,
+    async_mode: AsyncMode = True,
+    fmt: Format = "table",
+) -> int:
+    """The user guide's spelling of ``import``."""
+    return run_import(file, skip_invalid=skip_invalid, fmt=fmt)
+
+
+def run_import(file: Path, *, skip_invalid: bool, fmt: str) -> int:
+    """Read, check and import ``file``; print the outcome; return the exit code."""
+    from contenthub_async.domain.task_csv import TaskDefaults, parse_task_csv
+    from contenthub_async.services.task_import import import_tasks
+
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise usage("import.unreadable", file=str(file), detail=exc.strerror or exc) from None
+    config = runtime.settings()
+    defaults = TaskDefaults(auto_approve=config.ASYNC_AUTO_APPROVE, max_retries=config.ASYNC_MAX_RETRIES)
+    parsed = parse_task_csv(data, defaults)
+
+    async def act() -> ImportOutcome:
+        async with runtime.open_database() as db:
+            return await import_tasks(db, parsed, clock=runtime.clock(), skip_invalid=skip_invalid)
+
+    outcome = runtime.run(act)
+    name = str(file)
+    if outcome.refused:
+        for problem in outcome.problems:
+            print_error(text("import.problem", file=name, line=problem.line, problem=problem_text(problem)))
+        count = len(outcome.problems)
+        if skip_invalid or parsed.fatal or outcome.valid_rows == 0:
+            summary = text("import.refused", count=count, file=name)
+        else:
+            summary = text("import.refused_hint", count=count, file=name, valid=outcome.valid_rows)
+        print_error(summary)
+        if fmt == "json":
+            print_json(report_json(outcome, summary))
+        return EXIT_USAGE
+
+    for problem in outcome.problems:
+        sys.stderr.write(text("import.skipped", file=name, line=problem.line, problem=problem_text(problem)) + "\n")
+    if outcome.problems:
+        message = text("import.done_skipped", count=len(outcome.task_ids), file=name, skipped=skipped_rows(outcome))
+    else:
+        message = text("import.done", count=len(outcome.task_ids), file=name)
+    if fmt == "json":
+        print_json(report_json(outcome, message))
+    else:
+        print_lines([message])
+    return EXIT_OK
+
+
+def skipped_rows(outcome: ImportOutcome) -> int:
+    """Rows skipped (a row with several problems counts once)."""
+    return len({p.line for p in outcome.problems})
+
+
+def problem_text(problem: CsvProblem) -> str:
+    """One problem in the operator's language, naming the column."""
+    column = problem.field or ""
+    if problem.reason in ("unknown_account", "inactive_account"):
+        return text(f"error.{problem.reason}", **{"name": "?", **problem.details})
+    key = f"csv.{problem.reason}"
+    if key in CATALOG:
+        return text(key, column=column, **problem.details)
+    return invalid_field_text(column, problem.reason, column, problem.details)
+
+
+def report_json(outcome: ImportOutcome, message: str) -> dict[str, Any]:
+    return {
+        "imported": len(outcome.task_ids),
+        "task_ids": outcome.task_ids,
+        "skipped_rows": 0 if outcome.refused else skipped_rows(outcome),
+        "errors": [
+            {"line": p.line, "field": p.field, "reason": p.reason, "message": problem_text(p)}
+            for p in outcome.problems
+        ],
+        "message": message,
+    }

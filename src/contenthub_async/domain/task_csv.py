@@ -1,0 +1,190 @@
+"""Tasks from a CSV file (``import``): decoding, the header, and every row through
+:func:`~contenthub_async.domain.submission.check_submission`. Pure: bytes in, tasks and
+problems out (account checks need the database and live in services).
+
+The file is UTF-8 (a byte-order mark is allowed), comma-separated, with a header line naming
+the columns in any order: ``account_id`` and ``topic`` are required; ``keywords``,
+``priority``, ``auto_approve``, ``category``, ``requirements``, ``tone`` and ``max_retries``
+are optional (an empty cell takes the default). Quoted fields, CRLF line ends and blank
+lines are fine. Every problem is reported with the file line it is on (the header is line 1).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from contenthub_async.domain.submission import InvalidSubmission, NewTask, check_submission
+
+REQUIRED_COLUMNS = ("account_id", "topic")
+OPTIONAL_COLUMNS = ("keywords", "priority", "auto_approve", "category", "requirements", "tone", "max_retries")
+COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+
+_TRUE = frozenset({"true", "1", "yes", "y", "是"})
+_FALSE = frozenset({"false", "0", "no", "n", "否"})
+
+
+@dataclass(frozen=True)
+class CsvProblem:
+    """Why a line cannot be imported. ``field`` is the column (None: the line as a whole);
+    ``reason`` is a key (the ``invalid.*`` reasons of submissions plus the file-level ones)."""
+
+    line: int
+    field: str | None
+    reason: str
+    details: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TaskDefaults:
+    """Values of empty or absent optional columns."""
+
+    priority: int = 5
+    auto_approve: bool = True
+    max_retries: int = 3
+
+
+@dataclass(frozen=True)
+class ParsedCsv:
+    #: (line, task) of every valid row
+    rows: list[tuple[int, NewTask]]
+    problems: list[CsvProblem]
+    #: a problem of the file itself (header, no rows): no row can be imported, even with --skip-invalid
+    fatal: bool = False
+
+
+def parse_task_csv(data: bytes, defaults: TaskDefaults) -> ParsedCsv:
+    """Every valid row as a task (``source='import'``) and every problem, in line order."""
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    text, bad_lines = _decode(data)
+    records = _records(text)
+    header = next(records, None)
+    if header is None:
+        return ParsedCsv([], [CsvProblem(1, None, "empty_file")], fatal=True)
+    header_line, header_end, names = header
+    header_problems = [p for n, p in bad_lines.items() if header_line <= n <= header_end]
+    if header_problems:
+        return ParsedCsv([], header_problems, fatal=True)
+    columns = [name.strip().lower() for name in names]
+    header_problems = _check_header(header_line, columns)
+    if any(p.reason == "missing_column" for p in header_problems):
+        return ParsedCsv([], header_problems, fatal=True)
+
+    rows: list[tuple[int, NewTask]] = []
+    problems: list[CsvProblem] = list(header_problems)
+    for line, end, cells in records:
+        undecodable = [p for n, p in bad_lines.items() if line <= n <= end] if bad_lines else []
+        if undecodable:
+            problems.extend(undecodable)
+        elif len(cells) != len(columns):
+            problems.append(CsvProblem(line, None, "field_count", {"expected": len(columns), "got": len(cells)}))
+        else:
+            values: dict[str, str] = {}
+            for column, cell in zip(columns, cells, strict=True):
+                values.setdefault(column, cell)
+            checked = _check_row(line, values, defaults)
+            if isinstance(checked, NewTask):
+                rows.append((line, checked))
+            else:
+                problems.extend(checked)
+    if not rows and not problems:
+        return ParsedCsv([], [CsvProblem(header_line, None, "no_rows")], fatal=True)
+    return ParsedCsv(rows, problems, fatal=bool(header_problems))
+
+
+def _decode(data: bytes) -> tuple[str, dict[int, CsvProblem]]:
+    """The text, and a problem for each line that is not UTF-8 text (undecodable or binary).
+
+    Such lines are decoded with replacement characters so the other lines are still checked.
+    """
+    if b"\0" not in data:
+        try:
+            return data.decode("utf-8"), {}
+        except UnicodeDecodeError:
+            pass
+    lines = data.split(b"\n")
+    bad: dict[int, CsvProblem] = {}
+    decoded: list[str] = []
+    for number, raw in enumerate(lines, start=1):
+        if b"\0" in raw:
+            bad[number] = CsvProblem(number, None, "binary")
+        try:
+            decoded.append(raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            bad.setdefault(number, CsvProblem(number, None, "not_utf8", {"byte": exc.start + 1}))
+            decoded.append(raw.decode("utf-8", errors="replace"))
+    return "\n".join(decoded).replace("\0", "\ufffd"), bad
+
+
+def _records(text: str) -> Iterator[tuple[int, int, list[str]]]:
+    """(first line, last line, cells) of every non-blank record."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=False)
+    previous_end = 0
+    for cells in reader:
+        start, previous_end = previous_end + 1, reader.line_num
+        if any(cell.strip() for cell in cells):
+            yield start, reader.line_num, cells
+
+
+def _check_header(line: int, columns: list[str]) -> list[CsvProblem]:
+    known = ", ".join(COLUMNS)
+    problems = [CsvProblem(line, name or "?", "unknown_column", {"known": known})
+                for name in columns if name not in COLUMNS]
+    problems += [CsvProblem(line, name, "duplicate_column")
+                 for index, name in enumerate(columns) if name in COLUMNS and name in columns[:index]]
+    problems += [CsvProblem(line, name, "missing_column") for name in REQUIRED_COLUMNS if name not in columns]
+    return problems
+
+
+def _check_row(line: int, cells: dict[str, str], defaults: TaskDefaults) -> NewTask | list[CsvProblem]:
+    problems: list[InvalidSubmission] = []
+
+    def integer(column: str, default: int, reason: str = "not_integer") -> int:
+        raw = cells.get(column, "").strip()
+        if not raw:
+            if column == "account_id":
+                problems.append(InvalidSubmission(column, "required"))
+            return default
+        digits = raw[1:] if raw[:1] in "+-" else raw
+        if not (digits.isascii() and digits.isdigit()):
+            problems.append(InvalidSubmission(column, reason))
+            return default
+        return int(raw)
+
+    def boolean(column: str, default: bool) -> bool:
+        raw = cells.get(column, "").strip()
+        if raw.lower() in _TRUE:
+            return True
+        if raw.lower() in _FALSE:
+            return False
+        if raw:
+            problems.append(InvalidSubmission(column, "not_boolean", value=raw))
+        return default
+
+    account_id = integer("account_id", 1, "not_positive_integer")
+    priority = integer("priority", defaults.priority)
+    max_retries = integer("max_retries", defaults.max_retries)
+    auto_approve = boolean("auto_approve", defaults.auto_approve)
+    checked = check_submission(
+        account_id=account_id,
+        topic=cells.get("topic"),
+        keywords=cells.get("keywords"),
+        category=cells.get("category"),
+        requirements=cells.get("requirements"),
+        tone=cells.get("tone"),
+        priority=priority,
+        max_retries=max_retries,
+        auto_approve=auto_approve,
+        source="import",
+    )
+    if isinstance(checked, NewTask) and not problems:
+        return checked
+    if isinstance(checked, list):
+        problems.extend(checked)
+    order = {name: index for index, name in enumerate(COLUMNS)}
+    problems.sort(key=lambda p: order.get(p.field, len(order)))
+    return [CsvProblem(line, p.field, p.reason, dict(p.details)) for p in problems]
