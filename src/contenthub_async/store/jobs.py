@@ -220,3 +220,12 @@ async def runs_of(conn: AsyncConnection, job_id: int, *, limit: int = 20) -> lis
 
 async def count_pending_runs(conn: AsyncConnection) -> int:
     return (await conn.execute(select(func.count()).select_from(job_runs).where(R.status == "pending"))).scalar_one()
+
+
+async def delete_finished_runs_before(conn: AsyncConnection, cutoff: datetime, *, keep_run_id: int) -> int:
+    """Delete succeeded, failed and missed runs scheduled before ``cutoff`` (except ``keep_run_id``)."""
+    deleted = await conn.execute(
+        delete(job_runs).where(job_runs.c.status.in_(("succeeded", "failed", "missed")),
+                               job_runs.c.scheduled_for < cutoff, job_runs.c.id != keep_run_id)
+    )
+    return deleted.rowcount

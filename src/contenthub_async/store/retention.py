@@ -76,3 +76,12 @@ async def delete_finished_before(conn: AsyncConnection, cutoff: datetime) -> Fin
     events = await conn.execute(delete(task_events).where(task_events.c.generation_task_id.in_(_old_ids(cutoff))))
     await conn.execute(delete(tasks_table).where(_old(cutoff)))
     return FinishedTasks(counted.tasks_by_status, events=events.rowcount, contents=detached.rowcount)
+
+
+async def delete_events_of_finished_before(conn: AsyncConnection, cutoff: datetime) -> int:
+    """Delete events older than ``cutoff`` of finished tasks that are kept; return how many."""
+    finished_ids = select(T.id).where(T.status.in_(sorted(s.value for s in TERMINAL))).scalar_subquery()
+    deleted = await conn.execute(
+        delete(task_events).where(task_events.c.at < cutoff, task_events.c.generation_task_id.in_(finished_ids))
+    )
+    return deleted.rowcount

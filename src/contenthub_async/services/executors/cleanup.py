@@ -1,4 +1,8 @@
-"""``cleanup``: retention of finished tasks, old task events and old job runs."""
+"""``cleanup``: retention of finished tasks, old task events and old job runs.
+
+Finished tasks go the way ``contenthub-ctl cleanup`` deletes them (store.retention): with
+their events, their articles kept and detached.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,10 @@ from datetime import timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import delete, select
 
-from contenthub_async.domain.states import TERMINAL
 from contenthub_async.services.executors import RunContext
-from contenthub_async.store.tables import content_generation_tasks as tasks
-from contenthub_async.store.tables import job_runs, task_events
+from contenthub_async.store import jobs as job_store
+from contenthub_async.store import retention as retention_store
 
 
 class CleanupParams(BaseModel):
@@ -31,29 +33,17 @@ class CleanupExecutor:
     params_model = CleanupParams
 
     async def execute(self, ctx: RunContext, params: CleanupParams) -> dict[str, Any]:
-        conn = ctx.conn
         task_cutoff = ctx.now - timedelta(days=params.days)
         event_cutoff = ctx.now - timedelta(days=params.event_days or params.days)
         run_cutoff = ctx.now - timedelta(days=params.run_days or params.days)
-        finished = [s.value for s in TERMINAL]
-        old_tasks = select(tasks.c.id).where(tasks.c.status.in_(finished), tasks.c.completed_at < task_cutoff)
-        events_of_old = await conn.execute(delete(task_events).where(task_events.c.generation_task_id.in_(old_tasks)))
-        deleted_tasks = await conn.execute(
-            delete(tasks).where(tasks.c.status.in_(finished), tasks.c.completed_at < task_cutoff)
-        )
-        finished_tasks = select(tasks.c.id).where(tasks.c.status.in_(finished))
-        old_events = await conn.execute(
-            delete(task_events).where(task_events.c.at < event_cutoff,
-                                      task_events.c.generation_task_id.in_(finished_tasks))
-        )
-        old_runs = await conn.execute(
-            delete(job_runs).where(job_runs.c.status.in_(("succeeded", "failed", "missed")),
-                                   job_runs.c.scheduled_for < run_cutoff, job_runs.c.id != ctx.run.id)
-        )
+        removed = await retention_store.delete_finished_before(ctx.conn, task_cutoff)
+        old_events = await retention_store.delete_events_of_finished_before(ctx.conn, event_cutoff)
+        old_runs = await job_store.delete_finished_runs_before(ctx.conn, run_cutoff, keep_run_id=ctx.run.id)
         return {
-            "deleted_tasks": deleted_tasks.rowcount,
-            "deleted_events": events_of_old.rowcount + old_events.rowcount,
-            "deleted_runs": old_runs.rowcount,
+            "deleted_tasks": removed.tasks,
+            "deleted_events": removed.events + old_events,
+            "detached_contents": removed.contents,
+            "deleted_runs": old_runs,
             "task_cutoff": task_cutoff.isoformat(),
         }
 
