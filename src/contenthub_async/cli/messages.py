@@ -618,8 +618,6 @@ CATALOG: Mapping[str, Mapping[Language, str]] = {
         "zh": "{finished} 个结束的任务中 {failed} 个失败（{rate}；达到 {threshold} 即为降级）",
     },
     "monitor.detail.unknown": {"en": "not checked: the database is unavailable", "zh": "未检查：数据库不可用"},
-    # errors
-    "monitor.error.bad_days": {
     # ================================================================ import, bulk retry, cleanup
     # ---------------------------------------------------------------- --help texts
     "help.import": {

@@ -115,7 +115,7 @@ def stats(
 ) -> int:
     """Tasks per UTC day (submitted, completed, failed, timed out) and the top failure reasons."""
     if not 1 <= days <= MAX_DAYS:
-        raise usage("monitor.error.bad_days", high=MAX_DAYS, value=days)
+        raise usage("error.bad_days", high=MAX_DAYS, value=days)
     from contenthub_async.cli import monitor_views
     from contenthub_async.cli.monitor_reports import load_stats
 
