@@ -283,18 +283,7 @@ def test_seed_spellings(ctl: Ctl) -> None:
     assert ctl.rows("SELECT status FROM content_generation_tasks WHERE task_id = ?", task_id) == [("cancelled",)]
 
 
-# ---------------------------------------------------------------- catalog and start-up cost (in-process / one process)
-
-
-def test_catalog_has_both_languages_with_the_same_fields() -> None:
-    from string import Formatter
-
-    from contenthub_async.cli.messages import CATALOG
-
-    for key, entry in CATALOG.items():
-        assert set(entry) == {"en", "zh"}, key
-        fields = [{name for _, name, _, _ in Formatter().parse(entry[lang]) if name} for lang in ("en", "zh")]
-        assert fields[1] <= fields[0] | {"field"}, key  # Chinese may also name the field
+# ---------------------------------------------------------------- start-up cost (one process)
 
 
 def test_submit_does_not_import_what_it_does_not_use(ctl: Ctl) -> None:

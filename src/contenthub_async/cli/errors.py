@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING
 
-from contenthub_async.cli.messages import CATALOG, status_word, text
+from contenthub_async.cli.messages import has_text, status_word, text
 
 if TYPE_CHECKING:
     from contenthub_async.domain.submission import InvalidSubmission
@@ -70,8 +70,8 @@ def invalid_field_text(field: str, reason: str, name: str, details: dict[str, ob
 def _invalid(field: str, reason: str, option: str, details: dict[str, object]) -> tuple[str, dict[str, object]]:
     key = f"invalid.{reason}"
     field_key = f"field.{field}"
-    field_name = text(field_key) if field_key in CATALOG else field
-    if key not in CATALOG:
+    field_name = text(field_key) if has_text(field_key) else field
+    if not has_text(key):
         return "invalid.other", {"option": option, "field": field_name, "reason": reason}
     return key, {"option": option, "field": field_name, **details}
 
@@ -94,12 +94,12 @@ def from_service_error(exc: ServiceError) -> CliError:
             exc.exit_code,
             task_id=details.get("task_id"),
             status=status_word(str(details.get("status", ""))),
-            action=text(action_key) if action_key in CATALOG else action,
+            action=text(action_key) if has_text(action_key) else action,
         )
     if code == "inactive_account":
         details.setdefault("name", "?")
     key = f"error.{code}"
-    if key in CATALOG:
+    if has_text(key):
         try:
             text(key, **details)
         except (KeyError, IndexError):

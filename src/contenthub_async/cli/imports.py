@@ -15,7 +15,7 @@ from cyclopts import Parameter
 
 from contenthub_async.cli import runtime
 from contenthub_async.cli.errors import EXIT_OK, EXIT_USAGE, invalid_field_text, usage
-from contenthub_async.cli.messages import CATALOG, text
+from contenthub_async.cli.messages import has_text, text
 from contenthub_async.cli.output import print_error, print_json, print_lines
 from contenthub_async.cli.params import Format
 
@@ -108,7 +108,7 @@ def problem_text(problem: CsvProblem) -> str:
     if problem.reason in ("unknown_account", "inactive_account"):
         return text(f"error.{problem.reason}", **{"name": "?", **problem.details})
     key = f"csv.{problem.reason}"
-    if key in CATALOG:
+    if has_text(key):
         return text(key, column=column, **problem.details)
     return invalid_field_text(column, problem.reason, column, problem.details)
 

@@ -145,10 +145,10 @@ def _state(job: Job) -> str:
 
 
 def _word(prefix: str, value: str) -> str:
-    from contenthub_async.cli.messages import CATALOG
+    from contenthub_async.cli.messages import has_text
 
     key = f"{prefix}.{value}"
-    return text(key) if key in CATALOG else value
+    return text(key) if has_text(key) else value
 
 
 def _print_job(job: Job) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from contenthub_async.cli.messages import CATALOG, status_word, text
+from contenthub_async.cli.messages import has_text, status_word, text
 from contenthub_async.cli.output import (
     STATUS_STYLES,
     local_time,
@@ -106,7 +106,7 @@ def status_text(status: str) -> str:
 def stored_word_text(kind: str, value: str) -> str:
     """A review, publish or pool status, shown like :func:`status_text` (catalog key ``kind.value``)."""
     key = f"{kind}.{value}"
-    word = text(key) if key in CATALOG else value
+    word = text(key) if has_text(key) else value
     return word if word == value else f"{word}（{value}）"
 
 
