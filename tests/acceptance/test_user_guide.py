@@ -196,12 +196,22 @@ fi""").splitlines()[0])
         sh.ok("contenthub monitor stats --days 7")
         sh.ok("contenthub monitor stats --days 1")
 
-        # the task that failed: its status shows the creator's message; retry puts it back
+        # the failed task shows the creator's message; every other task became an article, and the
+        # auto-approved ones (all but the CSV row with auto_approve=false) joined the publish pool
         failed_status = sh.json(f"contenthub task status {doomed} --format json")
         assert isinstance(failed_status, dict) and failed_status["status"] == "failed"
         assert failed_status["error_message"]
         assert sh.rows("SELECT count(*) FROM contents") == [(total - 1,)]
-        assert sh.rows("SELECT count(*) FROM publish_pool") == [(total - 1 - 2,)]  # 存档-less: no auto-approve rows
+        assert sh.rows("SELECT count(*) FROM publish_pool") == [(total - 2,)]
+        assert sh.rows("SELECT t.topic FROM content_generation_tasks t JOIN contents c ON c.id = t.content_id "
+                       "WHERE c.review_status = 'pending'") == [("区块链应用",)]
+
+        # 查看失败的任务并处理: retry sends it back to the queue
+        sh.ok(f"contenthub task retry {doomed}")
+        assert sh.rows(
+            "SELECT e.actor FROM task_events e JOIN content_generation_tasks t ON t.id = e.generation_task_id "
+            f"WHERE t.task_id = '{doomed}' AND e.from_status = 'failed' AND e.to_status = 'pending'"
+        ) == [("cli",)]
     finally:
         daemon.send_signal(signal.SIGTERM)
         code = await anyio.to_thread.run_sync(lambda: daemon.wait(timeout=30))
