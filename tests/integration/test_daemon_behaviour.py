@@ -177,6 +177,44 @@ async def test_tracking_a_hundred_tasks_costs_one_creator_process(db_url: str, t
         await db.close()
 
 
+async def test_a_tracking_cycle_applies_a_bounded_number_of_states_at_once(db_url: str, tmp_path: Path) -> None:
+    """Each applied state holds a database connection: 100 tasks must not open 100 at once."""
+    import anyio
+
+    from contenthub_async.services import tracker as tracker_module
+
+    await prepare(db_url)
+    await submit(db_url, [NewTask(account_id=49, topic=f"b{i}") for i in range(100)])
+    state = tmp_path / "fake"
+    settings = settings_for(db_url, state, ASYNC_MAX_CONCURRENT_TASKS=100)
+    db = Database.open(db_url, pool_size=50)
+    running = peak = applied = 0
+
+    class CountingTracker(Tracker):
+        async def _apply(self, task, creator_state) -> None:  # type: ignore[no-untyped-def]
+            nonlocal running, peak, applied
+            running += 1
+            peak = max(peak, running)
+            try:
+                await anyio.sleep(0.01)  # let every other application start, if it may
+                await super()._apply(task, creator_state)
+            finally:
+                running -= 1
+                applied += 1
+
+    try:
+        ctx = tracker_context(db, state, settings)
+        await dispatch_all(ctx, 100)
+        await anyio.sleep(0.3)  # past FAKE_CREATOR_PENDING_SECONDS: every task is running at the fake
+        await CountingTracker(ctx).cycle()
+        async with db.read() as conn:
+            assert (await task_store.count_by_status(conn)) == {"processing": 100}
+    finally:
+        await db.close()
+    assert applied == 100
+    assert peak == tracker_module.APPLY_CONCURRENCY
+
+
 async def test_cancel_at_the_creator_creates_no_content_even_if_it_finishes(db_url: str, tmp_path: Path) -> None:
     await prepare(db_url)
     [task_id] = await submit(db_url, [NewTask(account_id=49, topic="cancel me")])

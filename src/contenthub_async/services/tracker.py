@@ -26,6 +26,10 @@ S = TaskStatus
 LEASE_NAME = "tracker"
 MAX_TRACKED_PER_CYCLE = 5000
 PROGRESS_RUNNING = 50
+#: States applied at once in a cycle. Each application is one write transaction (and, for a
+#: finished task, a ``result`` call that waits for a creator process slot anyway); unbounded,
+#: 1 000 tasks in flight would open as many database connections at the same moment.
+APPLY_CONCURRENCY = 16
 
 
 class Tracker:
@@ -84,9 +88,15 @@ class Tracker:
                 # content-creator unreachable: nothing to apply, but timeouts below still run.
                 self.log.warning("cannot list content-creator tasks", error=str(error))
                 states = {}
+            limiter = anyio.CapacityLimiter(APPLY_CONCURRENCY)
+
+            async def apply(task: Task) -> None:
+                async with limiter:
+                    await self._apply(task, states.get(task.creator_task_id or ""))
+
             async with anyio.create_task_group() as group:
                 for task in tracked:
-                    group.start_soon(self._apply, task, states.get(task.creator_task_id or ""))
+                    group.start_soon(apply, task)
 
         async with ctx.db.read() as conn:
             overdue = await task_store.due_timeouts(conn, now=ctx.clock.now())
