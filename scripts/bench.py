@@ -809,7 +809,7 @@ TRACKING_CYCLES_WATCHED = 3
 def bench_memory(tmp: Path, quick: bool) -> dict[str, Any]:
     pending = 10_000 if quick else 100_000
     in_flight = 100 if quick else 1000
-    settle_seconds = 1.0
+    settle_seconds = 0.5 if quick else 1.0
     runs = 2 if quick else 3
 
     def list_calls(state: Path) -> int:
