@@ -11,7 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -173,11 +173,16 @@ def test_recent_failed_pending_reuse_the_task_views(ctl: Ctl) -> None:
 # ---------------------------------------------------------------- stats
 
 
+#: The zone of the CLI's environment in these tests (TZ=CST-8).
+CST = timezone(timedelta(hours=8))
+
+
 async def _two_days(db: Database, _clock: ManualClock) -> dict[str, str]:
-    """Yesterday (UTC): 3 submitted, 2 completed, 1 failed ("boom"). Today: 3 submitted, 1 failed
-    ("boom"), 1 timeout ("too slow"), 1 pending. Eight days ago: 1 failed ("ancient"), out of a 7-day window."""
-    now = datetime.now(UTC)
-    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    """Local days (UTC+8). Yesterday: 3 submitted, 2 completed, 1 failed ("boom"). Today: 3 submitted,
+    1 failed ("boom"), 1 timeout ("too slow"), 1 pending. Eight days ago: 1 failed ("ancient"), out of a
+    7-day window."""
+    now = datetime.now(CST)
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)  # local midnight
     yesterday = today - timedelta(days=1)
     account = await _account(db, now)
     async with db.write() as conn:
@@ -198,7 +203,7 @@ async def _two_days(db: Database, _clock: ManualClock) -> dict[str, str]:
     return {"today": today.strftime("%Y-%m-%d"), "yesterday": yesterday.strftime("%Y-%m-%d")}
 
 
-def test_stats_per_utc_day_with_grouped_failure_reasons(ctl: Ctl) -> None:
+def test_stats_per_local_day_with_grouped_failure_reasons(ctl: Ctl) -> None:
     days = ctl.store(_two_days)
     assert isinstance(days, dict)
 
@@ -208,7 +213,9 @@ def test_stats_per_utc_day_with_grouped_failure_reasons(ctl: Ctl) -> None:
     assert isinstance(data, dict)
     assert data["days"] == 7 and len(data["per_day"]) == 7
     dates = [d["date"] for d in data["per_day"]]
-    assert dates == sorted(dates) and data["since"] == f"{dates[0]}T00:00:00.000Z"
+    first_midnight = datetime.fromisoformat(dates[0]).replace(tzinfo=CST)
+    assert dates == sorted(dates) and data["since"] == first_midnight.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    assert data["timezone"] == "CST"
     by_date = {d.pop("date"): d for d in data["per_day"]}
     assert by_date[days["yesterday"]] == {"submitted": 3, "completed": 2, "failed": 1, "timeout": 0,
                                           "success_rate": round(2 / 3, 4)}
@@ -224,14 +231,14 @@ def test_stats_per_utc_day_with_grouped_failure_reasons(ctl: Ctl) -> None:
 
     r = ctl("monitor", "stats", "--days", "2", lang=ZH)
     assert r.code == 0, r.err
-    assert f"每日任务统计：{days['yesterday']} 至 {days['today']}（UTC 日期）" in r.out
-    assert "日期（UTC）" in r.out and "主要失败原因" in r.out
+    assert f"每日任务统计：{days['yesterday']} 至 {days['today']}（CST）" in r.out
+    assert "日期" in r.out and "主要失败原因" in r.out
     assert re.search(rf"^{days['yesterday']}\s+3\s+2\s+1\s+0\s+66\.7%\s*$", r.out, re.M), r.out
     assert re.search(r"^合计\s+6\s+2\s+2\s+1\s+40\.0%\s*$", r.out, re.M), r.out
     assert re.search(r"^\s*2\s+boom\s*$", r.out, re.M) and re.search(r"^\s*1\s+too slow\s*$", r.out, re.M)
 
     r = ctl("monitor", "stats", "--days", "2")
-    assert r.code == 0 and "Day (UTC)" in r.out and "Top failure reasons" in r.out
+    assert r.code == 0 and "Tasks per day" in r.out and "(CST)" in r.out and "Top failure reasons" in r.out
 
     for value in ("0", "367", "x"):
         r = ctl("monitor", "stats", "--days", value)

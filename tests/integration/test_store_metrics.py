@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, text
 
 from contenthub_async.clock import ManualClock
 from contenthub_async.domain.states import TaskStatus
+from contenthub_async.domain.zones import calendar_days
 from contenthub_async.store import accounts as account_store
 from contenthub_async.store import daemons as daemon_store
 from contenthub_async.store import metrics as metrics_store
@@ -70,7 +72,9 @@ async def test_queue_and_completion_aggregates(db: Database, clock: ManualClock)
         assert since_three_hours == {"completed": 10, "failed": 1, "timeout": 1}
 
 
-async def test_days_are_utc_days_and_failure_reasons_are_grouped(db: Database, clock: ManualClock) -> None:
+async def test_days_are_the_given_calendar_days_and_failure_reasons_are_grouped(
+    db: Database, clock: ManualClock
+) -> None:
     account = await _account(db, clock)
     before_midnight = MIDNIGHT - timedelta(milliseconds=1)
     async with db.write() as conn:
@@ -89,18 +93,23 @@ async def test_days_are_utc_days_and_failure_reasons_are_grouped(db: Database, c
         await place_task(conn, account_id=account, status=S.CANCELLED, created=MIDNIGHT + timedelta(hours=1),
                          finished=MIDNIGHT + timedelta(hours=3))
 
-    since = MIDNIGHT - timedelta(days=1)
+    now = MIDNIGHT + timedelta(hours=3)
+    utc_days = calendar_days(now, 2, UTC)
+    # Shanghai's 2026-11-22 began at 2026-11-21T16:00Z: every recent row is on it.
+    shanghai_days = calendar_days(now, 2, ZoneInfo("Asia/Shanghai"))
     async with db.read() as conn:
         if conn.dialect.name == "postgresql":
-            # A session zone 8 h east of UTC must not move rows to other days.
-            await conn.execute(text("SET LOCAL TIME ZONE 'Asia/Shanghai'"))
-        submitted = await metrics_store.submitted_per_day(conn, since=since)
-        finished = await metrics_store.finished_per_day(conn, since=since)
-        reasons = await metrics_store.failure_reasons(conn, since=since, limit=10)
-        top_two = await metrics_store.failure_reasons(conn, since=since, limit=2)
+            # The session's own zone must not move rows to other days.
+            await conn.execute(text("SET LOCAL TIME ZONE 'America/New_York'"))
+        assert await metrics_store.submitted_per_day(conn, days=utc_days) == {"2026-11-21": 2, "2026-11-22": 6}
+        assert await metrics_store.finished_per_day(conn, days=utc_days) == {
+            ("2026-11-21", "completed"): 1, ("2026-11-22", "failed"): 5, ("2026-11-22", "timeout"): 1}
+        assert await metrics_store.submitted_per_day(conn, days=shanghai_days) == {"2026-11-22": 8}
+        assert await metrics_store.finished_per_day(conn, days=shanghai_days) == {
+            ("2026-11-22", "completed"): 1, ("2026-11-22", "failed"): 5, ("2026-11-22", "timeout"): 1}
+        reasons = await metrics_store.failure_reasons(conn, since=utc_days[0].start, limit=10)
+        top_two = await metrics_store.failure_reasons(conn, since=utc_days[0].start, limit=2)
 
-    assert submitted == {"2026-11-21": 2, "2026-11-22": 6}
-    assert finished == {("2026-11-21", "completed"): 1, ("2026-11-22", "failed"): 5, ("2026-11-22", "timeout"): 1}
     assert [(r.message, r.count) for r in reasons] == [("boom", 3), ("too slow", 2), (None, 1)]
     assert [(r.message, r.count) for r in top_two] == [("boom", 3), ("too slow", 2)]
 

@@ -113,15 +113,16 @@ def stats(
     ] = 7,
     fmt: Format = "table",
 ) -> int:
-    """Tasks per UTC day (submitted, completed, failed, timed out) and the top failure reasons."""
+    """Tasks per local calendar day (submitted, completed, failed, timed out) and the top failure reasons."""
     if not 1 <= days <= MAX_DAYS:
         raise usage("error.bad_days", high=MAX_DAYS, value=days)
     from contenthub_async.cli import monitor_views
     from contenthub_async.cli.monitor_reports import load_stats
+    from contenthub_async.domain.zones import system_zone
 
     async def load() -> Stats:
         async with runtime.open_database() as db:
-            return await load_stats(db, now=runtime.clock().now(), days=days)
+            return await load_stats(db, now=runtime.clock().now(), days=days, zone=system_zone())
 
     report = runtime.run(load)
     if fmt == "json":

@@ -7,15 +7,17 @@ Definitions (also in docs/cli-json.md):
 * completion time: ``completed_at`` − ``created_at`` of completed tasks (queue wait, retries
   and generation included), over the most recent :data:`~contenthub_async.store.metrics.COMPLETION_SAMPLE`
   completions; percentiles interpolate linearly between the two nearest ranks;
-* days are UTC days; ``--days N`` covers today (UTC) and the N − 1 days before it.
+* days are calendar days in the operator's time zone (``TZ``, else the system's), cut at local
+  midnight; ``--days N`` covers today and the N − 1 days before it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, tzinfo
 
 from contenthub_async.domain.states import TaskStatus
+from contenthub_async.domain.zones import calendar_days, zone_name
 from contenthub_async.store import metrics as metrics_store
 from contenthub_async.store import tasks as task_store
 from contenthub_async.store.database import Database
@@ -103,7 +105,7 @@ async def load_metrics(db: Database, *, now: datetime, max_concurrent: int) -> M
 
 @dataclass(frozen=True)
 class DayStats:
-    day: str  # YYYY-MM-DD, UTC
+    day: str  # YYYY-MM-DD in the operator's time zone
     submitted: int
     completed: int
     failed: int
@@ -118,6 +120,7 @@ class DayStats:
 class Stats:
     since: datetime
     until: datetime
+    zone: str  # the time zone the days are in, e.g. Asia/Shanghai
     days: list[DayStats]  # oldest first, one per day of the window
     failure_reasons: list[FailureReason]
 
@@ -132,28 +135,21 @@ class Stats:
         )
 
 
-def window_start(now: datetime, days: int) -> datetime:
-    """UTC midnight ``days − 1`` days before ``now``'s UTC day."""
-    today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    return today - timedelta(days=days - 1)
-
-
-async def load_stats(db: Database, *, now: datetime, days: int) -> Stats:
-    since = window_start(now, days)
+async def load_stats(db: Database, *, now: datetime, days: int, zone: tzinfo) -> Stats:
+    """The last ``days`` calendar days in ``zone`` (today included)."""
+    window = calendar_days(now, days, zone)
     async with db.read() as conn:
-        submitted = await metrics_store.submitted_per_day(conn, since=since)
-        finished = await metrics_store.finished_per_day(conn, since=since)
-        reasons = await metrics_store.failure_reasons(conn, since=since, limit=TOP_FAILURE_REASONS)
-    per_day = []
-    for offset in range(days):
-        day = (since + timedelta(days=offset)).strftime("%Y-%m-%d")
-        per_day.append(
-            DayStats(
-                day=day,
-                submitted=submitted.get(day, 0),
-                completed=finished.get((day, S.COMPLETED.value), 0),
-                failed=finished.get((day, S.FAILED.value), 0),
-                timeout=finished.get((day, S.TIMEOUT.value), 0),
-            )
+        submitted = await metrics_store.submitted_per_day(conn, days=window)
+        finished = await metrics_store.finished_per_day(conn, days=window)
+        reasons = await metrics_store.failure_reasons(conn, since=window[0].start, limit=TOP_FAILURE_REASONS)
+    per_day = [
+        DayStats(
+            day=day.label,
+            submitted=submitted.get(day.label, 0),
+            completed=finished.get((day.label, S.COMPLETED.value), 0),
+            failed=finished.get((day.label, S.FAILED.value), 0),
+            timeout=finished.get((day.label, S.TIMEOUT.value), 0),
         )
-    return Stats(since=since, until=now, days=per_day, failure_reasons=reasons)
+        for day in window
+    ]
+    return Stats(since=window[0].start, until=now, zone=zone_name(zone, now), days=per_day, failure_reasons=reasons)

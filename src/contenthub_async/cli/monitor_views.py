@@ -117,6 +117,7 @@ def stats_json(stats: Stats) -> dict[str, Any]:
         "since": utc_iso(stats.since),
         "until": utc_iso(stats.until),
         "days": len(stats.days),
+        "timezone": stats.zone,
         "per_day": [{"date": day.day, **_day_json(day)} for day in stats.days],
         "totals": _day_json(stats.totals),
         "failure_reasons": [{"reason": r.message, "count": r.count} for r in stats.failure_reasons],
@@ -124,7 +125,7 @@ def stats_json(stats: Stats) -> dict[str, Any]:
 
 
 def print_stats(stats: Stats) -> None:
-    print_lines(_heading(text("monitor.stats.title", first=stats.days[0].day, last=stats.days[-1].day)))
+    print_lines(_heading(text("monitor.stats.title", first=stats.days[0].day, last=stats.days[-1].day, zone=stats.zone)))
     number: dict[str, Any] = {"justify": "right", "no_wrap": True}
     columns = [
         (text("monitor.stats.col.day"), {"no_wrap": True}),

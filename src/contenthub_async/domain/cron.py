@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -21,6 +20,8 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import CroniterError, croniter
+
+from contenthub_async.domain.zones import system_zone
 
 MisfirePolicy = Literal["run_once", "skip"]
 MISFIRE_POLICIES: tuple[str, ...] = ("run_once", "skip")
@@ -52,22 +53,6 @@ def validate_cron(expr: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def system_zone() -> tzinfo:
-    """The system's zone with its DST rules: ``TZ`` (an IANA name), else ``/etc/localtime``, else UTC."""
-    name = os.environ.get("TZ", "").lstrip(":")
-    if name:
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            # POSIX strings such as "CST-8": fixed offset from the C library.
-            return datetime.now().astimezone().tzinfo or UTC
-    try:
-        with open("/etc/localtime", "rb") as handle:
-            return ZoneInfo.from_file(handle, key="localtime")
-    except OSError:
-        return datetime.now().astimezone().tzinfo or UTC
-
-
 def zone(name: str | None) -> tzinfo:
     if name is None or name == "":
         return system_zone()

@@ -1,23 +1,25 @@
 """Statements for monitoring: read-only aggregates over ``content_generation_tasks`` and
 ``daemons``, plus the write probe of the health check. Same results on SQLite and PostgreSQL.
 
-Days are UTC days. Timestamps are ISO-8601 UTC text on SQLite (its first ten characters are
-the UTC date) and ``timestamptz`` on PostgreSQL (converted to UTC before formatting), so
-no statement depends on the server's or the operator's time zone.
+Per-day statistics take the days as UTC intervals (:class:`~contenthub_async.domain.zones.CalendarDay`,
+cut at the operator's local midnights) and bucket rows with one ``CASE`` over those bounds, so
+any zone's days, DST included, group in SQL the same way on SQLite and PostgreSQL, and no
+statement depends on the server's time zone.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, insert, select
+from sqlalchemy import ColumnElement, case, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contenthub_async.domain.states import TaskStatus
+from contenthub_async.domain.zones import CalendarDay
 from contenthub_async.store.tables import content_generation_tasks as tasks_table
 from contenthub_async.store.tables import daemons, leases
 from contenthub_async.store.tasks import TASK_COLUMNS, Task
@@ -38,11 +40,17 @@ def _values(statuses: Iterable[TaskStatus]) -> list[str]:
     return [s.value for s in statuses]
 
 
-def utc_day(conn: AsyncConnection, column: Any) -> ColumnElement[str]:
-    """``YYYY-MM-DD`` of a timestamp column, in UTC, on either backend."""
-    if conn.dialect.name == "postgresql":
-        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD")
-    return func.substr(column, 1, 10)
+def day_of(column: Any, days: Sequence[CalendarDay]) -> ColumnElement[str]:
+    """The label (``YYYY-MM-DD``) of the day among ``days`` (contiguous, oldest first) that a
+    timestamp falls in; NULL before the first and after the last."""
+    return case(
+        *((column < day.end, day.label) for day in days),
+        else_=None,
+    )
+
+
+def _within(column: Any, days: Sequence[CalendarDay]) -> ColumnElement[bool]:
+    return (column >= days[0].start) & (column < days[-1].end)
 
 
 # ---------------------------------------------------------------- metrics
@@ -105,23 +113,23 @@ async def pending_in_queue_order(conn: AsyncConnection, *, limit: int) -> list[T
 # ---------------------------------------------------------------- statistics per day
 
 
-async def submitted_per_day(conn: AsyncConnection, *, since: datetime) -> dict[str, int]:
-    """UTC day → tasks created on it, from ``since`` on."""
-    day = utc_day(conn, T.created_at).label("day")
-    query = select(day, func.count()).where(T.created_at >= since).group_by(day)
+async def submitted_per_day(conn: AsyncConnection, *, days: Sequence[CalendarDay]) -> dict[str, int]:
+    """Day label → tasks created on that day."""
+    bucketed = select(day_of(T.created_at, days).label("day")).where(_within(T.created_at, days)).subquery()
+    query = select(bucketed.c.day, func.count()).group_by(bucketed.c.day)
     return {d: count for d, count in (await conn.execute(query)).all()}
 
 
-async def finished_per_day(conn: AsyncConnection, *, since: datetime) -> dict[tuple[str, str], int]:
-    """(UTC day, status) → completed, failed and timed-out tasks whose ``completed_at`` is on
-    that day, from ``since`` on. Counts follow each task's current status (a failed task
-    retried by an operator no longer counts as failed)."""
-    day = utc_day(conn, T.completed_at).label("day")
-    query = (
-        select(day, T.status, func.count())
-        .where(T.status.in_(_values(FINISHED)), T.completed_at >= since)
-        .group_by(day, T.status)
+async def finished_per_day(conn: AsyncConnection, *, days: Sequence[CalendarDay]) -> dict[tuple[str, str], int]:
+    """(day label, status) → completed, failed and timed-out tasks whose ``completed_at`` is on
+    that day. Counts follow each task's current status (a failed task retried by an operator no
+    longer counts as failed)."""
+    bucketed = (
+        select(day_of(T.completed_at, days).label("day"), T.status)
+        .where(T.status.in_(_values(FINISHED)), _within(T.completed_at, days))
+        .subquery()
     )
+    query = select(bucketed.c.day, bucketed.c.status, func.count()).group_by(bucketed.c.day, bucketed.c.status)
     return {(d, status): count for d, status, count in (await conn.execute(query)).all()}
 
 
