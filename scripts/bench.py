@@ -646,7 +646,7 @@ async def run_end_to_end(url: str, tmp: Path, label: str, n: int, concurrency: i
 
 
 # Tasks per end-to-end run, each size run E2E_RUNS times on a fresh database (the median is
-# reported). Smaller than the brief's 2 000: every task costs ~2.2 fake-creator processes of
+# reported). Fewer than 2 000 tasks per run: every task costs ~2.2 fake-creator processes of
 # ~20 ms CPU each, so 2 000 tasks x 2 concurrencies x 2 backends alone would need ~4 minutes
 # of both cores, over the whole benchmark's 5-minute budget. The rate is flat after the first
 # seconds (see docs/BENCHMARKS.md), so the smaller count changes the figure little.
