@@ -14,8 +14,7 @@ from contenthub_async.cli import runtime
 from contenthub_async.cli.errors import EXIT_OK, usage
 from contenthub_async.cli.messages import text
 from contenthub_async.cli.output import print_json
-from contenthub_async.cli.params import Format, strict_int
-from contenthub_async.cli.tasks import MAX_LIST_LIMIT
+from contenthub_async.cli.params import Format, check_limit, strict_int
 
 if TYPE_CHECKING:
     from contenthub_async.cli.monitor_reports import Metrics, Stats
@@ -46,11 +45,6 @@ def metrics(*, fmt: Format = "table") -> int:
     return EXIT_OK
 
 
-def _check_limit(limit: int) -> None:
-    if not 1 <= limit <= MAX_LIST_LIMIT:
-        raise usage("error.bad_limit", high=MAX_LIST_LIMIT, value=limit)
-
-
 def _show_tasks(
     tasks: list[Task], accounts: dict[int, Account], fmt: str, *, footer: str | None = None, show_error: bool = False
 ) -> None:
@@ -76,7 +70,7 @@ def _newest(statuses: list[str] | None, limit: int) -> tuple[list[Task], dict[in
 
 def recent(*, limit: Limit = 20, fmt: Format = "table") -> int:
     """The most recent tasks, newest first (same as ``list``)."""
-    _check_limit(limit)
+    check_limit(limit)
     tasks, accounts = _newest(None, limit)
     _show_tasks(tasks, accounts, fmt)
     return EXIT_OK
@@ -84,7 +78,7 @@ def recent(*, limit: Limit = 20, fmt: Format = "table") -> int:
 
 def failed(*, limit: Limit = 20, fmt: Format = "table") -> int:
     """Failed and timed-out tasks, newest first, with their last error."""
-    _check_limit(limit)
+    check_limit(limit)
     tasks, accounts = _newest(["failed", "timeout"], limit)
     _show_tasks(tasks, accounts, fmt, footer=text("monitor.failed.footer", count=len(tasks)), show_error=True)
     return EXIT_OK
@@ -92,7 +86,7 @@ def failed(*, limit: Limit = 20, fmt: Format = "table") -> int:
 
 def pending(*, limit: Limit = 20, fmt: Format = "table") -> int:
     """Pending tasks in the order the daemon claims them: priority, then submission."""
-    _check_limit(limit)
+    check_limit(limit)
     from contenthub_async.store import accounts as account_store
     from contenthub_async.store import metrics as metrics_store
 

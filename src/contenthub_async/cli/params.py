@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from cyclopts import Parameter
 
+from contenthub_async.cli.errors import usage
 from contenthub_async.cli.messages import text
 
 
@@ -25,3 +26,12 @@ Format = Annotated[
 ]
 
 Int = Annotated[int, Parameter(converter=strict_int)]
+
+#: Most rows a listing command prints (list, monitor recent|failed|pending, scheduler history).
+MAX_LIST_LIMIT = 10_000
+
+
+def check_limit(limit: int, high: int = MAX_LIST_LIMIT) -> None:
+    """``--limit`` must be 1..high; otherwise a usage error (exit 2)."""
+    if not 1 <= limit <= high:
+        raise usage("error.bad_limit", high=high, value=limit)

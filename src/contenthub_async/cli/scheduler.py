@@ -16,13 +16,12 @@ from contenthub_async.cli.messages import text
 from contenthub_async.cli.output import (
     local_time, or_dash, print_fields, print_json, print_lines, print_table, utc_iso,
 )
-from contenthub_async.cli.params import Format, strict_int
+from contenthub_async.cli.params import Format, check_limit, strict_int
 
 if TYPE_CHECKING:
     from contenthub_async.store.jobs import Job, JobRun
 
 NEXT_RUNS_SHOWN = 3
-MAX_HISTORY = 10_000
 
 JobRef = Annotated[str, Parameter(help=text("help.opt.job"))]
 Policy = Literal["run_once", "skip"]
@@ -291,8 +290,7 @@ def history(
     fmt: Format = "table",
 ) -> int:
     """Show the runs of a cron job, newest first."""
-    if not 1 <= limit <= MAX_HISTORY:
-        raise usage("error.bad_limit", value=limit, high=MAX_HISTORY)
+    check_limit(limit)
 
     async def action(db: Any, _clock: Any) -> list[JobRun]:
         from contenthub_async.services.scheduler import find_job
@@ -411,7 +409,7 @@ def update(
     fmt: Format = "table",
 ) -> int:
     """Change a cron job (a new cron or time zone reschedules it from now)."""
-    from contenthub_async.services.scheduler import _UNSET
+    from contenthub_async.services.scheduler import UNSET
 
     if all(v is None for v in (name, cron, params, timezone, misfire_policy, misfire_grace)):
         raise usage("error.nothing_to_update")
@@ -419,14 +417,14 @@ def update(
         raise usage("error.bad_misfire_grace")
     if name is not None and not name.strip():
         raise usage("invalid.empty", option="--name", field=text("field.name"))
-    raw = _parse_params(params) if params is not None else _UNSET
+    raw = _parse_params(params) if params is not None else UNSET
 
     async def action(db: Any, clock: Any) -> Job:
         from contenthub_async.services import scheduler
 
         return await scheduler.update_job(
             db, job, clock=clock, name=name.strip() if name else None, cron_expr=cron,
-            timezone=timezone if timezone is not None else _UNSET, params=raw,
+            timezone=timezone if timezone is not None else UNSET, params=raw,
             misfire_policy=misfire_policy, misfire_grace_seconds=misfire_grace,
         )
 

@@ -16,14 +16,13 @@ from contenthub_async.cli import runtime
 from contenthub_async.cli.errors import EXIT_OK, CliError, usage
 from contenthub_async.cli.messages import text
 from contenthub_async.cli.output import print_json, print_lines
-from contenthub_async.cli.params import Format, strict_int
+from contenthub_async.cli.params import Format, check_limit, strict_int
 
 if TYPE_CHECKING:
     from contenthub_async.store.accounts import Account
     from contenthub_async.store.tasks import Task
 
 TaskId = Annotated[str, Parameter(help=text("help.opt.task_id"))]
-MAX_LIST_LIMIT = 10_000
 
 
 def submit(
@@ -159,8 +158,7 @@ def list_(
 ) -> int:
     """List tasks, newest first."""
     statuses = parse_statuses(status)
-    if not 1 <= limit <= MAX_LIST_LIMIT:
-        raise usage("error.bad_limit", high=MAX_LIST_LIMIT, value=limit)
+    check_limit(limit)
 
     from contenthub_async.cli import queries, task_views
     from contenthub_async.domain.states import TaskStatus

@@ -32,3 +32,13 @@ class TaskNotFound(ServiceError):
 class InvalidTaskState(ServiceError):
     code = "invalid_task_state"
     exit_code = 1
+
+
+class JobNotFound(ServiceError):
+    code = "job_not_found"
+    exit_code = 1
+
+
+class DuplicateJobName(ServiceError):
+    code = "duplicate_job_name"
+    exit_code = 2

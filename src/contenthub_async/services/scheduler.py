@@ -28,7 +28,7 @@ import anyio
 from contenthub_async.clock import Clock
 from contenthub_async.domain import cron
 from contenthub_async.services.context import ServiceContext
-from contenthub_async.services.errors import ServiceError
+from contenthub_async.services.errors import DuplicateJobName, JobNotFound
 from contenthub_async.services.executors import (
     RunContext, RunFailed, executor_for, parse_params, validate_params,
 )
@@ -41,16 +41,6 @@ MAX_SLEEP = 60.0
 MIN_SLEEP = 0.05
 #: at most this many past firings of one job are enumerated (and recorded ``missed``) per round
 MAX_DUE_FIRINGS = 1000
-
-
-class JobNotFound(ServiceError):
-    code = "job_not_found"
-    exit_code = 1
-
-
-class DuplicateJobName(ServiceError):
-    code = "duplicate_job_name"
-    exit_code = 2
 
 
 class _LostRace(Exception):
@@ -267,12 +257,13 @@ async def create_job(
         return job
 
 
-_UNSET: Any = object()
+#: "leave as it is" for the optional fields of :func:`update_job` (None means "clear" there)
+UNSET: Any = object()
 
 
 async def update_job(
     db: Database, ref: str | int, *, clock: Clock, name: str | None = None, cron_expr: str | None = None,
-    timezone: str | None = _UNSET, params: Any = _UNSET, misfire_policy: str | None = None,
+    timezone: str | None = UNSET, params: Any = UNSET, misfire_policy: str | None = None,
     misfire_grace_seconds: int | None = None,
 ) -> Job:
     async with db.write() as conn:
@@ -285,9 +276,9 @@ async def update_job(
             values["name"] = name
         if cron_expr is not None:
             values["cron"] = cron.validate_cron(cron_expr)
-        if timezone is not _UNSET:
+        if timezone is not UNSET:
             values["timezone"] = cron.validate_timezone(timezone)
-        if params is not _UNSET:
+        if params is not UNSET:
             values["params"] = validate_params(job.job_type, params)
         if misfire_policy is not None:
             if misfire_policy not in cron.MISFIRE_POLICIES:
