@@ -9,7 +9,15 @@ from pathlib import Path
 import anyio
 
 from contenthub_async.domain.submission import NewTask
-from tests.support.daemons import daemon_environment, prepare, sqlite_rows, start_daemon, status_counts, submit, wait_until
+from tests.support.daemons import (
+    daemon_environment,
+    prepare,
+    sqlite_rows,
+    start_daemon,
+    status_counts,
+    submit,
+    wait_until,
+)
 
 TASKS = 300
 KILLS = 12

@@ -9,7 +9,13 @@ import anyio
 
 from contenthub_async.domain.submission import NewTask
 from tests.support.daemons import (
-    daemon_environment, prepare, sqlite_rows, start_daemon, status_counts, submit, wait_until,
+    daemon_environment,
+    prepare,
+    sqlite_rows,
+    start_daemon,
+    status_counts,
+    submit,
+    wait_until,
 )
 
 TERMINAL = ("completed", "failed", "timeout", "cancelled")

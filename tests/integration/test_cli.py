@@ -9,9 +9,6 @@ import re
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
-
-import pytest
 
 from contenthub_async.clock import ManualClock
 from contenthub_async.domain.states import TaskStatus
@@ -21,13 +18,6 @@ from contenthub_async.store import accounts as account_store
 from contenthub_async.store import tasks as task_store
 from contenthub_async.store.database import Database
 from tests.support.cli import EN, ISO_Z, TASK_ID, ZH, Ctl
-
-
-@pytest.fixture
-def ctl(tmp_path: Path) -> Ctl:
-    work = tmp_path / "work"  # cwd without a .env
-    work.mkdir()
-    return Ctl(tmp_path / "data" / "contenthub.db", work)
 
 
 async def _accounts(db: Database, clock: ManualClock) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from contenthub_async.clock import ManualClock
 from contenthub_async.store import accounts as account_store
 from contenthub_async.store.database import Database
-from tests.integration.test_cli import _accounts, ctl  # noqa: F401 (fixture)
+from tests.integration.test_cli import _accounts
 from tests.support.cli import TASK_ID, ZH, Ctl
 
 GUIDE_CSV = (

@@ -16,7 +16,7 @@ from contenthub_async.store import contents as content_store
 from contenthub_async.store import tasks as task_store
 from contenthub_async.store.database import Database
 from contenthub_async.store.tables import content_generation_tasks
-from tests.integration.test_cli import _accounts, ctl, one_line  # noqa: F401 (fixture)
+from tests.integration.test_cli import _accounts, one_line
 from tests.support.cli import CTL, EN, ZH, Ctl
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import structlog
 
 from contenthub_async.clock import SystemClock
 from contenthub_async.creator.cli import CliCreator
@@ -22,10 +23,14 @@ from contenthub_async.store import tasks as task_store
 from contenthub_async.store.database import Database
 from contenthub_async.store.tasks import Task
 from tests.support.daemons import (
-    FAKE_CREATOR, creator_invocations, fake_knobs, prepare, running_daemon, settings_for, submit, wait_until,
+    FAKE_CREATOR,
+    creator_invocations,
+    fake_knobs,
+    prepare,
+    running_daemon,
+    settings_for,
+    submit,
 )
-
-import structlog
 
 S = TaskStatus
 
@@ -78,7 +83,7 @@ async def test_fails_twice_then_succeeds_with_backoff(db_url: str, tmp_path: Pat
     failures = [e for e in events if e.to_status == "pending" and e.from_status in ("submitted", "processing")]
     claims = [e for e in events if e.to_status == "submitting"]
     assert len(failures) == 2 and len(claims) == 3
-    for attempt, (failure, next_claim) in enumerate(zip(failures, claims[1:]), start=1):
+    for attempt, (failure, next_claim) in enumerate(zip(failures, claims[1:], strict=True), start=1):
         nominal = min(10, 0.5 * 2 ** (attempt - 1))
         assert next_claim.at - failure.at >= timedelta(seconds=nominal * 0.8), "backoff honoured"
         assert "模拟失败" in (failure.message or "")
@@ -314,8 +319,9 @@ async def test_timeouts_fire_even_when_content_creator_cannot_list(db_url: str, 
         await dispatch_all(ctx, 1)
         broken = CliCreator.from_command_line(str(FAKE_CREATOR), extra_env=fake_knobs(state, garbage="all"),
                                               call_timeout=30)
-        import anyio
         import dataclasses
+
+        import anyio
         await anyio.sleep(0.6)
         await Tracker(dataclasses.replace(ctx, creator=broken)).cycle()
         async with db.read() as conn:

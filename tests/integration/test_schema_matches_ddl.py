@@ -7,7 +7,6 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import create_engine, inspect
 
 from contenthub_async.store.database import Database

@@ -14,7 +14,13 @@ from contenthub_async.cli import runtime
 from contenthub_async.cli.errors import EXIT_OK, CliError, usage
 from contenthub_async.cli.messages import text
 from contenthub_async.cli.output import (
-    local_time, or_dash, print_fields, print_json, print_lines, print_table, utc_iso,
+    local_time,
+    or_dash,
+    print_fields,
+    print_json,
+    print_lines,
+    print_table,
+    utc_iso,
 )
 from contenthub_async.cli.params import Format, check_limit, strict_int
 

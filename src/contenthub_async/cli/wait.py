@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import sys
 from contextlib import AbstractContextManager
-from types import TracebackType
 from typing import TYPE_CHECKING, TextIO
 
 from contenthub_async.cli import runtime
@@ -88,9 +87,7 @@ class Bar(Display):
         else:
             self.progress.update(self.bar, description=description, completed=task.progress)
 
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.progress.stop()
 
 

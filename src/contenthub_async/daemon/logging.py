@@ -32,6 +32,7 @@ def configure_logging(level: str = "info", json: bool | None = None) -> None:
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
     renderer: structlog.typing.Processor
+    tail: list[structlog.typing.Processor]
     if json:
         renderer = structlog.processors.JSONRenderer()
         tail = [structlog.processors.format_exc_info, renderer]

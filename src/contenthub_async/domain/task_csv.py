@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import io
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from contenthub_async.domain.submission import InvalidSubmission, NewTask, check_submission
 
@@ -35,7 +36,7 @@ class CsvProblem:
     line: int
     field: str | None
     reason: str
-    details: dict[str, object] = field(default_factory=dict)
+    details: dict[str, object] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,11 @@ from contenthub_async.domain import cron
 from contenthub_async.services.context import ServiceContext
 from contenthub_async.services.errors import DuplicateJobName, JobNotFound
 from contenthub_async.services.executors import (
-    RunContext, RunFailed, executor_for, parse_params, validate_params,
+    RunContext,
+    RunFailed,
+    executor_for,
+    parse_params,
+    validate_params,
 )
 from contenthub_async.store import jobs as job_store
 from contenthub_async.store import tasks as task_store

@@ -18,8 +18,8 @@ from contenthub_async.services.errors import (
     UnknownAccount,
 )
 from contenthub_async.store import accounts as account_store
-from contenthub_async.store.accounts import Account
 from contenthub_async.store import tasks as task_store
+from contenthub_async.store.accounts import Account
 from contenthub_async.store.database import Database
 from contenthub_async.store.tasks import Task
 

@@ -75,10 +75,10 @@ RUN_COLUMNS = [job_runs.c[f.name] for f in fields(JobRun)]
 
 def _insert_ignoring_duplicates(conn: AsyncConnection, table: Any) -> Any:
     if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        from sqlalchemy.dialects import postgresql as dialect
     else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    return dialect_insert(table).on_conflict_do_nothing()
+        from sqlalchemy.dialects import sqlite as dialect  # type: ignore[no-redef]
+    return dialect.insert(table).on_conflict_do_nothing()
 
 
 # ---------------------------------------------------------------- jobs
@@ -170,10 +170,10 @@ async def insert_runs(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> 
 
 
 async def insert_manual_run(conn: AsyncConnection, job_id: int, *, now: datetime) -> int | None:
-    [run_id] = await insert_runs(conn, [
+    inserted = await insert_runs(conn, [
         {"job_id": job_id, "scheduled_for": now, "trigger": "manual", "status": "pending", "created_at": now}
-    ]) or [None]
-    return run_id
+    ])
+    return inserted[0] if inserted else None
 
 
 async def pending_runs(conn: AsyncConnection, *, now: datetime, limit: int = 50) -> list[JobRun]:

@@ -16,8 +16,8 @@ from sqlalchemy import and_, bindparam, func, insert, literal, null, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contenthub_async.domain.ids import new_task_id
-from contenthub_async.domain.submission import NewTask
 from contenthub_async.domain.states import IN_FLIGHT, TaskStatus, can_transition
+from contenthub_async.domain.submission import NewTask
 from contenthub_async.store.batches import chunks
 from contenthub_async.store.tables import content_generation_tasks as tasks_table
 from contenthub_async.store.tables import task_events

@@ -8,8 +8,8 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Text

@@ -14,6 +14,7 @@ the others still get their tasks. A run in which every account was refused fails
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -88,14 +89,14 @@ class ContentGenerationExecutor:
                 entry["refused"] = per_account
                 entry["reason"] = "unknown_account" if account is None else "inactive_account"
                 continue
-            common = {"account_id": account_id, "priority": params.priority, "auto_approve": params.auto_approve,
-                      "source": "scheduler", "scheduled_job_run_id": ctx.run.id}
+            common = partial(validate_submission, account_id=account_id, priority=params.priority,
+                             auto_approve=params.auto_approve, source="scheduler", scheduled_job_run_id=ctx.run.id)
             if params.topics:
                 for spec in params.topics:
-                    new_tasks.append(validate_submission(
+                    new_tasks.append(common(
                         topic=spec.topic, keywords=spec.keywords or params.keywords,
                         requirements=spec.requirements, tone=spec.tone or account.tone,
-                        category=params.category or account.category, **common,
+                        category=params.category or account.category,
                     ))
                     owners.append(account_id)
             else:
@@ -105,8 +106,8 @@ class ContentGenerationExecutor:
                                          keywords=params.keywords)
                 handed_out.update(topics)
                 for topic in topics:
-                    new_tasks.append(validate_submission(topic=topic, keywords=params.keywords, category=category,
-                                                         tone=account.tone, **common))
+                    new_tasks.append(common(topic=topic, keywords=params.keywords, category=category,
+                                            tone=account.tone))
                     owners.append(account_id)
         task_ids = await task_store.insert_tasks(conn, new_tasks, now=ctx.now, actor=ctx.actor)
         for account_id, task_id in zip(owners, task_ids, strict=True):
