@@ -1,9 +1,11 @@
 -- contenthub-async: the reviewed DDL (SQLite dialect, the embedded default).
 --
 -- Schema version 1 (SQLite: PRAGMA user_version; PostgreSQL: table schema_version).
--- `contenthub-ctl db init` creates these tables from the package's definitions
--- (src/contenthub_async/store/tables.py); a test creates the database both ways and
--- compares the reflected schemas, so this file and the code cannot drift apart.
+-- `contenthub-ctl db init` and contenthubd create and upgrade the tables by applying the
+-- numbered migrations of src/contenthub_async/store/migrations/<backend>/ in order; tests
+-- apply them on both backends and compare the reflected schema with this file, and compare
+-- the table definitions the queries are written against (store/tables.py) with it too, so
+-- this file, the migrations and the code cannot drift apart.
 --
 -- PostgreSQL gets the same tables, columns, keys, checks and indexes, with native types:
 -- timestamps are TIMESTAMPTZ, JSON columns JSONB, integer keys SERIAL.
@@ -75,7 +77,7 @@ CREATE TABLE job_runs (
 );
 CREATE INDEX ix_runs_status ON job_runs (status, scheduled_for);
 
--- The durable priority queue. Status vocabulary and transitions: DESIGN.md §2.
+-- The durable priority queue. Status vocabulary and transitions: docs/architecture.md §2.
 CREATE TABLE content_generation_tasks (
     id                   INTEGER NOT NULL,
     task_id              TEXT NOT NULL,           -- 'task-' + 12 hex

@@ -44,7 +44,7 @@ from contenthub_async.domain.submission import NewTask  # noqa: E402
 from contenthub_async.services.context import Knobs, ServiceContext  # noqa: E402
 from contenthub_async.services.dispatcher import Dispatcher  # noqa: E402
 from contenthub_async.services.tracker import Tracker  # noqa: E402
-from contenthub_async.services.wakeup import watcher_for  # noqa: E402
+from contenthub_async.services.wakeup import Wakeup  # noqa: E402
 from contenthub_async.store import accounts as account_store  # noqa: E402
 from contenthub_async.store import tasks as task_store  # noqa: E402
 from contenthub_async.store.database import Database  # noqa: E402
@@ -723,20 +723,15 @@ async def dispatch_in_flight(url: str, state: Path, n: int) -> None:
     db = Database.open(url)
     try:
         ctx = service_context(db, state, n, latency=3600, pending_seconds=0)
-        watcher = watcher_for(db.url, 0.05)
-        await watcher.open()
-        try:
-            dispatcher = Dispatcher(ctx, watcher)
-            claimed = await dispatcher.claim_once()
-            sem = asyncio.Semaphore(16)
+        dispatcher = Dispatcher(ctx, Wakeup())
+        claimed = await dispatcher.claim_once()
+        sem = asyncio.Semaphore(16)
 
-            async def submit_one(task: Any) -> None:
-                async with sem:
-                    await dispatcher._submit(task)
+        async def submit_one(task: Any) -> None:
+            async with sem:
+                await dispatcher._submit(task)
 
-            await asyncio.gather(*(submit_one(t) for t in claimed))
-        finally:
-            await watcher.close()
+        await asyncio.gather(*(submit_one(t) for t in claimed))
         async with db.read() as conn:
             counts = await task_store.count_by_status(conn)
         if counts.get("submitted") != n:

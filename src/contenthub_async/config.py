@@ -1,4 +1,4 @@
-"""Settings from the environment and `.env` (DESIGN.md §5).
+"""Settings from the environment and `.env` (names from the original documents).
 
 Names follow the original documents (``ASYNC_*``, ``CREATOR_*``, ``WEBHOOK_*``);
 settings of our own are prefixed ``CONTENTHUB_``. An invalid value fails at start

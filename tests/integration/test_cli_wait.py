@@ -18,14 +18,14 @@ from pathlib import Path
 
 import pytest
 
-from contenthub_async.cli import queries
 from contenthub_async.clock import ManualClock
 from contenthub_async.domain.states import TaskStatus
 from contenthub_async.domain.submission import NewTask
-from contenthub_async.services import task_commands
+from contenthub_async.services import task_commands, task_queries
 from contenthub_async.store import accounts as account_store
 from contenthub_async.store import contents as content_store
 from contenthub_async.store import tasks as task_store
+from contenthub_async.store.contents import ContentState
 from contenthub_async.store.database import Database
 from tests.support.daemons import CTL, daemon_environment, prepare, start_daemon
 
@@ -194,16 +194,16 @@ async def test_detail_reads_content_and_pool_state_on_every_backend(db: Database
                                            values={"content_id": content_id, "progress": 100})
         assert done is not None
 
-    detail = await queries.task_detail(db, task_id)
+    detail = await task_queries.task_detail(db, task_id)
     assert detail is not None and detail.attempts == 1
-    assert detail.content == queries.ContentState(content_id, "标题", 42, "pending", "draft", None)
+    assert detail.content == ContentState(content_id, "标题", 42, "pending", "draft", None)
     async with db.read() as conn:
         newer = await task_store.task_events_of(conn, done.id, after=detail.events[1].id)
     assert [(e.from_status, e.to_status) for e in newer] == [("submitting", "submitted"), ("submitted", "completed")]
 
     async with db.write() as conn:
         await content_store.insert_pool_entry(conn, content_id=content_id, account_id=1, priority=5, now=clock.now())
-    detail = await queries.task_detail(db, task_id)
+    detail = await task_queries.task_detail(db, task_id)
     assert detail is not None and detail.content is not None and detail.content.pool_status == "pending"
 
 

@@ -11,17 +11,17 @@ import structlog
 from contenthub_async.clock import SystemClock
 from contenthub_async.creator.cli import CliCreator
 from contenthub_async.daemon.runner import knobs_from
+from contenthub_async.domain.entities import Task
 from contenthub_async.domain.states import TaskStatus
 from contenthub_async.domain.submission import NewTask
 from contenthub_async.services.context import ServiceContext
 from contenthub_async.services.dispatcher import Dispatcher
 from contenthub_async.services.task_commands import cancel_task
 from contenthub_async.services.tracker import Tracker
-from contenthub_async.services.wakeup import watcher_for
+from contenthub_async.services.wakeup import Wakeup
 from contenthub_async.store import contents as content_store
 from contenthub_async.store import tasks as task_store
 from contenthub_async.store.database import Database
-from contenthub_async.store.tasks import Task
 from tests.support.daemons import (
     FAKE_CREATOR,
     creator_invocations,
@@ -148,16 +148,11 @@ def tracker_context(db: Database, state: Path, settings) -> ServiceContext:
 
 
 async def dispatch_all(ctx: ServiceContext, expected: int) -> None:
-    watcher = watcher_for(ctx.db.url, 0.05)
-    await watcher.open()
-    try:
-        dispatcher = Dispatcher(ctx, watcher)
-        import anyio
-        async with anyio.create_task_group() as group:
-            for task in await dispatcher.claim_once():
-                group.start_soon(dispatcher._submit, task)
-    finally:
-        await watcher.close()
+    dispatcher = Dispatcher(ctx, Wakeup())
+    import anyio
+    async with anyio.create_task_group() as group:
+        for task in await dispatcher.claim_once():
+            group.start_soon(dispatcher._submit, task)
     async with ctx.db.read() as conn:
         assert (await task_store.count_by_status(conn)).get("submitted") == expected
 

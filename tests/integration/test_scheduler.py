@@ -13,9 +13,12 @@ from sqlalchemy import select
 
 from contenthub_async.clock import ManualClock
 from contenthub_async.daemon.runner import knobs_from
+from contenthub_async.domain.entities import JobRun
 from contenthub_async.services import executors
+from contenthub_async.services import job_commands as jobs
 from contenthub_async.services import scheduler as sched
 from contenthub_async.services.context import ServiceContext
+from contenthub_async.services.errors import DuplicateJobName, JobNotFound
 from contenthub_async.services.executors import InvalidJobParams, RunContext
 from contenthub_async.store import accounts as account_store
 from contenthub_async.store import jobs as job_store
@@ -62,7 +65,7 @@ def make_scheduler(db: Database, clock: ManualClock, tmp_path: Any, daemon_id: s
     return sched.Scheduler(ctx)
 
 
-async def runs(db: Database, job_id: int) -> list[job_store.JobRun]:
+async def runs(db: Database, job_id: int) -> list[JobRun]:
     async with db.read() as conn:
         return sorted(await job_store.runs_of(conn, job_id, limit=100_000), key=lambda r: r.scheduled_for)
 
@@ -73,7 +76,7 @@ async def test_every_minute_for_a_simulated_day_fires_1440_times(
     """The full day on SQLite (~35 s); three hours on PostgreSQL (same code path, keeps the suite short)."""
     minutes = 1440 if backend == "sqlite" else 180
     clock = ManualClock(T0 - timedelta(seconds=1))
-    job = await sched.create_job(db, name="minutely", job_type="test_counter", cron_expr="* * * * *",
+    job = await jobs.create_job(db, name="minutely", job_type="test_counter", cron_expr="* * * * *",
                                  timezone="UTC", params={}, clock=clock)
     scheduler = make_scheduler(db, clock, tmp_path)
     assert job.next_run_at == T0
@@ -92,7 +95,7 @@ async def test_two_schedulers_every_two_seconds_each_firing_runs_once(db: Databa
     """Two scheduler instances (two daemon ids) on one database, ticking concurrently over 30
     simulated seconds of a 6-field per-2-second cron: driven by the injectable clock, not wall time."""
     clock = ManualClock(T0)
-    job = await sched.create_job(db, name="every2s", job_type="test_counter", cron_expr="*/2 * * * * *",
+    job = await jobs.create_job(db, name="every2s", job_type="test_counter", cron_expr="*/2 * * * * *",
                                  timezone="UTC", params={}, clock=clock)
     a = make_scheduler(db, clock, tmp_path, "daemon-a")
     b = make_scheduler(db, clock, tmp_path, "daemon-b")
@@ -112,7 +115,7 @@ async def test_restart_within_grace_catches_up_once_after_grace_records_missed(
     db: Database, counter: Counter, tmp_path
 ) -> None:
     clock = ManualClock(T0)  # 08:00 in Shanghai is 00:00 UTC
-    job = await sched.create_job(db, name="daily", job_type="test_counter", cron_expr="0 8 * * *",
+    job = await jobs.create_job(db, name="daily", job_type="test_counter", cron_expr="0 8 * * *",
                                  timezone="Asia/Shanghai", params={}, misfire_grace_seconds=600,
                                  clock=ManualClock(T0 - timedelta(hours=1)))
     # The daemon is down at 08:00; a new one starts at 08:05 (within the 10-minute grace).
@@ -137,7 +140,7 @@ async def test_restart_within_grace_catches_up_once_after_grace_records_missed(
 
 async def test_several_missed_firings_coalesce_into_one_run(db: Database, counter: Counter, tmp_path) -> None:
     clock = ManualClock(T0 - timedelta(seconds=1))
-    job = await sched.create_job(db, name="quarter", job_type="test_counter", cron_expr="*/15 * * * *",
+    job = await jobs.create_job(db, name="quarter", job_type="test_counter", cron_expr="*/15 * * * *",
                                  timezone="UTC", params={}, clock=clock)
     clock.set(T0 + timedelta(minutes=50))  # 00:00, 00:15, 00:30, 00:45 are due
     await make_scheduler(db, clock, tmp_path).tick()
@@ -148,7 +151,7 @@ async def test_several_missed_firings_coalesce_into_one_run(db: Database, counte
 
 async def test_skip_policy_never_catches_up(db: Database, counter: Counter, tmp_path) -> None:
     clock = ManualClock(T0 - timedelta(seconds=1))
-    job = await sched.create_job(db, name="skipper", job_type="test_counter", cron_expr="0 * * * *",
+    job = await jobs.create_job(db, name="skipper", job_type="test_counter", cron_expr="0 * * * *",
                                  timezone="UTC", params={}, misfire_policy="skip", clock=clock)
     clock.set(T0 + timedelta(minutes=5))
     await make_scheduler(db, clock, tmp_path).tick()
@@ -158,12 +161,12 @@ async def test_skip_policy_never_catches_up(db: Database, counter: Counter, tmp_
 async def test_manual_trigger_while_down_runs_when_the_scheduler_starts(db: Database, counter: Counter,
                                                                          tmp_path) -> None:
     clock = ManualClock(T0)
-    job = await sched.create_job(db, name="manual", job_type="test_counter", cron_expr="0 8 * * *",
+    job = await jobs.create_job(db, name="manual", job_type="test_counter", cron_expr="0 8 * * *",
                                  timezone=None, params={"tag": "m"}, clock=clock)
-    await sched.set_job_active(db, job.id, False, clock=clock)  # paused jobs can still be triggered
-    _, run = await sched.trigger_job(db, "manual", clock=clock)
+    await jobs.set_job_active(db, job.id, False, clock=clock)  # paused jobs can still be triggered
+    _, run = await jobs.trigger_job(db, "manual", clock=clock)
     assert run.status == "pending" and run.trigger == "manual"
-    _, run2 = await sched.trigger_job(db, job.id, clock=clock)  # same millisecond: still a new run
+    _, run2 = await jobs.trigger_job(db, job.id, clock=clock)  # same millisecond: still a new run
     assert run2.id != run.id
     await make_scheduler(db, clock, tmp_path).tick()
     done = await runs(db, job.id)
@@ -181,9 +184,9 @@ async def test_failing_executor_records_failed_run(db: Database, tmp_path) -> No
     executors.register(Boom(), replace=True)
     try:
         clock = ManualClock(T0)
-        job = await sched.create_job(db, name="boom", job_type="test_boom", cron_expr="0 8 * * *", timezone=None,
+        job = await jobs.create_job(db, name="boom", job_type="test_boom", cron_expr="0 8 * * *", timezone=None,
                                      params={}, clock=clock)
-        await sched.trigger_job(db, job.id, clock=clock)
+        await jobs.trigger_job(db, job.id, clock=clock)
         await make_scheduler(db, clock, tmp_path).tick()
         [run] = await runs(db, job.id)
         assert run.status == "failed" and "kaboom" in (run.error or "") and run.started_at is not None
@@ -224,7 +227,7 @@ async def tasks_of_run(db: Database, run_id: int) -> list[Any]:
 async def test_seed_example_nine_tasks_per_firing_distinct_topics(db: Database, tmp_path) -> None:
     clock = ManualClock(T0 - timedelta(hours=1))
     await _accounts(db, clock)
-    job = await sched.create_job(
+    job = await jobs.create_job(
         db, name="每日内容生成", job_type="async_content_generation", cron_expr="0 8 * * *", timezone="Asia/Shanghai",
         params={"account_ids": [49, 50, 51], "count_per_account": 3, "auto_approve": True, "priority": 7},
         clock=clock,
@@ -257,7 +260,7 @@ async def test_seed_example_nine_tasks_per_firing_distinct_topics(db: Database, 
 async def test_refused_accounts_are_counted_and_custom_topics(db: Database, tmp_path) -> None:
     clock = ManualClock(T0)
     await _accounts(db, clock)
-    job = await sched.create_job(
+    job = await jobs.create_job(
         db, name="custom", job_type="async_content_generation", cron_expr="0 8 * * *", timezone=None,
         params={"account_ids": [49, 52, 99], "topics": [
             {"topic": "AI 技术未来趋势", "keywords": "AI,人工智能", "requirements": "深度分析", "tone": "专业"},
@@ -265,7 +268,7 @@ async def test_refused_accounts_are_counted_and_custom_topics(db: Database, tmp_
         ]},
         clock=clock,
     )
-    await sched.trigger_job(db, job.id, clock=clock)
+    await jobs.trigger_job(db, job.id, clock=clock)
     await make_scheduler(db, clock, tmp_path).tick()
     [run] = await runs(db, job.id)
     assert run.status == "succeeded"
@@ -278,8 +281,8 @@ async def test_refused_accounts_are_counted_and_custom_topics(db: Database, tmp_
     assert {t.requirements for t in tasks} == {"深度分析", None}
 
     # Every account refused: the run fails, with the counts, and inserts nothing.
-    await sched.update_job(db, job.id, params={"account_ids": [52]}, clock=clock)
-    await sched.trigger_job(db, job.id, clock=clock)
+    await jobs.update_job(db, job.id, params={"account_ids": [52]}, clock=clock)
+    await jobs.trigger_job(db, job.id, clock=clock)
     await make_scheduler(db, clock, tmp_path).tick()
     last = (await runs(db, job.id))[-1]
     assert last.status == "failed" and last.result["total_refused"] == 1 and "refused" in last.error
@@ -300,9 +303,9 @@ async def test_cleanup_deletes_old_finished_tasks(db: Database, tmp_path) -> Non
         await conn.execute(update(tasks_table).where(tasks_table.c.task_id == old)
                            .values(status="cancelled", completed_at=clock.now()))
     clock.set(T0)
-    job = await sched.create_job(db, name="cleanup", job_type="cleanup", cron_expr="0 3 * * *", timezone=None,
+    job = await jobs.create_job(db, name="cleanup", job_type="cleanup", cron_expr="0 3 * * *", timezone=None,
                                  params={"days": 30}, clock=clock)
-    await sched.trigger_job(db, job.id, clock=clock)
+    await jobs.trigger_job(db, job.id, clock=clock)
     await make_scheduler(db, clock, tmp_path).tick()
     [run] = await runs(db, job.id)
     assert run.status == "succeeded" and run.result["deleted_tasks"] == 1
@@ -313,23 +316,23 @@ async def test_cleanup_deletes_old_finished_tasks(db: Database, tmp_path) -> Non
 
 async def test_update_pause_resume_delete(db: Database, counter: Counter, tmp_path) -> None:
     clock = ManualClock(T0)
-    job = await sched.create_job(db, name="j", job_type="test_counter", cron_expr="0 8 * * *", timezone="UTC",
+    job = await jobs.create_job(db, name="j", job_type="test_counter", cron_expr="0 8 * * *", timezone="UTC",
                                  params={}, clock=clock)
     assert job.next_run_at == T0 + timedelta(hours=8)
-    job = await sched.update_job(db, "j", cron_expr="30 9 * * *", timezone="Asia/Shanghai", clock=clock)
+    job = await jobs.update_job(db, "j", cron_expr="30 9 * * *", timezone="Asia/Shanghai", clock=clock)
     assert job.next_run_at == T0 + timedelta(hours=1, minutes=30)
-    with pytest.raises(sched.DuplicateJobName):
-        await sched.create_job(db, name="j", job_type="test_counter", cron_expr="* * * * *", timezone=None,
+    with pytest.raises(DuplicateJobName):
+        await jobs.create_job(db, name="j", job_type="test_counter", cron_expr="* * * * *", timezone=None,
                                params={}, clock=clock)
-    paused = await sched.set_job_active(db, job.id, False, clock=clock)
+    paused = await jobs.set_job_active(db, job.id, False, clock=clock)
     clock.set(T0 + timedelta(days=2))
     await make_scheduler(db, clock, tmp_path).tick()
     assert await runs(db, job.id) == []  # paused: nothing fires, nothing is recorded missed
-    resumed = await sched.set_job_active(db, paused.id, True, clock=clock)
+    resumed = await jobs.set_job_active(db, paused.id, True, clock=clock)
     assert resumed.next_run_at == T0 + timedelta(days=2, hours=1, minutes=30)
-    await sched.delete_job(db, job.id)
-    with pytest.raises(sched.JobNotFound):
-        await sched.trigger_job(db, job.id, clock=clock)
+    await jobs.delete_job(db, job.id)
+    with pytest.raises(JobNotFound):
+        await jobs.trigger_job(db, job.id, clock=clock)
 
 
 async def test_daemon_runs_scheduler_loop_and_wakes_for_trigger(db_url: str, counter: Counter, tmp_path) -> None:
@@ -342,11 +345,11 @@ async def test_daemon_runs_scheduler_loop_and_wakes_for_trigger(db_url: str, cou
     try:
         from contenthub_async.clock import SystemClock
 
-        job = await sched.create_job(other, name="later", job_type="test_counter", cron_expr="0 0 1 1 *",
+        job = await jobs.create_job(other, name="later", job_type="test_counter", cron_expr="0 0 1 1 *",
                                      timezone="UTC", params={}, clock=SystemClock())
         async with running_daemon(settings):
             await anyio.sleep(0.5)
-            await sched.trigger_job(other, job.id, clock=SystemClock())
+            await jobs.trigger_job(other, job.id, clock=SystemClock())
             with anyio.fail_after(10):
                 while not counter.calls:
                     await anyio.sleep(0.1)
@@ -368,10 +371,10 @@ async def test_two_daemons_wall_clock_every_two_seconds_for_30s(db_url: str, cou
     other = Database.open(db_url)
     try:
         async with running_daemon(settings), running_daemon(settings):
-            job = await sched.create_job(other, name="every2s", job_type="test_counter",
+            job = await jobs.create_job(other, name="every2s", job_type="test_counter",
                                          cron_expr="*/2 * * * * *", timezone="UTC", params={}, clock=SystemClock())
             await anyio.sleep(30)
-            await sched.set_job_active(other, job.id, False, clock=SystemClock())
+            await jobs.set_job_active(other, job.id, False, clock=SystemClock())
             await anyio.sleep(1)
         all_runs = await runs(other, job.id)
     finally:
@@ -392,9 +395,9 @@ async def test_a_broken_job_does_not_stop_the_others(db: Database, counter: Coun
     from contenthub_async.store.tables import scheduled_jobs
 
     clock = ManualClock(T0 - timedelta(seconds=1))
-    broken = await sched.create_job(db, name="broken", job_type="test_counter", cron_expr="* * * * *",
+    broken = await jobs.create_job(db, name="broken", job_type="test_counter", cron_expr="* * * * *",
                                     timezone="UTC", params={}, clock=clock)
-    good = await sched.create_job(db, name="good", job_type="test_counter", cron_expr="* * * * *",
+    good = await jobs.create_job(db, name="good", job_type="test_counter", cron_expr="* * * * *",
                                   timezone="UTC", params={}, clock=clock)
     async with db.write() as conn:  # edited by hand into nonsense
         await conn.execute(update(scheduled_jobs).where(scheduled_jobs.c.id == broken.id).values(cron="nonsense"))

@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from contenthub_async.domain.entities import Task
 from contenthub_async.domain.states import TaskStatus
 from contenthub_async.domain.submission import NewTask
 from contenthub_async.store import tasks as task_store
-from contenthub_async.store.tasks import Task
 
 S = TaskStatus
 ACTOR = "test-daemon"

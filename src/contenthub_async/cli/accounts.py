@@ -13,7 +13,7 @@ from contenthub_async.cli.output import local_time, or_dash, print_json, print_l
 from contenthub_async.cli.params import Format, strict_int
 
 if TYPE_CHECKING:
-    from contenthub_async.store.accounts import Account
+    from contenthub_async.domain.entities import Account
 
 MAX_NAME_LENGTH = 200  # ck_accounts_name_length
 MAX_TEXT_LENGTH = 100  # same bound as a task's category and tone
@@ -81,14 +81,13 @@ def add(
     }
 
     async def insert() -> Account:
-        from contenthub_async.cli.queries import account_by_name
         from contenthub_async.store import accounts as account_store
 
         async with runtime.open_database(create=True) as db:
             async with db.write() as conn:
                 if account_id is not None and await account_store.get_account(conn, account_id):
                     raise usage("error.duplicate_account_id", account_id=account_id)
-                if await account_by_name(conn, clean_name):
+                if await account_store.get_account_by_name(conn, clean_name):
                     raise usage("error.duplicate_account_name", name=clean_name)
                 return await account_store.insert_account(
                     conn, name=clean_name, now=runtime.clock().now(), account_id=account_id, **values

@@ -29,7 +29,7 @@ def init(*, fmt: Format = "table") -> int:
 
 def version(*, fmt: Format = "table") -> int:
     """Show the schema version of the database and the one this program expects."""
-    from contenthub_async.store.tables import SCHEMA_VERSION
+    from contenthub_async.store.migrations import SCHEMA_VERSION
 
     async def read() -> int:
         async with runtime.open_database(require_schema=False) as db:

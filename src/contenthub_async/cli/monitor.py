@@ -18,8 +18,7 @@ from contenthub_async.cli.params import Format, check_limit, strict_int
 
 if TYPE_CHECKING:
     from contenthub_async.cli.monitor_reports import Metrics, Stats
-    from contenthub_async.store.accounts import Account
-    from contenthub_async.store.tasks import Task
+    from contenthub_async.domain.entities import Account, Task
 
 MAX_DAYS = 366
 
@@ -57,13 +56,13 @@ def _show_tasks(
 
 
 def _newest(statuses: list[str] | None, limit: int) -> tuple[list[Task], dict[int, Account]]:
-    from contenthub_async.cli import queries
     from contenthub_async.domain.states import TaskStatus
+    from contenthub_async.services import task_queries
 
     async def load() -> tuple[list[Task], dict[int, Account]]:
         async with runtime.open_database() as db:
             chosen = [TaskStatus(s) for s in statuses] if statuses is not None else None
-            return await queries.task_list(db, account_id=None, statuses=chosen, limit=limit)
+            return await task_queries.task_list(db, account_id=None, statuses=chosen, limit=limit)
 
     return runtime.run(load)
 

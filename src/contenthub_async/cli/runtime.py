@@ -47,7 +47,7 @@ async def schema_version(db: Database) -> int:
 
 
 def _check_version(version: int) -> None:
-    from contenthub_async.store.tables import SCHEMA_VERSION
+    from contenthub_async.store.migrations import SCHEMA_VERSION
 
     if version == 0:
         raise CliError("error.schema_missing", EXIT_FAILED)

@@ -25,7 +25,7 @@ from contenthub_async.cli.output import (
 from contenthub_async.cli.params import Format, check_limit, strict_int
 
 if TYPE_CHECKING:
-    from contenthub_async.store.jobs import Job, JobRun
+    from contenthub_async.domain.entities import Job, JobRun
 
 NEXT_RUNS_SHOWN = 3
 
@@ -214,9 +214,9 @@ def create(
         raise translated from None
 
     async def action(db: Any, clock: Any) -> Job:
-        from contenthub_async.services import scheduler
+        from contenthub_async.services import job_commands
 
-        return await scheduler.create_job(
+        return await job_commands.create_job(
             db, name=clean_name, job_type=job_type, cron_expr=cron, timezone=timezone, params=raw,
             misfire_policy=misfire_policy, misfire_grace_seconds=misfire_grace, active=not paused, clock=clock,
         )
@@ -275,7 +275,7 @@ def list_(*, fmt: Format = "table") -> int:
 def show(job: JobRef, /, *, fmt: Format = "table") -> int:
     """Show a cron job."""
     async def action(db: Any, _clock: Any) -> Job:
-        from contenthub_async.services.scheduler import find_job
+        from contenthub_async.services.job_commands import find_job
 
         async with db.read() as conn:
             return await find_job(conn, job)
@@ -299,7 +299,7 @@ def history(
     check_limit(limit)
 
     async def action(db: Any, _clock: Any) -> list[JobRun]:
-        from contenthub_async.services.scheduler import find_job
+        from contenthub_async.services.job_commands import find_job
         from contenthub_async.store import jobs as job_store
 
         async with db.read() as conn:
@@ -342,9 +342,9 @@ def history(
 
 def _set_active(job: str, active: bool, fmt: str) -> int:
     async def action(db: Any, clock: Any) -> Job:
-        from contenthub_async.services import scheduler
+        from contenthub_async.services import job_commands
 
-        return await scheduler.set_job_active(db, job, active, clock=clock)
+        return await job_commands.set_job_active(db, job, active, clock=clock)
 
     found = _call(action)
     if fmt == "json":
@@ -369,9 +369,9 @@ def resume(job: JobRef, /, *, fmt: Format = "table") -> int:
 def trigger(job: JobRef, /, *, fmt: Format = "table") -> int:
     """Queue an immediate run of a cron job."""
     async def action(db: Any, clock: Any) -> tuple[Job, JobRun]:
-        from contenthub_async.services import scheduler
+        from contenthub_async.services import job_commands
 
-        return await scheduler.trigger_job(db, job, clock=clock)
+        return await job_commands.trigger_job(db, job, clock=clock)
 
     found, run = _call(action)
     if fmt == "json":
@@ -384,9 +384,9 @@ def trigger(job: JobRef, /, *, fmt: Format = "table") -> int:
 def delete(job: JobRef, /, *, fmt: Format = "table") -> int:
     """Delete a cron job and its run history."""
     async def action(db: Any, _clock: Any) -> Job:
-        from contenthub_async.services import scheduler
+        from contenthub_async.services import job_commands
 
-        return await scheduler.delete_job(db, job)
+        return await job_commands.delete_job(db, job)
 
     found = _call(action)
     if fmt == "json":
@@ -415,7 +415,7 @@ def update(
     fmt: Format = "table",
 ) -> int:
     """Change a cron job (a new cron or time zone reschedules it from now)."""
-    from contenthub_async.services.scheduler import UNSET
+    from contenthub_async.services.job_commands import UNSET
 
     if all(v is None for v in (name, cron, params, timezone, misfire_policy, misfire_grace)):
         raise usage("error.nothing_to_update")
@@ -426,9 +426,9 @@ def update(
     raw = _parse_params(params) if params is not None else UNSET
 
     async def action(db: Any, clock: Any) -> Job:
-        from contenthub_async.services import scheduler
+        from contenthub_async.services import job_commands
 
-        return await scheduler.update_job(
+        return await job_commands.update_job(
             db, job, clock=clock, name=name.strip() if name else None, cron_expr=cron,
             timezone=timezone if timezone is not None else UNSET, params=raw,
             misfire_policy=misfire_policy, misfire_grace_seconds=misfire_grace,

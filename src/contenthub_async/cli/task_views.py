@@ -18,9 +18,9 @@ from contenthub_async.cli.output import (
 )
 
 if TYPE_CHECKING:
-    from contenthub_async.cli.queries import ContentState, TaskDetail
-    from contenthub_async.store.accounts import Account
-    from contenthub_async.store.tasks import Event, Task
+    from contenthub_async.domain.entities import Account, Event, Task
+    from contenthub_async.services.task_queries import TaskDetail
+    from contenthub_async.store.contents import ContentState
 
 
 # ---------------------------------------------------------------- JSON

@@ -19,8 +19,7 @@ from contenthub_async.cli.output import print_json, print_lines
 from contenthub_async.cli.params import Format, check_limit, strict_int
 
 if TYPE_CHECKING:
-    from contenthub_async.store.accounts import Account
-    from contenthub_async.store.tasks import Task
+    from contenthub_async.domain.entities import Account, Task
 
 TaskId = Annotated[str, Parameter(help=text("help.opt.task_id"))]
 
@@ -117,11 +116,12 @@ def submit(
 
 def status(task_id: TaskId, /, *, fmt: Format = "table") -> int:
     """Show a task: its fields (times in local time) and its timeline."""
-    from contenthub_async.cli import queries, task_views
+    from contenthub_async.cli import task_views
+    from contenthub_async.services import task_queries
 
-    async def load() -> queries.TaskDetail | None:
+    async def load() -> task_queries.TaskDetail | None:
         async with runtime.open_database() as db:
-            return await queries.task_detail(db, task_id)
+            return await task_queries.task_detail(db, task_id)
 
     detail = runtime.run(load)
     if detail is None:
@@ -160,12 +160,13 @@ def list_(
     statuses = parse_statuses(status)
     check_limit(limit)
 
-    from contenthub_async.cli import queries, task_views
+    from contenthub_async.cli import task_views
     from contenthub_async.domain.states import TaskStatus
+    from contenthub_async.services import task_queries
 
     async def load() -> tuple[list[Task], dict[int, Account]]:
         async with runtime.open_database() as db:
-            return await queries.task_list(
+            return await task_queries.task_list(
                 db,
                 account_id=account_id,
                 statuses=[TaskStatus(s) for s in statuses] if statuses is not None else None,

@@ -27,9 +27,9 @@ if TYPE_CHECKING:
 
     from rich.progress import Progress, TaskID
 
-    from contenthub_async.cli.queries import TaskDetail
+    from contenthub_async.domain.entities import Event, Task
+    from contenthub_async.services.task_queries import TaskDetail
     from contenthub_async.store.database import Database
-    from contenthub_async.store.tasks import Event, Task
 
 POLL_SECONDS = 0.5
 #: Exit code after Ctrl-C (128 + SIGINT), as shells report it.
@@ -143,13 +143,13 @@ def outcome_line(detail: TaskDetail) -> str:
 def wait_for(task_id: str, *, fmt: str) -> int:
     """Follow ``task_id`` to its end and report it. Exit code: 0 completed; 1 failed, timeout or
     cancelled; 130 when interrupted (the task is left as it is)."""
-    from contenthub_async.cli import queries
+    from contenthub_async.services import task_queries
 
     async def main() -> TaskDetail | None:
         async with runtime.open_database() as db:
             with choose_display(fmt) as display:
                 await follow(db, task_id, display)
-            return await queries.task_detail(db, task_id)
+            return await task_queries.task_detail(db, task_id)
 
     try:
         detail = runtime.run(main)

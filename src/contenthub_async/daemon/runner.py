@@ -29,7 +29,7 @@ from contenthub_async.services.dispatcher import Dispatcher
 from contenthub_async.services.janitor import Janitor
 from contenthub_async.services.scheduler import Scheduler
 from contenthub_async.services.tracker import Tracker
-from contenthub_async.services.wakeup import watcher_for
+from contenthub_async.services.wakeup import Wakeup, change_source_for, feed_wakeup
 from contenthub_async.store import daemons as daemon_store
 from contenthub_async.store.database import Database
 from contenthub_async.store.migrations import migrate
@@ -93,12 +93,11 @@ async def run_daemon(
         return 2
 
     db = Database.open(settings.DATABASE_URL, pool_size=max(5, knobs.max_concurrent_tasks // 4))
-    watcher = watcher_for(db.url, knobs.wakeup_interval)
+    wakeup = Wakeup()
     try:
         before, after = await migrate(db)
         if before != after:
             log.info("database schema created or upgraded", version_before=before, version=after)
-        await watcher.open()
         async with db.write() as conn:
             await daemon_store.register_daemon(
                 conn, daemon_id=handles.daemon_id, hostname=socket.gethostname(), pid=os.getpid(),
@@ -106,9 +105,10 @@ async def run_daemon(
             )
         ctx = ServiceContext(db=db, creator=creator or creator_from(settings), clock=clock, knobs=knobs,
                              daemon_id=handles.daemon_id, log=log)
-        dispatcher = Dispatcher(ctx, watcher)
-        tracker = Tracker(ctx, on_slot_freed=watcher.poke)
-        janitor = Janitor(ctx, on_rescued=watcher.poke)
+        dispatcher = Dispatcher(ctx, wakeup)
+        tracker = Tracker(ctx, on_slot_freed=wakeup.notify)
+        janitor = Janitor(ctx, on_rescued=wakeup.notify)
+        scheduler = Scheduler(ctx, wakeup)
 
         loops_scope = anyio.CancelScope()  # a second signal cancels it at once
         async with anyio.create_task_group() as background:
@@ -116,6 +116,7 @@ async def run_daemon(
                 background.start_soon(_watch_signals, handles.stopping, loops_scope.cancel, log)
             if notifier.watchdog_interval:
                 background.start_soon(_watchdog, notifier, notifier.watchdog_interval)
+            background.start_soon(feed_wakeup, change_source_for(db, knobs.wakeup_interval), wakeup, log)
             with loops_scope:
                 async with anyio.create_task_group() as loops:
                     if settings.ASYNC_CONTENT_GENERATION_ENABLED:
@@ -124,7 +125,7 @@ async def run_daemon(
                     else:
                         log.warning("ASYNC_CONTENT_GENERATION_ENABLED is false: not claiming or tracking tasks")
                     loops.start_soon(janitor.run, handles.stopping)
-                    loops.start_soon(Scheduler(ctx).run, handles.stopping)
+                    loops.start_soon(scheduler.run, handles.stopping)
                     notifier.ready(f"contenthubd {__version__} running as {handles.daemon_id}")
                     log.info("contenthubd started", version=__version__, database=db.backend,
                              max_concurrent_tasks=knobs.max_concurrent_tasks, poll_interval=knobs.poll_interval)
@@ -143,7 +144,6 @@ async def run_daemon(
         return 0
     finally:
         with anyio.CancelScope(shield=True):
-            await watcher.close()
             await db.close()
 
 

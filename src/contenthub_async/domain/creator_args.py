@@ -7,15 +7,15 @@ module does not import the adapter layer.
 
 from __future__ import annotations
 
-import re
 from typing import Protocol
+
+from contenthub_async.domain.submission import keyword_list
 
 __all__ = [
     "CreateArgs",
     "build_create_argv",
     "creator_priority",
     "derive_requirements",
-    "normalize_keywords",
 ]
 
 
@@ -36,9 +36,6 @@ class CreateArgs(Protocol):
     def priority(self) -> int: ...
 
 
-_KEYWORD_SEPARATORS = re.compile(r"[,，]")
-
-
 def creator_priority(priority: int) -> str:
     """Map our priority 0–10 onto content-creator's four levels."""
     if isinstance(priority, bool) or not isinstance(priority, int):
@@ -52,13 +49,6 @@ def creator_priority(priority: int) -> str:
     if priority <= 8:
         return "high"
     return "urgent"
-
-
-def normalize_keywords(keywords: str | None) -> list[str]:
-    """Split on ASCII or full-width commas, strip, drop empties (order kept)."""
-    if not keywords:
-        return []
-    return [k.strip() for k in _KEYWORD_SEPARATORS.split(keywords) if k.strip()]
 
 
 def _clean(value: str | None) -> str | None:
@@ -86,7 +76,7 @@ def derive_requirements(
     parts = []
     cat = _clean(category)
     parts.append(f"围绕「{_require_topic(topic)}」撰写一篇{cat + '类' if cat else ''}文章")
-    words = normalize_keywords(keywords)
+    words = keyword_list(keywords)
     if words:
         parts.append("关键词：" + "、".join(words))
     tone_ = _clean(tone)
@@ -114,7 +104,7 @@ def build_create_argv(request: CreateArgs) -> list[str]:
         f"--topic={topic}",
         f"--requirements={requirements}",
     ]
-    words = normalize_keywords(request.keywords)
+    words = keyword_list(request.keywords)
     if words:
         argv.append("--keywords=" + ",".join(words))
     tone = _clean(request.tone)

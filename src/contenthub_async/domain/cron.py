@@ -21,10 +21,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import CroniterError, croniter
 
+from contenthub_async.domain.vocabulary import JobRunTrigger, MisfirePolicy
 from contenthub_async.domain.zones import system_zone
 
-MisfirePolicy = Literal["run_once", "skip"]
-MISFIRE_POLICIES: tuple[str, ...] = ("run_once", "skip")
+MISFIRE_POLICIES: tuple[str, ...] = tuple(MisfirePolicy)
 DEFAULT_GRACE_SECONDS = 3600
 #: A firing handled this late or less counts as on time (trigger ``cron``, runs under both policies).
 ON_TIME_SECONDS = 30.0
@@ -100,7 +100,7 @@ def firings_between(expr: str, tz: tzinfo, start: datetime, end: datetime, *, li
 class Decision:
     scheduled_for: datetime
     action: Literal["run", "missed"]
-    trigger: Literal["cron", "catch_up"] = "cron"
+    trigger: JobRunTrigger = JobRunTrigger.CRON
 
 
 def decide_misfires(
@@ -130,7 +130,7 @@ def decide_misfires(
     latest = ordered[-1]
     lateness = (now - latest).total_seconds()
     if lateness <= on_time_seconds:
-        decisions[-1] = Decision(latest, "run", "cron")
+        decisions[-1] = Decision(latest, "run", JobRunTrigger.CRON)
     elif policy == "run_once" and lateness <= grace_seconds:
-        decisions[-1] = Decision(latest, "run", "catch_up")
+        decisions[-1] = Decision(latest, "run", JobRunTrigger.CATCH_UP)
     return decisions

@@ -1,4 +1,4 @@
-"""The task state machine of ``content_generation_tasks.status`` (DESIGN.md §2)."""
+"""The task state machine of ``content_generation_tasks.status`` (docs/architecture.md §2)."""
 
 from __future__ import annotations
 

@@ -7,13 +7,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from contenthub_async.domain.vocabulary import TaskSource
+
 MAX_TOPIC_LENGTH = 500
 MAX_REQUIREMENTS_LENGTH = 5000
 MAX_SHORT_TEXT_LENGTH = 100
 MAX_KEYWORDS_LENGTH = 500
 PRIORITY_RANGE = (0, 10)
 MAX_RETRIES_RANGE = (0, 100)
-SOURCES = ("cli", "import", "scheduler", "api")
+SOURCES: tuple[str, ...] = tuple(TaskSource)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _KEYWORD_SPLIT = re.compile(r"[,，、]")
@@ -48,13 +50,21 @@ class NewTask:
     scheduled_job_run_id: int | None = None
 
 
-def normalize_keywords(raw: str | None) -> str | None:
-    """``"AI, 客服，自动化"`` → ``"AI,客服,自动化"``; empty → None."""
+def canonical_keywords(raw: str | None) -> str | None:
+    """Keywords as stored: ``"AI, 客服，自动化"`` → ``"AI,客服,自动化"``; empty → None.
+
+    Separators are ASCII and full-width commas and the enumeration comma ``、``."""
     if raw is None:
         return None
     parts = [p.strip() for p in _KEYWORD_SPLIT.split(raw)]
     joined = ",".join(p for p in parts if p)
     return joined or None
+
+
+def keyword_list(raw: str | None) -> list[str]:
+    """The keywords one by one (same separators as :func:`canonical_keywords`), order kept."""
+    canonical = canonical_keywords(raw)
+    return canonical.split(",") if canonical else []
 
 
 def _text(field: str, value: str | None, limit: int, *, required: bool = False) -> str | None:
@@ -110,7 +120,7 @@ def check_submission(
     if isinstance(account_id, bool) or not isinstance(account_id, int) or account_id < 1:
         problems.append(InvalidSubmission("account_id", "not_positive_integer"))
     topic_value = checked(lambda: _text("topic", topic, MAX_TOPIC_LENGTH, required=True))
-    keyword_value = checked(lambda: normalize_keywords(_text("keywords", keywords, MAX_KEYWORDS_LENGTH)))
+    keyword_value = checked(lambda: canonical_keywords(_text("keywords", keywords, MAX_KEYWORDS_LENGTH)))
     if source not in SOURCES:
         problems.append(InvalidSubmission("source", "unknown_source"))
     category_value = checked(lambda: _text("category", category, MAX_SHORT_TEXT_LENGTH))

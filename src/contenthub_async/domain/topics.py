@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from contenthub_async.domain.submission import normalize_keywords
+from contenthub_async.domain.submission import keyword_list
 
 TEMPLATES: dict[str, tuple[str, ...]] = {
     "技术": ("技术解析", "实践指南", "趋势分析"),
@@ -45,8 +45,7 @@ def generate_topics(
 ) -> list[str]:
     """``count`` distinct topics, none of them in ``taken``."""
     avoid = set(taken)
-    subjects = (normalize_keywords(keywords) or "").split(",") if keywords else []
-    subjects = [s for s in subjects if s] or [(category or "").strip() or DEFAULT_SUBJECT]
+    subjects = keyword_list(keywords) or [(category or "").strip() or DEFAULT_SUBJECT]
     result: list[str] = []
     for topic in _candidates(subjects, templates_for(category), day):
         if len(result) >= count:

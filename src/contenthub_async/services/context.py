@@ -7,9 +7,9 @@ from typing import Any
 
 from contenthub_async.clock import Clock
 from contenthub_async.creator.port import Creator
+from contenthub_async.domain.entities import Task
 from contenthub_async.domain.states import TaskStatus
 from contenthub_async.store.database import Database
-from contenthub_async.store.tasks import Task
 
 
 @dataclass(frozen=True)

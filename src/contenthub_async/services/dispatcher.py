@@ -11,14 +11,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 import anyio
+import anyio.abc
 
 from contenthub_async.creator.port import CreateRequest, CreatorError
+from contenthub_async.domain.entities import Task
 from contenthub_async.domain.states import TaskStatus
 from contenthub_async.services.context import ServiceContext, log_transition
 from contenthub_async.services.failures import record_failed_attempt
-from contenthub_async.services.wakeup import ChangeWatcher
+from contenthub_async.services.loop import ServiceLoop
+from contenthub_async.services.wakeup import Wakeup
 from contenthub_async.store import tasks as task_store
-from contenthub_async.store.tasks import Task
 
 S = TaskStatus
 IDLE_RECHECK_SECONDS = 1.0  # re-check even without a wake-up (backoff deadlines, other daemons)
@@ -37,11 +39,17 @@ def create_request_for(task: Task) -> CreateRequest:
 
 
 class Dispatcher:
-    def __init__(self, ctx: ServiceContext, watcher: ChangeWatcher) -> None:
+    """Claims due tasks into free slots (``run_once``) and runs each ``create`` call as a child
+    task that outlives the round; woken by the daemon's :class:`Wakeup` when work arrives."""
+
+    name = "dispatcher"
+
+    def __init__(self, ctx: ServiceContext, wakeup: Wakeup) -> None:
         self.ctx = ctx
-        self.watcher = watcher
-        self.log = ctx.log.bind(component="dispatcher")
+        self.wakeup = wakeup
+        self.log = ctx.log.bind(component=self.name)
         self._in_progress = 0
+        self._submissions: anyio.abc.TaskGroup | None = None
 
     async def claim_once(self) -> list[Task]:
         """One claim transaction: as many due tasks as there are free slots."""
@@ -55,38 +63,26 @@ class Dispatcher:
                 conn, owner=ctx.daemon_id, limit=free, now=ctx.clock.now(), lease_seconds=ctx.knobs.lease_seconds
             )
 
+    async def run_once(self) -> float | None:
+        """Claim what fits and start its submissions; at once again when something was claimed
+        (there may be more free slots and due tasks), else after a short idle re-check."""
+        assert self._submissions is not None, "run_once runs inside run()"
+        claimed = await self.claim_once()
+        for task in claimed:
+            self.log.info("task transition", task_id=task.task_id, from_status="pending",
+                          to_status="submitting", priority=task.priority)
+            self._submissions.start_soon(self._submit, task)
+        return 0 if claimed else IDLE_RECHECK_SECONDS
+
     async def run(self, stopping: anyio.Event) -> None:
         """Claim and submit until ``stopping``; then let in-flight creates finish within the
         grace period and release the rest."""
         async with anyio.create_task_group() as submissions:
-            while not stopping.is_set():
-                try:
-                    claimed = await self.claim_once()
-                except Exception:  # database unreachable for a moment: log, back off, carry on
-                    self.log.exception("claim failed; retrying shortly")
-                    claimed = []
-                for task in claimed:
-                    self.log.info("task transition", task_id=task.task_id, from_status="pending",
-                                  to_status="submitting", priority=task.priority)
-                    submissions.start_soon(self._submit, task)
-                if claimed:
-                    continue  # there may be more free slots and due tasks
-                await self._wait_for_work(stopping)
+            self._submissions = submissions
+            await ServiceLoop(self, interval=IDLE_RECHECK_SECONDS, log=self.log, wakeup=self.wakeup).run(stopping)
             self.log.info("dispatcher stopping", in_progress=self._in_progress)
             submissions.cancel_scope.deadline = anyio.current_time() + self.ctx.knobs.shutdown_grace
-
-    async def _wait_for_work(self, stopping: anyio.Event) -> None:
-        async with anyio.create_task_group() as waiters:
-            async def watch() -> None:
-                await self.watcher.wait(IDLE_RECHECK_SECONDS)
-                waiters.cancel_scope.cancel()
-
-            async def until_stopping() -> None:
-                await stopping.wait()
-                waiters.cancel_scope.cancel()
-
-            waiters.start_soon(watch)
-            waiters.start_soon(until_stopping)
+        self._submissions = None
 
     async def _submit(self, task: Task) -> None:
         ctx = self.ctx
@@ -112,7 +108,7 @@ class Dispatcher:
             self.log.exception("submission failed; the lease will expire", task_id=task.task_id)
         finally:
             self._in_progress -= 1
-            self.watcher.poke()
+            self.wakeup.notify()
 
     async def _record_submitted(self, task: Task, creator_task_id: str) -> None:
         ctx = self.ctx

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from contenthub_async.domain.backoff import decide_after_failure
+from contenthub_async.domain.entities import Task
 from contenthub_async.domain.states import TaskStatus
 from contenthub_async.services.context import ServiceContext, log_transition
 from contenthub_async.store import tasks as task_store
-from contenthub_async.store.tasks import Task
 
 S = TaskStatus
 

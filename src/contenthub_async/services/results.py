@@ -13,12 +13,12 @@ from sqlalchemy.exc import IntegrityError
 
 from contenthub_async.creator.port import CreatorResult
 from contenthub_async.domain.articles import article_summary, article_title
+from contenthub_async.domain.entities import Task
 from contenthub_async.domain.states import AT_CREATOR, TaskStatus
 from contenthub_async.services.context import ServiceContext, log_transition
 from contenthub_async.store import contents as content_store
 from contenthub_async.store import tasks as task_store
 from contenthub_async.store.contents import NewContent
-from contenthub_async.store.tasks import Task
 
 S = TaskStatus
 

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from contenthub_async.clock import Clock
+from contenthub_async.domain.entities import Account, Task
 from contenthub_async.domain.states import RETRYABLE_BY_OPERATOR, TERMINAL, TaskStatus
 from contenthub_async.domain.submission import NewTask
 from contenthub_async.services.errors import (
@@ -19,9 +20,8 @@ from contenthub_async.services.errors import (
 )
 from contenthub_async.store import accounts as account_store
 from contenthub_async.store import tasks as task_store
-from contenthub_async.store.accounts import Account
 from contenthub_async.store.database import Database
-from contenthub_async.store.tasks import Task
+from contenthub_async.store.dialect import notify_changes
 
 S = TaskStatus
 _GUARD_RETRIES = 5
@@ -97,7 +97,7 @@ async def retry_task(db: Database, task_id: str, *, clock: Clock, actor: str) ->
                 values=_requeue_values(now),
             )
             if moved:
-                await task_store.notify_new_tasks(conn)
+                await notify_changes(conn)
                 return moved
     raise InvalidTaskState(task_id=task_id, status="changing", action="retry")
 
@@ -117,7 +117,7 @@ async def retry_finished_tasks(
             values=_requeue_values(now), note=_retry_note,
         )
         if task_ids:
-            await task_store.notify_new_tasks(conn)
+            await notify_changes(conn)
     return task_ids
 
 

@@ -11,16 +11,19 @@ One cycle every ASYNC_POLL_INTERVAL, run by one daemon at a time (lease ``tracke
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import anyio
 
 from contenthub_async.creator.port import CreatorError, CreatorErrorKind, CreatorStatus, CreatorTaskState
+from contenthub_async.domain.entities import Task
 from contenthub_async.domain.states import TaskStatus
 from contenthub_async.services.context import ServiceContext, log_transition
 from contenthub_async.services.failures import record_failed_attempt
+from contenthub_async.services.loop import ServiceLoop
 from contenthub_async.services.results import finish_task
 from contenthub_async.store import daemons as daemon_store
 from contenthub_async.store import tasks as task_store
-from contenthub_async.store.tasks import Task
 
 S = TaskStatus
 LEASE_NAME = "tracker"
@@ -33,9 +36,12 @@ APPLY_CONCURRENCY = 16
 
 
 class Tracker:
-    def __init__(self, ctx: ServiceContext, on_slot_freed: object = None) -> None:
+    name = "tracker"
+
+    def __init__(self, ctx: ServiceContext, on_slot_freed: Callable[[], None] | None = None) -> None:
+        """``on_slot_freed``: called when a task left the creator (the dispatcher may claim)."""
         self.ctx = ctx
-        self.log = ctx.log.bind(component="tracker")
+        self.log = ctx.log.bind(component=self.name)
         self._on_slot_freed = on_slot_freed
 
     @property
@@ -43,17 +49,20 @@ class Tracker:
         knobs = self.ctx.knobs
         return max(3 * knobs.poll_interval, 60.0)
 
+    async def run_once(self) -> float | None:
+        try:
+            await self.cycle_if_leader()
+        except CreatorError as error:
+            self.log.warning("tracking cycle aborted", error=str(error))
+        return None
+
     async def run(self, stopping: anyio.Event) -> None:
-        while not stopping.is_set():
-            try:
-                await self.cycle_if_leader()
-            except CreatorError as error:
-                self.log.warning("tracking cycle aborted", error=str(error))
-            except Exception:  # e.g. the database went away for a moment; the next cycle retries
-                self.log.exception("tracking cycle failed")
-            with anyio.move_on_after(self.ctx.knobs.poll_interval):
-                await stopping.wait()
-        await self._release_lease()
+        """A cycle every ASYNC_POLL_INTERVAL until ``stopping``; the lease is released however
+        the loop ends (a forced shutdown included)."""
+        try:
+            await ServiceLoop(self, interval=self.ctx.knobs.poll_interval, log=self.log).run(stopping)
+        finally:
+            await self._release_lease()
 
     async def cycle_if_leader(self) -> bool:
         ctx = self.ctx
@@ -206,5 +215,5 @@ class Tracker:
             self._slot_freed()
 
     def _slot_freed(self) -> None:
-        if callable(self._on_slot_freed):
+        if self._on_slot_freed is not None:
             self._on_slot_freed()

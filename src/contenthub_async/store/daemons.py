@@ -9,6 +9,7 @@ from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from contenthub_async.domain.vocabulary import DaemonStatus
 from contenthub_async.store.tables import daemons, leases
 
 D = daemons.c
@@ -32,19 +33,19 @@ async def register_daemon(
 ) -> None:
     await conn.execute(
         insert(daemons).values(
-            id=daemon_id, hostname=hostname, pid=pid, version=version, status="running",
+            id=daemon_id, hostname=hostname, pid=pid, version=version, status=DaemonStatus.RUNNING,
             started_at=now, heartbeat_at=now,
         )
     )
 
 
-async def heartbeat(conn: AsyncConnection, daemon_id: str, *, now: datetime, status: str = "running") -> None:
+async def heartbeat(conn: AsyncConnection, daemon_id: str, *, now: datetime, status: str = DaemonStatus.RUNNING) -> None:
     await conn.execute(update(daemons).where(D.id == daemon_id).values(heartbeat_at=now, status=status))
 
 
 async def mark_stopped(conn: AsyncConnection, daemon_id: str, *, now: datetime) -> None:
     await conn.execute(
-        update(daemons).where(D.id == daemon_id).values(status="stopped", stopped_at=now, heartbeat_at=now)
+        update(daemons).where(D.id == daemon_id).values(status=DaemonStatus.STOPPED, stopped_at=now, heartbeat_at=now)
     )
 
 

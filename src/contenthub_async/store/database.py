@@ -16,13 +16,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-Backend = Literal["sqlite", "postgresql"]
+from contenthub_async.store.dialect import Backend
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 _BEGIN_MODE = "contenthub_begin"
@@ -103,9 +103,14 @@ class Database:
     @classmethod
     def open(cls, url: str, *, pool_size: int = 5) -> Database:
         parsed = parse_database_url(url)
-        if parsed.backend == "sqlite":
-            assert parsed.sqlite_path is not None
+        if parsed.sqlite_path is not None:
             parsed.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        return cls.from_url(parsed, pool_size=pool_size)
+
+    @classmethod
+    def from_url(cls, parsed: DatabaseUrl, *, pool_size: int = 5) -> Database:
+        """A database of an already parsed URL (its SQLite directory must exist)."""
+        if parsed.backend == "sqlite":
             engine = create_async_engine(
                 parsed.sqlalchemy_url,
                 connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},

@@ -8,77 +8,37 @@ A run is executed by the daemon whose guarded ``pending → running`` update suc
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from contenthub_async.store.tables import job_runs, scheduled_jobs
+from contenthub_async.domain.entities import Job, JobRun
+from contenthub_async.domain.vocabulary import DaemonStatus, JobRunStatus, JobRunTrigger
+from contenthub_async.store.dialect import dialect_of
+from contenthub_async.store.tables import daemons, job_runs, scheduled_jobs
 
 J = scheduled_jobs.c
 R = job_runs.c
 
 
-@dataclass(frozen=True)
-class Job:
-    id: int
-    name: str
-    job_type: str
-    cron: str
-    timezone: str | None
-    params: Any
-    is_active: bool
-    misfire_policy: str
-    misfire_grace_seconds: int
-    next_run_at: datetime | None
-    last_run_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
-
-    @classmethod
-    def from_row(cls, row: Any) -> Job:
-        data = dict(row._mapping)
-        data["is_active"] = bool(data["is_active"])
-        return cls(**data)
+def job_from_row(row: Any) -> Job:
+    data = dict(row._mapping)
+    data["is_active"] = bool(data["is_active"])
+    return Job(**data)
 
 
-@dataclass(frozen=True)
-class JobRun:
-    id: int
-    job_id: int
-    scheduled_for: datetime
-    trigger: str
-    status: str
-    daemon_id: str | None
-    started_at: datetime | None
-    finished_at: datetime | None
-    result: Any
-    error: str | None
-    created_at: datetime
-
-    @classmethod
-    def from_row(cls, row: Any) -> JobRun:
-        return cls(**dict(row._mapping))
-
-    @property
-    def duration_seconds(self) -> float | None:
-        if self.started_at is None or self.finished_at is None:
-            return None
-        return (self.finished_at - self.started_at).total_seconds()
+def run_from_row(row: Any) -> JobRun:
+    data = dict(row._mapping)
+    data["status"] = JobRunStatus(data["status"])
+    data["trigger"] = JobRunTrigger(data["trigger"])
+    return JobRun(**data)
 
 
 JOB_COLUMNS = [scheduled_jobs.c[f.name] for f in fields(Job)]
 RUN_COLUMNS = [job_runs.c[f.name] for f in fields(JobRun)]
-
-
-def _insert_ignoring_duplicates(conn: AsyncConnection, table: Any) -> Any:
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects import postgresql as dialect
-    else:
-        from sqlalchemy.dialects import sqlite as dialect  # type: ignore[no-redef]
-    return dialect.insert(table).on_conflict_do_nothing()
 
 
 # ---------------------------------------------------------------- jobs
@@ -98,22 +58,22 @@ async def insert_job(
             "created_at": now, "updated_at": now,
         },
     )
-    return Job.from_row(result.one())
+    return job_from_row(result.one())
 
 
 async def get_job(conn: AsyncConnection, job_id: int) -> Job | None:
     row = (await conn.execute(select(*JOB_COLUMNS).where(J.id == job_id))).first()
-    return Job.from_row(row) if row else None
+    return job_from_row(row) if row else None
 
 
 async def get_job_by_name(conn: AsyncConnection, name: str) -> Job | None:
     row = (await conn.execute(select(*JOB_COLUMNS).where(J.name == name))).first()
-    return Job.from_row(row) if row else None
+    return job_from_row(row) if row else None
 
 
 async def list_jobs(conn: AsyncConnection) -> list[Job]:
     rows = await conn.execute(select(*JOB_COLUMNS).order_by(J.id))
-    return [Job.from_row(r) for r in rows]
+    return [job_from_row(r) for r in rows]
 
 
 async def update_job(conn: AsyncConnection, job_id: int, values: dict[str, Any], *, now: datetime) -> bool:
@@ -134,7 +94,7 @@ async def due_jobs(conn: AsyncConnection, *, now: datetime, limit: int = 100) ->
         .order_by(J.next_run_at, J.id)
         .limit(limit)
     )
-    return [Job.from_row(r) for r in rows]
+    return [job_from_row(r) for r in rows]
 
 
 async def earliest_next_run(conn: AsyncConnection) -> datetime | None:
@@ -162,7 +122,7 @@ async def insert_runs(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> 
     """Insert firings; a firing that exists already is skipped. Returns the ids inserted."""
     inserted: list[int] = []
     for row in rows:
-        result = await conn.execute(_insert_ignoring_duplicates(conn, job_runs).returning(R.id), dict(row))
+        result = await conn.execute(dialect_of(conn).insert_ignoring_duplicates(job_runs).returning(R.id), dict(row))
         found = result.first()
         if found is not None:
             inserted.append(found.id)
@@ -171,29 +131,29 @@ async def insert_runs(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> 
 
 async def insert_manual_run(conn: AsyncConnection, job_id: int, *, now: datetime) -> int | None:
     inserted = await insert_runs(conn, [
-        {"job_id": job_id, "scheduled_for": now, "trigger": "manual", "status": "pending", "created_at": now}
+        {"job_id": job_id, "scheduled_for": now, "trigger": JobRunTrigger.MANUAL, "status": JobRunStatus.PENDING, "created_at": now}
     ])
     return inserted[0] if inserted else None
 
 
 async def pending_runs(conn: AsyncConnection, *, now: datetime, limit: int = 50) -> list[JobRun]:
     rows = await conn.execute(
-        select(*RUN_COLUMNS).where(R.status == "pending").order_by(R.scheduled_for, R.id).limit(limit)
+        select(*RUN_COLUMNS).where(R.status == JobRunStatus.PENDING).order_by(R.scheduled_for, R.id).limit(limit)
     )
-    return [JobRun.from_row(r) for r in rows]
+    return [run_from_row(r) for r in rows]
 
 
 async def claim_run(conn: AsyncConnection, run_id: int, *, daemon_id: str, now: datetime) -> bool:
     result = await conn.execute(
-        update(job_runs).where(R.id == run_id, R.status == "pending")
-        .values(status="running", daemon_id=daemon_id, started_at=now)
+        update(job_runs).where(R.id == run_id, R.status == JobRunStatus.PENDING)
+        .values(status=JobRunStatus.RUNNING, daemon_id=daemon_id, started_at=now)
     )
     return result.rowcount == 1
 
 
 async def finish_run(
-    conn: AsyncConnection, run_id: int, *, status: str, now: datetime, result: Any = None, error: str | None = None,
-    from_statuses: tuple[str, ...] = ("running",), daemon_id: str | None = None, started_at: datetime | None = None,
+    conn: AsyncConnection, run_id: int, *, status: JobRunStatus, now: datetime, result: Any = None, error: str | None = None,
+    from_statuses: tuple[JobRunStatus, ...] = (JobRunStatus.RUNNING,), daemon_id: str | None = None, started_at: datetime | None = None,
 ) -> bool:
     values: dict[str, Any] = {"status": status, "finished_at": now, "result": result, "error": error}
     if daemon_id is not None:
@@ -206,26 +166,41 @@ async def finish_run(
     return outcome.rowcount == 1
 
 
+async def requeue_runs_of_dead_daemons(conn: AsyncConnection, *, stale_before: datetime) -> list[int]:
+    """``running`` runs whose daemon stopped, is unknown, or last beat before ``stale_before``
+    → ``pending`` (to run again); their ids."""
+    alive = select(daemons.c.id).where(
+        daemons.c.status != DaemonStatus.STOPPED, daemons.c.heartbeat_at >= stale_before
+    )
+    rows = await conn.execute(
+        update(job_runs)
+        .where(R.status == JobRunStatus.RUNNING, R.daemon_id.not_in(alive.scalar_subquery()))
+        .values(status=JobRunStatus.PENDING, daemon_id=None, started_at=None)
+        .returning(R.id)
+    )
+    return [row.id for row in rows]
+
+
 async def get_run(conn: AsyncConnection, run_id: int) -> JobRun | None:
     row = (await conn.execute(select(*RUN_COLUMNS).where(R.id == run_id))).first()
-    return JobRun.from_row(row) if row else None
+    return run_from_row(row) if row else None
 
 
 async def runs_of(conn: AsyncConnection, job_id: int, *, limit: int = 20) -> list[JobRun]:
     rows = await conn.execute(
         select(*RUN_COLUMNS).where(R.job_id == job_id).order_by(R.scheduled_for.desc(), R.id.desc()).limit(limit)
     )
-    return [JobRun.from_row(r) for r in rows]
+    return [run_from_row(r) for r in rows]
 
 
 async def count_pending_runs(conn: AsyncConnection) -> int:
-    return (await conn.execute(select(func.count()).select_from(job_runs).where(R.status == "pending"))).scalar_one()
+    return (await conn.execute(select(func.count()).select_from(job_runs).where(R.status == JobRunStatus.PENDING))).scalar_one()
 
 
 async def delete_finished_runs_before(conn: AsyncConnection, cutoff: datetime, *, keep_run_id: int) -> int:
     """Delete succeeded, failed and missed runs scheduled before ``cutoff`` (except ``keep_run_id``)."""
     deleted = await conn.execute(
-        delete(job_runs).where(job_runs.c.status.in_(("succeeded", "failed", "missed")),
+        delete(job_runs).where(job_runs.c.status.in_((JobRunStatus.SUCCEEDED, JobRunStatus.FAILED, JobRunStatus.MISSED)),
                                job_runs.c.scheduled_for < cutoff, job_runs.c.id != keep_run_id)
     )
     return deleted.rowcount

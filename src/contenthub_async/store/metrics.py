@@ -18,11 +18,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from contenthub_async.domain.entities import Task
 from contenthub_async.domain.states import TaskStatus
 from contenthub_async.domain.zones import CalendarDay
 from contenthub_async.store.tables import content_generation_tasks as tasks_table
 from contenthub_async.store.tables import daemons, leases
-from contenthub_async.store.tasks import TASK_COLUMNS, Task
+from contenthub_async.store.tasks import TASK_COLUMNS, task_from_row
 
 S = TaskStatus
 T = tasks_table.c
@@ -107,7 +108,7 @@ async def oldest_pending(conn: AsyncConnection) -> OldestPending | None:
 async def pending_in_queue_order(conn: AsyncConnection, *, limit: int) -> list[Task]:
     """Pending tasks in the order the dispatcher claims them: priority descending, then FIFO."""
     query = select(*TASK_COLUMNS).where(T.status == S.PENDING.value).order_by(T.priority.desc(), T.id).limit(limit)
-    return [Task.from_row(r) for r in (await conn.execute(query)).all()]
+    return [task_from_row(r) for r in (await conn.execute(query)).all()]
 
 
 # ---------------------------------------------------------------- statistics per day

@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contenthub_async.domain.states import TERMINAL
+from contenthub_async.store.dialect import dialect_of
 from contenthub_async.store.tables import content_generation_tasks as tasks_table
 from contenthub_async.store.tables import contents, task_events
 
@@ -67,8 +68,7 @@ async def delete_finished_before(conn: AsyncConnection, cutoff: datetime) -> Fin
     Run in one write transaction. On PostgreSQL the tasks are locked first, so a concurrent
     manual retry either happens before (the task is no longer finished: kept) or waits.
     """
-    if conn.dialect.name == "postgresql":
-        await conn.execute(select(T.id).where(_old(cutoff)).with_for_update())
+    await dialect_of(conn).lock_rows(conn, select(T.id).where(_old(cutoff)))
     counted = await count_finished_before(conn, cutoff)
     detached = await conn.execute(
         update(contents).where(contents.c.generation_task_id.in_(_old_ids(cutoff))).values(generation_task_id=None)

@@ -1,6 +1,10 @@
-"""Table definitions. ``schema.sql`` is the reviewed DDL; a test proves these match it."""
+"""Table definitions for the statements of ``store/``: what the SQL of the other modules is
+written against. The migrations (``store/migrations``) create the tables; ``schema.sql`` is
+the reviewed DDL; tests prove all three agree on both backends."""
 
 from __future__ import annotations
+
+from enum import StrEnum
 
 from sqlalchemy import (
     Boolean,
@@ -18,24 +22,25 @@ from sqlalchemy import (
     true,
 )
 
+from contenthub_async.domain.states import TaskStatus
+from contenthub_async.domain.vocabulary import (
+    DaemonStatus,
+    JobRunStatus,
+    JobRunTrigger,
+    MisfirePolicy,
+    PoolStatus,
+    PublishStatus,
+    ReviewStatus,
+    TaskSource,
+)
 from contenthub_async.store.types import JsonText, UtcDateTime
-
-SCHEMA_VERSION = 1
 
 metadata = MetaData()
 
-TASK_STATUSES = ("pending", "submitting", "submitted", "processing", "completed", "failed", "timeout", "cancelled")
-TASK_SOURCES = ("cli", "import", "scheduler", "api")
-REVIEW_STATUSES = ("pending", "approved", "rejected")
-PUBLISH_STATUSES = ("draft", "queued", "published", "failed")
-POOL_STATUSES = ("pending", "publishing", "published", "failed")
-MISFIRE_POLICIES = ("run_once", "skip")
-JOB_RUN_STATUSES = ("pending", "running", "succeeded", "failed", "missed")
-JOB_RUN_TRIGGERS = ("cron", "manual", "catch_up")
 
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+def _in(column: str, values: type[StrEnum]) -> str:
+    """A CHECK that ``column`` holds one of the enum's words (in declaration order)."""
+    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
 
 
 def _timestamps() -> list[Column]:
@@ -97,12 +102,12 @@ content_generation_tasks = Table(
     Column("error_message", Text),
     *_timestamps(),
     UniqueConstraint("task_id", name="uq_tasks_task_id"),
-    CheckConstraint(_in("status", TASK_STATUSES), name="ck_tasks_status"),
+    CheckConstraint(_in("status", TaskStatus), name="ck_tasks_status"),
     CheckConstraint("priority BETWEEN 0 AND 10", name="ck_tasks_priority"),
     CheckConstraint("length(topic) BETWEEN 1 AND 500", name="ck_tasks_topic_length"),
     CheckConstraint("retry_count >= 0 AND max_retries >= 0", name="ck_tasks_retries"),
     CheckConstraint("progress BETWEEN 0 AND 100", name="ck_tasks_progress"),
-    CheckConstraint(_in("source", TASK_SOURCES), name="ck_tasks_source"),
+    CheckConstraint(_in("source", TaskSource), name="ck_tasks_source"),
     CheckConstraint(
         "(status = 'submitting') = (lease_owner IS NOT NULL AND lease_expires_at IS NOT NULL)",
         name="ck_tasks_lease_only_when_submitting",
@@ -159,8 +164,8 @@ contents = Table(
     Column("reviewed_at", UtcDateTime()),
     *_timestamps(),
     UniqueConstraint("generation_task_id", name="uq_contents_generation_task"),
-    CheckConstraint(_in("review_status", REVIEW_STATUSES), name="ck_contents_review_status"),
-    CheckConstraint(_in("publish_status", PUBLISH_STATUSES), name="ck_contents_publish_status"),
+    CheckConstraint(_in("review_status", ReviewStatus), name="ck_contents_review_status"),
+    CheckConstraint(_in("publish_status", PublishStatus), name="ck_contents_publish_status"),
 )
 Index("ix_contents_account", contents.c.account_id, contents.c.created_at)
 
@@ -185,7 +190,7 @@ publish_pool = Table(
     *_timestamps(),
     UniqueConstraint("content_id", name="uq_pool_content"),
     CheckConstraint("priority BETWEEN 0 AND 10", name="ck_pool_priority"),
-    CheckConstraint(_in("status", POOL_STATUSES), name="ck_pool_status"),
+    CheckConstraint(_in("status", PoolStatus), name="ck_pool_status"),
 )
 Index("ix_pool_next", publish_pool.c.status, publish_pool.c.priority.desc(), publish_pool.c.id)
 
@@ -205,7 +210,7 @@ scheduled_jobs = Table(
     Column("last_run_at", UtcDateTime()),
     *_timestamps(),
     UniqueConstraint("name", name="uq_jobs_name"),
-    CheckConstraint(_in("misfire_policy", MISFIRE_POLICIES), name="ck_jobs_misfire_policy"),
+    CheckConstraint(_in("misfire_policy", MisfirePolicy), name="ck_jobs_misfire_policy"),
     CheckConstraint("misfire_grace_seconds >= 0", name="ck_jobs_misfire_grace"),
 )
 Index("ix_jobs_next_run", scheduled_jobs.c.is_active, scheduled_jobs.c.next_run_at)
@@ -230,8 +235,8 @@ job_runs = Table(
     Column("error", Text),
     Column("created_at", UtcDateTime(), nullable=False),
     UniqueConstraint("job_id", "scheduled_for", name="uq_runs_job_firing"),
-    CheckConstraint(_in("status", JOB_RUN_STATUSES), name="ck_runs_status"),
-    CheckConstraint(_in("trigger", JOB_RUN_TRIGGERS), name="ck_runs_trigger"),
+    CheckConstraint(_in("status", JobRunStatus), name="ck_runs_status"),
+    CheckConstraint(_in("trigger", JobRunTrigger), name="ck_runs_trigger"),
 )
 Index("ix_runs_status", job_runs.c.status, job_runs.c.scheduled_for)
 
@@ -246,7 +251,7 @@ daemons = Table(
     Column("started_at", UtcDateTime(), nullable=False),
     Column("heartbeat_at", UtcDateTime(), nullable=False),
     Column("stopped_at", UtcDateTime()),
-    CheckConstraint(_in("status", ("running", "stopping", "stopped")), name="ck_daemons_status"),
+    CheckConstraint(_in("status", DaemonStatus), name="ck_daemons_status"),
 )
 
 leases = Table(
@@ -259,7 +264,6 @@ leases = Table(
 )
 
 __all__ = [
-    "SCHEMA_VERSION",
     "accounts",
     "content_generation_tasks",
     "contents",

@@ -8,17 +8,19 @@ transaction. A guard that no longer holds changes nothing and returns None.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, insert, literal, null, or_, select, text, update
+from sqlalchemy import and_, bindparam, func, insert, literal, null, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from contenthub_async.domain.entities import Event, Task
 from contenthub_async.domain.ids import new_task_id
 from contenthub_async.domain.states import IN_FLIGHT, TaskStatus, can_transition
 from contenthub_async.domain.submission import NewTask
 from contenthub_async.store.batches import chunks
+from contenthub_async.store.dialect import dialect_of, notify_changes
 from contenthub_async.store.tables import content_generation_tasks as tasks_table
 from contenthub_async.store.tables import task_events
 from contenthub_async.store.types import UtcDateTime
@@ -27,60 +29,14 @@ S = TaskStatus
 T = tasks_table.c
 
 
-@dataclass(frozen=True)
-class Task:
-    """One row of content_generation_tasks."""
-
-    id: int
-    task_id: str
-    creator_task_id: str | None
-    account_id: int
-    content_id: int | None
-    topic: str
-    keywords: str | None
-    category: str | None
-    requirements: str | None
-    tone: str | None
-    status: TaskStatus
-    priority: int
-    retry_count: int
-    max_retries: int
-    run_after: datetime
-    auto_approve: bool
-    source: str
-    scheduled_job_run_id: int | None
-    lease_owner: str | None
-    lease_expires_at: datetime | None
-    cancel_requested_at: datetime | None
-    progress: int
-    submitted_at: datetime | None
-    started_at: datetime | None
-    completed_at: datetime | None
-    timeout_at: datetime | None
-    result: Any
-    error_message: str | None
-    created_at: datetime
-    updated_at: datetime
-
-    @classmethod
-    def from_row(cls, row: Any) -> Task:
-        data = dict(row._mapping)
-        data["status"] = TaskStatus(data["status"])
-        data["auto_approve"] = bool(data["auto_approve"])
-        return cls(**data)
+def task_from_row(row: Any) -> Task:
+    data = dict(row._mapping)
+    data["status"] = TaskStatus(data["status"])
+    data["auto_approve"] = bool(data["auto_approve"])
+    return Task(**data)
 
 
 TASK_COLUMNS = [tasks_table.c[f.name] for f in fields(Task)]
-
-
-@dataclass(frozen=True)
-class Event:
-    id: int
-    at: datetime
-    from_status: str | None
-    to_status: str
-    actor: str
-    message: str | None
 
 
 # ---------------------------------------------------------------- inserts
@@ -136,15 +92,8 @@ async def insert_tasks(
                 ["generation_task_id", "at", "from_status", "to_status", "actor", "message"], created
             )
         )
-    await notify_new_tasks(conn)
+    await notify_changes(conn)
     return task_ids
-
-
-async def notify_new_tasks(conn: AsyncConnection) -> None:
-    """Wake idle daemons. PostgreSQL: NOTIFY (delivered at commit). SQLite: the commit itself
-    changes ``PRAGMA data_version``, which daemons watch."""
-    if conn.dialect.name == "postgresql":
-        await conn.execute(text("SELECT pg_notify('contenthub_tasks', '')"))
 
 
 # ---------------------------------------------------------------- reads
@@ -152,12 +101,12 @@ async def notify_new_tasks(conn: AsyncConnection) -> None:
 
 async def get_task(conn: AsyncConnection, task_id: str) -> Task | None:
     row = (await conn.execute(select(*TASK_COLUMNS).where(T.task_id == task_id))).first()
-    return Task.from_row(row) if row else None
+    return task_from_row(row) if row else None
 
 
 async def get_task_by_pk(conn: AsyncConnection, pk: int) -> Task | None:
     row = (await conn.execute(select(*TASK_COLUMNS).where(T.id == pk))).first()
-    return Task.from_row(row) if row else None
+    return task_from_row(row) if row else None
 
 
 async def list_tasks(
@@ -174,7 +123,26 @@ async def list_tasks(
     if statuses is not None:
         query = query.where(T.status.in_([s.value for s in statuses]))
     query = query.order_by(T.id.desc() if newest_first else T.id).limit(limit)
-    return [Task.from_row(r) for r in (await conn.execute(query)).all()]
+    return [task_from_row(r) for r in (await conn.execute(query)).all()]
+
+
+async def tasks_of_run(conn: AsyncConnection, run_id: int) -> list[tuple[int, str]]:
+    """(account id, task id) of the tasks a scheduled-job run submitted, in insertion order."""
+    rows = await conn.execute(select(T.account_id, T.task_id).where(T.scheduled_job_run_id == run_id).order_by(T.id))
+    return [(row.account_id, row.task_id) for row in rows]
+
+
+async def recent_topics(conn: AsyncConnection, account_ids: Iterable[int], *, since: datetime) -> dict[int, set[str]]:
+    """Account id → the topics of its tasks created from ``since`` on (any status)."""
+    ids = sorted(set(account_ids))
+    topics: dict[int, set[str]] = {}
+    for chunk in chunks(ids):
+        rows = await conn.execute(
+            select(T.account_id, T.topic).where(T.account_id.in_(chunk), T.created_at >= since)
+        )
+        for account_id, topic in rows:
+            topics.setdefault(account_id, set()).add(topic)
+    return topics
 
 
 async def count_by_status(conn: AsyncConnection) -> dict[str, int]:
@@ -195,7 +163,7 @@ async def tasks_at_creator(conn: AsyncConnection, *, limit: int) -> list[Task]:
         .order_by(T.id)
         .limit(limit)
     )
-    return [Task.from_row(r) for r in (await conn.execute(query)).all()]
+    return [task_from_row(r) for r in (await conn.execute(query)).all()]
 
 
 async def task_events_of(conn: AsyncConnection, pk: int, *, after: int = 0) -> list[Event]:
@@ -215,8 +183,7 @@ async def task_events_of(conn: AsyncConnection, pk: int, *, after: int = 0) -> l
 async def lock_claims(conn: AsyncConnection) -> None:
     """Serialize claiming across daemons for the rest of this transaction, so the in-flight
     count read next stays true until commit. (SQLite: BEGIN IMMEDIATE already did.)"""
-    if conn.dialect.name == "postgresql":
-        await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('contenthub.claim'))"))
+    await dialect_of(conn).lock_claims(conn)
 
 
 async def claim_tasks(
@@ -234,8 +201,7 @@ async def claim_tasks(
         .order_by(T.priority.desc(), T.id)
         .limit(limit)
     )
-    if conn.dialect.name == "postgresql":
-        candidates = candidates.with_for_update(skip_locked=True)
+    candidates = dialect_of(conn).skip_locked(candidates)
     statement = (
         update(tasks_table)
         .where(T.id.in_(candidates.scalar_subquery()))
@@ -248,7 +214,7 @@ async def claim_tasks(
         .returning(*TASK_COLUMNS)
     )
     claimed = sorted(
-        (Task.from_row(r) for r in (await conn.execute(statement)).all()),
+        (task_from_row(r) for r in (await conn.execute(statement)).all()),
         key=lambda t: (-t.priority, t.id),
     )
     if claimed:
@@ -326,7 +292,7 @@ async def transition(
     if row is None:
         return None
     await _insert_events(conn, [(task.id, task.status, to)], now, actor, message)
-    return Task.from_row(row)
+    return task_from_row(row)
 
 
 async def requeue_finished(
@@ -402,7 +368,7 @@ async def record_note(
     if row is None:
         return None
     await _insert_events(conn, [(task.id, task.status, task.status)], now, actor, message)
-    return Task.from_row(row)
+    return task_from_row(row)
 
 
 async def update_progress(conn: AsyncConnection, task: Task, *, progress: int, now: datetime) -> None:
@@ -421,7 +387,7 @@ async def due_timeouts(conn: AsyncConnection, *, now: datetime, limit: int = 500
         .order_by(T.timeout_at)
         .limit(limit)
     )
-    return [Task.from_row(r) for r in (await conn.execute(query)).all()]
+    return [task_from_row(r) for r in (await conn.execute(query)).all()]
 
 
 async def cancel_requests(conn: AsyncConnection, *, limit: int = 500) -> list[Task]:
@@ -434,7 +400,7 @@ async def cancel_requests(conn: AsyncConnection, *, limit: int = 500) -> list[Ta
         .order_by(T.cancel_requested_at)
         .limit(limit)
     )
-    return [Task.from_row(r) for r in (await conn.execute(query)).all()]
+    return [task_from_row(r) for r in (await conn.execute(query)).all()]
 
 
 async def _insert_events(

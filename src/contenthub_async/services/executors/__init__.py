@@ -2,9 +2,10 @@
 
 An executor has a ``name``, a pydantic ``params_model`` (validated when a job is saved and again
 before each run) and ``async execute(ctx, params) -> dict`` (the run's ``result``). ``execute``
-runs inside the write transaction that also marks the run ``succeeded``: what it writes through
-``ctx.conn`` commits together with the run, or not at all. Raise :class:`RunFailed` to fail the
-run with a result (the transaction is rolled back; the run is recorded ``failed``).
+does its work in short transactions of its own (``ctx.db``), never one long one: a long job must
+not hold the write lock everybody else needs. It must be idempotent per run (``ctx.run.id``): a
+run whose daemon died mid-execution is executed again, and must not do its work twice. Raise
+:class:`RunFailed` to fail the run with a result (the run is recorded ``failed``).
 
 Adding an executor (e.g. ``publishing``) does not touch the scheduler: either list its import
 path in :data:`BUILTINS` or call :func:`register` at import time of a module the daemon loads.
@@ -18,9 +19,10 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
-from contenthub_async.store.jobs import Job, JobRun
+from contenthub_async.clock import Clock
+from contenthub_async.domain.entities import Job, JobRun
+from contenthub_async.store.database import Database
 
 #: job_type -> "module:attribute" of the executor object, imported on first use.
 BUILTINS: dict[str, str] = {
@@ -33,8 +35,9 @@ _registered: dict[str, Executor] = {}
 
 @dataclass(frozen=True)
 class RunContext:
-    conn: AsyncConnection  # the run's write transaction
-    now: datetime
+    db: Database
+    clock: Clock
+    now: datetime  # when the run started
     job: Job
     run: JobRun
     actor: str = "scheduler"

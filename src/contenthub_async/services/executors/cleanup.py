@@ -36,9 +36,13 @@ class CleanupExecutor:
         task_cutoff = ctx.now - timedelta(days=params.days)
         event_cutoff = ctx.now - timedelta(days=params.event_days or params.days)
         run_cutoff = ctx.now - timedelta(days=params.run_days or params.days)
-        removed = await retention_store.delete_finished_before(ctx.conn, task_cutoff)
-        old_events = await retention_store.delete_events_of_finished_before(ctx.conn, event_cutoff)
-        old_runs = await job_store.delete_finished_runs_before(ctx.conn, run_cutoff, keep_run_id=ctx.run.id)
+        # Three transactions: each is a whole step, and deleting again deletes nothing more.
+        async with ctx.db.write() as conn:
+            removed = await retention_store.delete_finished_before(conn, task_cutoff)
+        async with ctx.db.write() as conn:
+            old_events = await retention_store.delete_events_of_finished_before(conn, event_cutoff)
+        async with ctx.db.write() as conn:
+            old_runs = await job_store.delete_finished_runs_before(conn, run_cutoff, keep_run_id=ctx.run.id)
         return {
             "deleted_tasks": removed.tasks,
             "deleted_events": removed.events + old_events,

@@ -6,9 +6,11 @@ is then ignored), ``auto_approve``, ``priority``, ``keywords``. Without custom t
 come from :mod:`contenthub_async.domain.topics`: per the category (the job's, else the
 account's), never one the account got in the last 30 days, all distinct within the firing.
 
-All tasks of a firing are inserted in the run's transaction (``source=scheduler``,
+All tasks of a firing are inserted in one transaction (``source=scheduler``,
 ``scheduled_job_run_id``). Unknown and inactive accounts are refused (counted per account);
 the others still get their tasks. A run in which every account was refused fails.
+Idempotent per run: a run executed again (its daemon died) finds its tasks already inserted
+and reports them instead of inserting a second batch.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from functools import partial
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contenthub_async.domain import cron
 from contenthub_async.domain.submission import NewTask, validate_submission
@@ -26,7 +28,6 @@ from contenthub_async.domain.topics import RECENT_DAYS, generate_topics
 from contenthub_async.services.executors import RunContext, RunFailed
 from contenthub_async.store import accounts as account_store
 from contenthub_async.store import tasks as task_store
-from contenthub_async.store.tables import content_generation_tasks as tasks_table
 
 
 class TopicSpec(BaseModel):
@@ -62,17 +63,13 @@ class ContentGenerationExecutor:
     params_model = ContentGenerationParams
 
     async def execute(self, ctx: RunContext, params: ContentGenerationParams) -> dict[str, Any]:
-        conn = ctx.conn
+        async with ctx.db.write() as conn:
+            return await self._execute(conn, ctx, params)
+
+    async def _execute(self, conn: AsyncConnection, ctx: RunContext, params: ContentGenerationParams) -> dict[str, Any]:
         accounts = await account_store.get_accounts(conn, params.account_ids)
-        since = ctx.now - timedelta(days=RECENT_DAYS)
-        rows = await conn.execute(
-            select(tasks_table.c.account_id, tasks_table.c.topic).where(
-                tasks_table.c.account_id.in_(params.account_ids), tasks_table.c.created_at >= since
-            )
-        )
-        recent: dict[int, set[str]] = {}
-        for row in rows:
-            recent.setdefault(row.account_id, set()).add(row.topic)
+        already = await task_store.tasks_of_run(conn, ctx.run.id)
+        recent = await task_store.recent_topics(conn, params.account_ids, since=ctx.now - timedelta(days=RECENT_DAYS))
         day = ctx.run.scheduled_for.astimezone(cron.zone(ctx.job.timezone)).date()
 
         stats: dict[str, dict[str, Any]] = {}
@@ -109,7 +106,10 @@ class ContentGenerationExecutor:
                     new_tasks.append(common(topic=topic, keywords=params.keywords, category=category,
                                             tone=account.tone))
                     owners.append(account_id)
-        task_ids = await task_store.insert_tasks(conn, new_tasks, now=ctx.now, actor=ctx.actor)
+        if already:  # executed before by a daemon that died: report that batch
+            owners, task_ids = [account_id for account_id, _ in already], [task_id for _, task_id in already]
+        else:
+            task_ids = await task_store.insert_tasks(conn, new_tasks, now=ctx.now, actor=ctx.actor)
         for account_id, task_id in zip(owners, task_ids, strict=True):
             entry = stats[str(account_id)]
             entry["submitted"] += 1

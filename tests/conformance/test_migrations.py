@@ -1,4 +1,6 @@
-"""schema.sql is the reviewed DDL: the code's table definitions must create the same schema."""
+"""Conformance, schema: the numbered migrations of each backend, applied in order, give exactly
+the reviewed DDL of ``schema.sql``; the table definitions of ``store/tables.py`` agree with it;
+upgrades are applied once, in order, and a newer database is refused."""
 
 from __future__ import annotations
 
@@ -7,11 +9,19 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, inspect
+import pytest
+from sqlalchemy import create_engine, inspect, text
 
 from contenthub_async.store.database import Database
-from contenthub_async.store.migrations import migrate
-from contenthub_async.store.tables import SCHEMA_VERSION
+from contenthub_async.store.migrations import (
+    SCHEMA_VERSION,
+    Migration,
+    SchemaVersionError,
+    current_version,
+    migrate,
+    migrations_for,
+)
+from contenthub_async.store.tables import metadata
 from tests.support.databases import database_url, requires_postgres
 
 SCHEMA_SQL = Path(__file__).resolve().parents[2] / "schema.sql"
@@ -77,24 +87,51 @@ def ddl_schema(tmp_path: Path) -> tuple[dict[str, Any], int]:
     return describe_sqlite_file(path), version
 
 
-async def test_sqlite_tables_from_code_match_schema_sql(tmp_path: Path) -> None:
+def migrated_sqlite_file(tmp_path: Path) -> Path:
+    path = tmp_path / "migrated.db"
+
+    async def run() -> None:
+        db = Database.open(f"sqlite:///{path}")
+        try:
+            await migrate(db)
+        finally:
+            await db.close()
+
+    import asyncio
+
+    asyncio.run(run())
+    return path
+
+
+def test_sqlite_migrations_give_exactly_schema_sql(tmp_path: Path) -> None:
     expected, ddl_version = ddl_schema(tmp_path)
-    db = Database.open(f"sqlite:///{tmp_path / 'from-code.db'}")
-    try:
-        await migrate(db)
-    finally:
-        await db.close()
-    actual = describe_sqlite_file(tmp_path / "from-code.db")
-    assert ddl_version == SCHEMA_VERSION
+    path = migrated_sqlite_file(tmp_path)
+    actual = describe_sqlite_file(path)
+    assert ddl_version == SCHEMA_VERSION == len(migrations_for("sqlite"))
     assert set(actual) == set(expected)
     for table in expected:
         assert actual[table] == expected[table], table
-    with sqlite3.connect(tmp_path / "from-code.db") as conn:
+    with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
+def test_table_definitions_match_schema_sql(tmp_path: Path) -> None:
+    """store/tables.py, which every statement is written against, describes the same tables."""
+    expected, _ = ddl_schema(tmp_path)
+    path = tmp_path / "from-metadata.db"
+    engine = create_engine(f"sqlite:///{path}")
+    try:
+        metadata.create_all(engine)
+    finally:
+        engine.dispose()
+    actual = describe_sqlite_file(path)
+    assert set(actual) == set(expected)
+    for table in expected:
+        assert actual[table] == expected[table], table
+
+
 @requires_postgres
-async def test_postgresql_tables_from_code_match_schema_sql(tmp_path: Path) -> None:
+async def test_postgresql_migrations_give_the_schema_of_schema_sql(tmp_path: Path) -> None:
     expected, _ = ddl_schema(tmp_path)
     with database_url("postgresql", tmp_path) as url:
         db = Database.open(url)
@@ -102,11 +139,11 @@ async def test_postgresql_tables_from_code_match_schema_sql(tmp_path: Path) -> N
             await migrate(db)
             async with db.read() as conn:
                 actual = await conn.run_sync(lambda c: describe(c, check_text=False))
+                assert await current_version(conn) == SCHEMA_VERSION == len(migrations_for("postgresql"))
         finally:
             await db.close()
-    for schema in (expected,):
-        for table in schema.values():
-            table["checks"] = [(name, "") for name, _ in table["checks"]]
+    for table in expected.values():
+        table["checks"] = [(name, "") for name, _ in table["checks"]]
     assert set(actual) == set(expected)
     for table in expected:
         assert actual[table] == expected[table], table
@@ -121,3 +158,37 @@ def test_describe_notices_a_difference(tmp_path: Path) -> None:
             "CREATE INDEX ix_tasks_created_at ON content_generation_tasks (created_at);", ""
         ))
     assert describe_sqlite_file(path) != expected
+
+
+async def test_migrate_is_idempotent_and_versioned(db: Database) -> None:
+    assert await migrate(db) == (SCHEMA_VERSION, SCHEMA_VERSION)
+    async with db.read() as conn:
+        assert await current_version(conn) == SCHEMA_VERSION
+
+
+async def test_upgrades_apply_once_in_order_and_a_newer_database_is_refused(db: Database) -> None:
+    later = [
+        *migrations_for(db.backend),
+        Migration(SCHEMA_VERSION + 1, "probe", ("CREATE TABLE upgrade_probe (id INTEGER PRIMARY KEY)",)),
+        Migration(SCHEMA_VERSION + 2, "probe_row", ("INSERT INTO upgrade_probe (id) VALUES (7)",)),
+    ]
+    assert await migrate(db, migrations=later) == (SCHEMA_VERSION, SCHEMA_VERSION + 2)
+    assert await migrate(db, migrations=later) == (SCHEMA_VERSION + 2,) * 2
+    async with db.read() as conn:
+        assert (await conn.execute(text("SELECT id FROM upgrade_probe"))).scalars().all() == [7]
+    with pytest.raises(SchemaVersionError, match="newer"):
+        await migrate(db)
+
+
+async def test_a_failing_migration_leaves_the_previous_version(db: Database) -> None:
+    broken = [
+        *migrations_for(db.backend),
+        Migration(SCHEMA_VERSION + 1, "half", ("CREATE TABLE half_done (id INTEGER PRIMARY KEY)", "NOT SQL AT ALL")),
+    ]
+    with pytest.raises(Exception):  # noqa: B017 - the driver's syntax error, whatever its class
+        await migrate(db, migrations=broken)
+    async with db.read() as conn:
+        assert await current_version(conn) == SCHEMA_VERSION
+    async with db.read() as conn:
+        tables = await conn.run_sync(lambda c: inspect(c).get_table_names())
+    assert "half_done" not in tables

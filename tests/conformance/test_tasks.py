@@ -1,4 +1,7 @@
-"""One conformance suite for the store, run against every backend (SQLite file, PostgreSQL)."""
+"""Conformance, tasks: submission, claims, guarded transitions, cancel and retry, bulk writes.
+
+Every test runs against every backend (a SQLite file and PostgreSQL), River-style: a new backend
+feature gets its test here."""
 
 from __future__ import annotations
 
@@ -6,55 +9,25 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from contenthub_async.clock import ManualClock
 from contenthub_async.domain.states import TaskStatus
 from contenthub_async.domain.submission import NewTask
+from contenthub_async.domain.task_csv import TaskDefaults, parse_task_csv
 from contenthub_async.services import task_commands
 from contenthub_async.services.errors import InactiveAccount, InvalidTaskState, TaskNotFound, UnknownAccount
+from contenthub_async.services.task_import import import_tasks
 from contenthub_async.store import accounts as account_store
-from contenthub_async.store import daemons as daemon_store
 from contenthub_async.store import tasks as task_store
 from contenthub_async.store.database import Database
-from contenthub_async.store.migrations import SchemaVersionError, current_version, migrate
-from contenthub_async.store.tables import SCHEMA_VERSION, content_generation_tasks, task_events
+from contenthub_async.store.migrations import migrate
+from contenthub_async.store.tables import content_generation_tasks, task_events
+from tests.conformance.support import accounts, add_account, claim, count, finish, submit
 
 S = TaskStatus
-
-
-async def add_account(db: Database, clock: ManualClock, name: str = "acc", account_id: int | None = None) -> int:
-    async with db.write() as conn:
-        account = await account_store.insert_account(conn, name=name, now=clock.now(), account_id=account_id)
-    return account.id
-
-
-async def submit(db: Database, clock: ManualClock, account_id: int, *priorities: int) -> list[str]:
-    new = [NewTask(account_id=account_id, topic=f"topic {i}", priority=p) for i, p in enumerate(priorities)]
-    return await task_commands.submit_tasks(db, new, clock=clock, actor="cli")
-
-
-async def claim(db: Database, clock: ManualClock, limit: int, owner: str = "d1") -> list[task_store.Task]:
-    async with db.write() as conn:
-        await task_store.lock_claims(conn)
-        return await task_store.claim_tasks(conn, owner=owner, limit=limit, now=clock.now(), lease_seconds=60)
-
-
-async def test_migrate_is_idempotent_and_versioned(db: Database) -> None:
-    assert await migrate(db) == (SCHEMA_VERSION, SCHEMA_VERSION)
-    async with db.read() as conn:
-        assert await current_version(conn) == SCHEMA_VERSION
-
-
-async def test_upgrade_path_applies_later_versions_once(db: Database) -> None:
-    upgrades = {SCHEMA_VERSION + 1: ["CREATE TABLE upgrade_probe (id INTEGER PRIMARY KEY)"]}
-    assert await migrate(db, target=SCHEMA_VERSION + 1, upgrades=upgrades) == (SCHEMA_VERSION, SCHEMA_VERSION + 1)
-    assert await migrate(db, target=SCHEMA_VERSION + 1, upgrades=upgrades) == (SCHEMA_VERSION + 1,) * 2
-    async with db.read() as conn:
-        assert (await conn.execute(text("SELECT count(*) FROM upgrade_probe"))).scalar_one() == 0
-    with pytest.raises(SchemaVersionError, match="newer"):
-        await migrate(db)
+DAY = 86_400
 
 
 async def test_submit_writes_task_and_creation_event(db: Database, clock: ManualClock) -> None:
@@ -67,7 +40,6 @@ async def test_submit_writes_task_and_creation_event(db: Database, clock: Manual
     assert task.status == S.PENDING and task.priority == 7 and task.run_after == clock.now()
     assert task.created_at.tzinfo is not None
     assert [(e.from_status, e.to_status, e.actor) for e in events] == [(None, "pending", "cli")]
-
 
 async def test_unknown_or_inactive_account_refuses_the_whole_batch(db: Database, clock: ManualClock) -> None:
     good = await add_account(db, clock, "good")
@@ -83,7 +55,6 @@ async def test_unknown_or_inactive_account_refuses_the_whole_batch(db: Database,
     async with db.read() as conn:
         assert await task_store.count_by_status(conn) == {}
 
-
 async def test_claim_orders_by_priority_then_fifo_and_honours_limit(db: Database, clock: ManualClock) -> None:
     account = await add_account(db, clock)
     ids = await submit(db, clock, account, 1, 9, 5, 9, 0, 5)
@@ -97,7 +68,6 @@ async def test_claim_orders_by_priority_then_fifo_and_honours_limit(db: Database
         events = await task_store.task_events_of(conn, first[0].id)
     assert [(e.from_status, e.to_status, e.message) for e in events][-1] == ("pending", "submitting", "claimed")
 
-
 async def test_claim_skips_tasks_not_yet_due(db: Database, clock: ManualClock) -> None:
     account = await add_account(db, clock)
     [task_id] = await submit(db, clock, account, 5)
@@ -108,7 +78,6 @@ async def test_claim_skips_tasks_not_yet_due(db: Database, clock: ManualClock) -
     assert await claim(db, clock, 5) == []
     clock.advance(31)
     assert [t.task_id for t in await claim(db, clock, 5)] == [task_id]
-
 
 async def test_concurrent_claimers_never_share_a_task(db_url: str, clock: ManualClock) -> None:
     first, second = Database.open(db_url), Database.open(db_url)
@@ -131,7 +100,6 @@ async def test_concurrent_claimers_never_share_a_task(db_url: str, clock: Manual
         await first.close()
         await second.close()
 
-
 async def test_transition_is_guarded_by_the_status_read(db: Database, clock: ManualClock) -> None:
     account = await add_account(db, clock)
     await submit(db, clock, account, 5)
@@ -152,19 +120,6 @@ async def test_transition_is_guarded_by_the_status_read(db: Database, clock: Man
         events = await task_store.task_events_of(conn, task.id)
     assert [e.to_status for e in events] == ["pending", "submitting", "submitted"]
 
-
-async def test_lease_is_only_held_while_submitting(db: Database, clock: ManualClock) -> None:
-    account = await add_account(db, clock)
-    [task_id] = await submit(db, clock, account, 5)
-    with pytest.raises(IntegrityError):
-        async with db.write() as conn:
-            await conn.execute(
-                content_generation_tasks.update()
-                .where(content_generation_tasks.c.task_id == task_id)
-                .values(lease_owner="x", lease_expires_at=clock.now())
-            )
-
-
 async def test_check_constraints_reject_bad_rows(db: Database, clock: ManualClock) -> None:
     account = await add_account(db, clock)
     base = dict(
@@ -178,21 +133,6 @@ async def test_check_constraints_reject_bad_rows(db: Database, clock: ManualCloc
                 await conn.execute(insert(content_generation_tasks).values(**{**base, **bad}))
     async with db.read() as conn:
         assert (await conn.execute(select(content_generation_tasks.c.id))).all() == []
-
-
-async def test_expired_leases_return_tasks_to_pending(db: Database, clock: ManualClock) -> None:
-    account = await add_account(db, clock)
-    [task_id] = await submit(db, clock, account, 5)
-    await claim(db, clock, 1)
-    async with db.write() as conn:
-        assert await task_store.expire_leases(conn, now=clock.now(), actor="janitor") == []
-    clock.advance(61)
-    async with db.write() as conn:
-        assert await task_store.expire_leases(conn, now=clock.now(), actor="janitor") == [task_id]
-    async with db.read() as conn:
-        task = await task_store.get_task(conn, task_id)
-    assert task is not None and task.status == S.PENDING and task.lease_owner is None and task.retry_count == 0
-
 
 async def test_cancel_pending_is_immediate_and_at_creator_is_a_request(db: Database, clock: ManualClock) -> None:
     account = await add_account(db, clock)
@@ -211,7 +151,6 @@ async def test_cancel_pending_is_immediate_and_at_creator_is_a_request(db: Datab
     with pytest.raises(TaskNotFound):
         await task_commands.cancel_task(db, "task-ffffffffffff", clock=clock, actor="cli")
 
-
 async def test_operator_retry_only_from_failed_timeout_cancelled(db: Database, clock: ManualClock) -> None:
     account = await add_account(db, clock)
     [task_id] = await submit(db, clock, account, 5)
@@ -223,17 +162,6 @@ async def test_operator_retry_only_from_failed_timeout_cancelled(db: Database, c
     assert task.status == S.PENDING and task.run_after == clock.now() and task.cancel_requested_at is None
     assert [t.task_id for t in await claim(db, clock, 1)] == [task_id]
 
-
-async def test_singleton_lease(db: Database, clock: ManualClock) -> None:
-    async with db.write() as conn:
-        assert await daemon_store.try_acquire_lease(conn, "tracker", owner="a", now=clock.now(), ttl_seconds=10)
-        assert not await daemon_store.try_acquire_lease(conn, "tracker", owner="b", now=clock.now(), ttl_seconds=10)
-        assert await daemon_store.try_acquire_lease(conn, "tracker", owner="a", now=clock.now(), ttl_seconds=10)
-    clock.advance(11)
-    async with db.write() as conn:
-        assert await daemon_store.try_acquire_lease(conn, "tracker", owner="b", now=clock.now(), ttl_seconds=10)
-
-
 async def test_events_cascade_and_read_in_order(db: Database, clock: ManualClock) -> None:
     account = await add_account(db, clock)
     [task_id] = await submit(db, clock, account, 5)
@@ -242,14 +170,72 @@ async def test_events_cascade_and_read_in_order(db: Database, clock: ManualClock
     async with db.read() as conn:
         assert (await conn.execute(select(task_events.c.id))).all() == []
 
-
-async def test_expired_lease_of_a_task_cancelled_meanwhile_ends_cancelled(db: Database, clock: ManualClock) -> None:
-    account = await add_account(db, clock)
-    [task_id] = await submit(db, clock, account, 5)
-    await claim(db, clock, 1)
-    assert (await task_commands.cancel_task(db, task_id, clock=clock, actor="cli")).outcome == "requested"
-    clock.advance(61)
+async def test_insert_tasks_takes_batches_beyond_the_parameter_limits(db: Database, clock: ManualClock) -> None:
+    await accounts(db, clock)
+    n = 25_000  # × 18 columns: far beyond 32 767 parameters in one statement
+    new = [NewTask(account_id=1, topic=f"bulk {i}", priority=i % 11) for i in range(n)]
     async with db.write() as conn:
-        assert await task_store.expire_leases(conn, now=clock.now(), actor="janitor") == []
-        task = await task_store.get_task(conn, task_id)
-    assert task is not None and task.status == S.CANCELLED and task.lease_owner is None
+        ids = await task_store.insert_tasks(conn, new, now=clock.now(), actor="import")
+    assert len(set(ids)) == n
+    assert await count(db, content_generation_tasks) == n and await count(db, task_events) == n
+    async with db.read() as conn:
+        last = await task_store.get_task(conn, ids[-1])
+        assert last is not None and last.topic == f"bulk {n - 1}" and last.priority == (n - 1) % 11
+        [event] = await task_store.task_events_of(conn, last.id)
+    assert (event.from_status, event.to_status, event.actor, event.message) == (None, "pending", "import", "submitted")
+    assert event.at == clock.now()
+
+async def test_get_accounts_takes_more_ids_than_one_statement_can_bind(db: Database, clock: ManualClock) -> None:
+    await accounts(db, clock)
+    async with db.read() as conn:
+        found = await account_store.get_accounts(conn, range(1, 40_001))
+    assert sorted(found) == [1, 2]
+
+async def test_import_checks_every_account_and_is_all_or_nothing(db: Database, clock: ManualClock) -> None:
+    await accounts(db, clock)
+    data = "account_id,topic\n1,good one\n2,disabled account\n99,unknown account\n1,\n".encode()
+    parsed = parse_task_csv(data, TaskDefaults())
+
+    refused = await import_tasks(db, parsed, clock=clock, skip_invalid=False)
+    assert refused.refused and refused.task_ids == [] and refused.valid_rows == 1
+    assert [(p.line, p.field, p.reason) for p in refused.problems] == [
+        (3, "account_id", "inactive_account"), (4, "account_id", "unknown_account"), (5, "topic", "empty")]
+    assert await count(db, content_generation_tasks) == 0
+
+    done = await import_tasks(db, parsed, clock=clock, skip_invalid=True)
+    assert not done.refused and len(done.task_ids) == 1 and done.problems == refused.problems
+    async with db.read() as conn:
+        task = await task_store.get_task(conn, done.task_ids[0])
+    assert task is not None and (task.topic, task.source) == ("good one", "import")
+
+async def test_bulk_retry_moves_only_matching_tasks_in_the_window(db: Database, clock: ManualClock) -> None:
+    await accounts(db, clock)
+    ids = await task_commands.submit_tasks(
+        db, [NewTask(account_id=1, topic=f"t{i}") for i in range(6)], clock=clock, actor="cli")
+    old_failed, new_failed, new_timeout, new_cancelled, completed, pending = ids
+    await finish(db, old_failed, S.FAILED, clock)
+    clock.advance(3 * 3600)
+    for task_id, status in ((new_failed, S.FAILED), (new_timeout, S.TIMEOUT), (new_cancelled, S.CANCELLED),
+                            (completed, S.COMPLETED)):
+        await finish(db, task_id, status, clock)
+    clock.advance(600)
+
+    moved = await task_commands.retry_finished_tasks(
+        db, [S.FAILED, S.TIMEOUT], since=timedelta(hours=1), clock=clock, actor="cli")
+    assert moved == [new_failed, new_timeout]
+    async with db.read() as conn:
+        statuses = {t: (await task_store.get_task(conn, t)).status for t in ids}  # type: ignore[union-attr]
+        retried = await task_store.get_task(conn, new_failed)
+        assert retried is not None
+        events = await task_store.task_events_of(conn, retried.id)
+    assert statuses == {old_failed: S.FAILED, new_failed: S.PENDING, new_timeout: S.PENDING,
+                        new_cancelled: S.CANCELLED, completed: S.COMPLETED, pending: S.PENDING}
+    assert (retried.retry_count, retried.completed_at, retried.creator_task_id, retried.progress) == (0, None, None, 0)
+    assert retried.run_after == clock.now() and retried.error_message == "boom"
+    assert [(e.from_status, e.to_status, e.actor, e.message) for e in events][-1] == (
+        "failed", "pending", "cli", "manual retry (after 2 automatic retries)")
+
+    assert await task_commands.retry_finished_tasks(
+        db, [S.FAILED, S.TIMEOUT], since=timedelta(hours=1), clock=clock, actor="cli") == []
+    with pytest.raises(ValueError):
+        await task_commands.retry_finished_tasks(db, [S.COMPLETED], since=timedelta(hours=1), clock=clock, actor="cli")

@@ -1,4 +1,4 @@
-"""store/metrics.py on every backend (SQLite file, PostgreSQL): aggregates on known rows."""
+"""Conformance, metrics: the read-only aggregates of store/metrics.py on known rows."""
 
 from __future__ import annotations
 

@@ -1,0 +1,116 @@
+"""The rows people talk about, as plain immutable values: tasks and their events, accounts,
+scheduled jobs and their runs. The store maps rows to these; nothing here does I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from contenthub_async.domain.states import TaskStatus
+from contenthub_async.domain.vocabulary import JobRunStatus, JobRunTrigger
+
+
+@dataclass(frozen=True)
+class Task:
+    """One row of ``content_generation_tasks``."""
+
+    id: int
+    task_id: str
+    creator_task_id: str | None
+    account_id: int
+    content_id: int | None
+    topic: str
+    keywords: str | None
+    category: str | None
+    requirements: str | None
+    tone: str | None
+    status: TaskStatus
+    priority: int
+    retry_count: int
+    max_retries: int
+    run_after: datetime
+    auto_approve: bool
+    source: str
+    scheduled_job_run_id: int | None
+    lease_owner: str | None
+    lease_expires_at: datetime | None
+    cancel_requested_at: datetime | None
+    progress: int
+    submitted_at: datetime | None
+    started_at: datetime | None
+    completed_at: datetime | None
+    timeout_at: datetime | None
+    result: Any
+    error_message: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Event:
+    """One row of ``task_events``: a step of a task's timeline."""
+
+    id: int
+    at: datetime
+    from_status: str | None
+    to_status: str
+    actor: str
+    message: str | None
+
+
+@dataclass(frozen=True)
+class Account:
+    """One row of ``accounts``: a self-media account content is generated for."""
+
+    id: int
+    name: str
+    platform: str | None
+    category: str | None
+    tone: str | None
+    description: str | None
+    is_active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Job:
+    """One row of ``scheduled_jobs``: a cron job run inside contenthubd."""
+
+    id: int
+    name: str
+    job_type: str
+    cron: str
+    timezone: str | None
+    params: Any
+    is_active: bool
+    misfire_policy: str
+    misfire_grace_seconds: int
+    next_run_at: datetime | None
+    last_run_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class JobRun:
+    """One row of ``job_runs``: one firing of a job (unique per job and ``scheduled_for``)."""
+
+    id: int
+    job_id: int
+    scheduled_for: datetime
+    trigger: JobRunTrigger
+    status: JobRunStatus
+    daemon_id: str | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    result: Any
+    error: str | None
+    created_at: datetime
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()

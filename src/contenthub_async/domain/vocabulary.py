@@ -1,0 +1,78 @@
+"""The words stored in status-like columns, one enum per column (``TaskStatus`` lives in
+:mod:`contenthub_async.domain.states` with its transitions).
+
+The table definitions build their CHECK constraints from these enums, so a word exists in
+one place only. Values are lower-case English: they read well in ``sqlite3`` and ``psql``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class TaskSource(StrEnum):
+    """Where a task came from (``content_generation_tasks.source``)."""
+
+    CLI = "cli"
+    IMPORT = "import"
+    SCHEDULER = "scheduler"
+    API = "api"
+
+
+class ReviewStatus(StrEnum):
+    """``contents.review_status``."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class PublishStatus(StrEnum):
+    """``contents.publish_status``: where the article stands on its way out."""
+
+    DRAFT = "draft"
+    QUEUED = "queued"
+    PUBLISHED = "published"
+    FAILED = "failed"
+
+
+class PoolStatus(StrEnum):
+    """``publish_pool.status``."""
+
+    PENDING = "pending"
+    PUBLISHING = "publishing"
+    PUBLISHED = "published"
+    FAILED = "failed"
+
+
+class MisfirePolicy(StrEnum):
+    """``scheduled_jobs.misfire_policy``: what a late firing does (see ``domain.cron``)."""
+
+    RUN_ONCE = "run_once"
+    SKIP = "skip"
+
+
+class JobRunStatus(StrEnum):
+    """``job_runs.status``: ``pending → running → succeeded | failed``; ``missed`` is recorded, never run."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    MISSED = "missed"
+
+
+class JobRunTrigger(StrEnum):
+    """``job_runs.trigger``: why the run exists."""
+
+    CRON = "cron"
+    MANUAL = "manual"
+    CATCH_UP = "catch_up"
+
+
+class DaemonStatus(StrEnum):
+    """``daemons.status``."""
+
+    RUNNING = "running"
+    STOPPING = "stopping"
+    STOPPED = "stopped"

@@ -1,0 +1,155 @@
+"""Everything that differs between SQLite and PostgreSQL, behind one interface (after River's
+driver): the rest of ``store/`` writes one statement for both and asks :func:`dialect_of` for
+the few things that cannot be said the same way.
+
+=====================  ===============================  ======================================
+duty                   SQLite                           PostgreSQL
+=====================  ===============================  ======================================
+serialize claims       ``BEGIN IMMEDIATE`` already did  ``pg_advisory_xact_lock``
+skip rows others hold  nothing to skip (one writer)     ``FOR UPDATE SKIP LOCKED``
+lock rows to change    nothing to lock (one writer)     ``FOR UPDATE``
+insert-or-ignore       ``ON CONFLICT DO NOTHING``       ``ON CONFLICT DO NOTHING``
+wake other daemons     the commit changes               ``NOTIFY contenthub_changes``
+                       ``PRAGMA data_version``
+explicit ids           nothing to do                    move the serial's sequence past them
+schema version         ``PRAGMA user_version``          one-row table ``schema_version``
+=====================  ===============================  ======================================
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Protocol
+
+from sqlalchemy import Select, Table, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+Backend = Literal["sqlite", "postgresql"]
+
+#: The one notification channel: every commit that gives a daemon work (a task submitted or
+#: requeued, a job created, changed or triggered) notifies it; idle loops wake on it.
+CHANGES_CHANNEL = "contenthub_changes"
+
+
+class Dialect(Protocol):
+    name: Backend
+
+    async def lock_claims(self, conn: AsyncConnection) -> None:
+        """Serialize claimers across daemons until the end of the transaction."""
+        ...
+
+    async def lock_migrations(self, conn: AsyncConnection) -> None:
+        """Serialize schema upgrades (two daemons starting at once) until the end of the transaction."""
+        ...
+
+    def skip_locked(self, query: Select[Any]) -> Select[Any]:
+        """``query`` locking the rows it returns and skipping rows another transaction holds."""
+        ...
+
+    async def lock_rows(self, conn: AsyncConnection, query: Select[Any]) -> None:
+        """Lock the rows ``query`` selects until the end of the transaction."""
+        ...
+
+    def insert_ignoring_duplicates(self, table: Table) -> Any:
+        """An INSERT that skips rows violating a unique constraint (``ON CONFLICT DO NOTHING``)."""
+        ...
+
+    async def notify_changes(self, conn: AsyncConnection) -> None:
+        """Wake idle daemons when this transaction commits."""
+        ...
+
+    async def after_explicit_ids(self, conn: AsyncConnection, table: Table) -> None:
+        """Keep generated ids ahead of ids chosen explicitly in this transaction."""
+        ...
+
+    async def schema_version(self, conn: AsyncConnection) -> int:
+        """The schema version of the database (0: empty)."""
+        ...
+
+    async def set_schema_version(self, conn: AsyncConnection, version: int) -> None: ...
+
+
+class SqliteDialect:
+    name: Backend = "sqlite"
+
+    async def lock_claims(self, conn: AsyncConnection) -> None:
+        return None  # every write transaction began with BEGIN IMMEDIATE: it is the only writer
+
+    async def lock_migrations(self, conn: AsyncConnection) -> None:
+        return None
+
+    def skip_locked(self, query: Select[Any]) -> Select[Any]:
+        return query
+
+    async def lock_rows(self, conn: AsyncConnection, query: Select[Any]) -> None:
+        return None  # the write transaction holds the database's only write lock
+
+    def insert_ignoring_duplicates(self, table: Table) -> Any:
+        from sqlalchemy.dialects.sqlite import insert
+
+        return insert(table).on_conflict_do_nothing()
+
+    async def notify_changes(self, conn: AsyncConnection) -> None:
+        return None  # the commit itself changes PRAGMA data_version, which daemons watch
+
+    async def after_explicit_ids(self, conn: AsyncConnection, table: Table) -> None:
+        return None  # INTEGER PRIMARY KEY takes max(id) + 1 by itself
+
+    async def schema_version(self, conn: AsyncConnection) -> int:
+        return int((await conn.exec_driver_sql("PRAGMA user_version")).scalar_one())
+
+    async def set_schema_version(self, conn: AsyncConnection, version: int) -> None:
+        await conn.exec_driver_sql(f"PRAGMA user_version = {int(version)}")
+
+
+class PostgresDialect:
+    name: Backend = "postgresql"
+
+    async def lock_claims(self, conn: AsyncConnection) -> None:
+        await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('contenthub.claim'))"))
+
+    async def lock_migrations(self, conn: AsyncConnection) -> None:
+        await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('contenthub.migrate'))"))
+
+    def skip_locked(self, query: Select[Any]) -> Select[Any]:
+        return query.with_for_update(skip_locked=True)
+
+    async def lock_rows(self, conn: AsyncConnection, query: Select[Any]) -> None:
+        await conn.execute(query.with_for_update())
+
+    def insert_ignoring_duplicates(self, table: Table) -> Any:
+        from sqlalchemy.dialects.postgresql import insert
+
+        return insert(table).on_conflict_do_nothing()
+
+    async def notify_changes(self, conn: AsyncConnection) -> None:
+        await conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANGES_CHANNEL})
+
+    async def after_explicit_ids(self, conn: AsyncConnection, table: Table) -> None:
+        await conn.execute(
+            text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), (SELECT max(id) FROM {table.name}))")
+        )
+
+    async def schema_version(self, conn: AsyncConnection) -> int:
+        exists = (await conn.execute(text("SELECT to_regclass('schema_version') IS NOT NULL"))).scalar_one()
+        if not exists:
+            return 0
+        return int((await conn.execute(text("SELECT version FROM schema_version"))).scalar_one())
+
+    async def set_schema_version(self, conn: AsyncConnection, version: int) -> None:
+        await conn.execute(text("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"))
+        await conn.execute(text("DELETE FROM schema_version"))
+        await conn.execute(text("INSERT INTO schema_version (version) VALUES (:v)"), {"v": version})
+
+
+_DIALECTS: dict[str, Dialect] = {"sqlite": SqliteDialect(), "postgresql": PostgresDialect()}
+
+
+def dialect_of(conn: AsyncConnection) -> Dialect:
+    """The dialect of the database ``conn`` is connected to."""
+    return _DIALECTS[conn.dialect.name]
+
+
+async def notify_changes(conn: AsyncConnection) -> None:
+    """Wake idle daemons when this transaction commits: call it in every transaction that
+    gives a daemon work (tasks submitted or requeued, jobs created, changed or triggered)."""
+    await dialect_of(conn).notify_changes(conn)

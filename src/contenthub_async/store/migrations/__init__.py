@@ -1,0 +1,107 @@
+"""Schema versions as numbered SQL files, one folder per backend.
+
+``migrations/<backend>/NNNN_<name>.sql`` upgrades a database from version ``NNNN - 1`` to
+``NNNN``; ``0001_initial.sql`` creates the first schema. Both backends always have the same
+versions (checked at import), and a test proves that applying every file in order gives
+exactly the reviewed DDL of ``schema.sql`` on SQLite and the same schema on PostgreSQL.
+
+Each file runs in one transaction together with its version bump, so a database is always at
+a whole version. The version lives where operators can read it: ``PRAGMA user_version`` on
+SQLite, the one-row table ``schema_version`` on PostgreSQL (see ``store.dialect``).
+
+File format: plain SQL; ``--`` comments; statements end with ``;`` (no ``;`` inside string
+literals).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from contenthub_async.store.database import Database
+from contenthub_async.store.dialect import Backend, dialect_of
+
+BACKENDS: tuple[Backend, ...] = ("sqlite", "postgresql")
+_FILE_NAME = re.compile(r"^(\d{4})_(\w+)\.sql$")
+
+
+class SchemaVersionError(RuntimeError):
+    """The database's schema is newer than this program knows."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    statements: tuple[str, ...]
+
+
+def split_statements(sql: str) -> tuple[str, ...]:
+    """The statements of a migration file, without comments."""
+    lines = [line.split("--", 1)[0] for line in sql.splitlines()]
+    return tuple(s.strip() for s in "\n".join(lines).split(";") if s.strip())
+
+
+@cache
+def migrations_for(backend: Backend) -> tuple[Migration, ...]:
+    """The migrations of ``backend`` in version order (versions 1, 2, … without gaps)."""
+    found: list[Migration] = []
+    for entry in resources.files(__package__).joinpath(backend).iterdir():
+        match = _FILE_NAME.match(entry.name)
+        if match:
+            found.append(Migration(int(match.group(1)), match.group(2), split_statements(entry.read_text("utf-8"))))
+    found.sort(key=lambda m: m.version)
+    if [m.version for m in found] != list(range(1, len(found) + 1)):
+        raise RuntimeError(f"migrations of {backend} are not numbered 1..n: {[m.version for m in found]}")
+    return tuple(found)
+
+
+def _latest_version() -> int:
+    versions = {backend: len(migrations_for(backend)) for backend in BACKENDS}
+    if len(set(versions.values())) != 1:
+        raise RuntimeError(f"the backends' migrations disagree on the latest version: {versions}")
+    return versions["sqlite"]
+
+
+#: The schema version this program reads and writes.
+SCHEMA_VERSION = _latest_version()
+
+
+async def current_version(conn: AsyncConnection) -> int:
+    """The schema version of the database (0: empty)."""
+    return await dialect_of(conn).schema_version(conn)
+
+
+async def migrate(db: Database, *, migrations: Sequence[Migration] | None = None) -> tuple[int, int]:
+    """Bring the database to the latest version; return (version before, version after). Idempotent.
+
+    ``migrations``: the list to apply instead of the package's own (tests).
+    """
+    chosen = migrations_for(db.backend) if migrations is None else tuple(migrations)
+    target = len(chosen)
+    async with db.write() as conn:
+        dialect = dialect_of(conn)
+        await dialect.lock_migrations(conn)
+        before = await dialect.schema_version(conn)
+    if before > target:
+        raise SchemaVersionError(
+            f"database schema version {before} is newer than this program's ({target}); upgrade contenthub-async"
+        )
+    version = before
+    for migration in chosen[before:]:
+        async with db.write() as conn:
+            dialect = dialect_of(conn)
+            await dialect.lock_migrations(conn)
+            version = await dialect.schema_version(conn)
+            if version >= migration.version:  # another process upgraded meanwhile
+                continue
+            for statement in migration.statements:
+                await conn.exec_driver_sql(statement)
+            await dialect.set_schema_version(conn, migration.version)
+            version = migration.version
+    return before, version

@@ -1,0 +1,200 @@
+-- Version 1: the first schema (PostgreSQL). Applied by contenthub_async.store.migrations.
+
+-- Self-media accounts that content is generated for.
+CREATE TABLE accounts (
+    id          SERIAL NOT NULL,
+    name        TEXT NOT NULL,
+    platform    TEXT,
+    category    TEXT,
+    tone        TEXT,
+    description TEXT,
+    is_active   BOOLEAN DEFAULT true NOT NULL,
+    created_at  TIMESTAMPTZ NOT NULL,
+    updated_at  TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (id),
+    CONSTRAINT uq_accounts_name UNIQUE (name),
+    CONSTRAINT ck_accounts_name_length CHECK (length(name) BETWEEN 1 AND 200)
+);
+
+-- Cron jobs run inside contenthubd.
+CREATE TABLE scheduled_jobs (
+    id                    SERIAL NOT NULL,
+    name                  TEXT NOT NULL,
+    job_type              TEXT NOT NULL,          -- executor name, e.g. async_content_generation
+    cron                  TEXT NOT NULL,          -- five-field cron expression
+    timezone              TEXT,                   -- IANA name; NULL = the system's
+    params                JSONB NOT NULL,          -- validated by the executor
+    is_active             BOOLEAN DEFAULT true NOT NULL,
+    misfire_policy        TEXT DEFAULT 'run_once' NOT NULL,
+    misfire_grace_seconds INTEGER DEFAULT 3600 NOT NULL,
+    next_run_at           TIMESTAMPTZ,
+    last_run_at           TIMESTAMPTZ,
+    created_at            TIMESTAMPTZ NOT NULL,
+    updated_at            TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (id),
+    CONSTRAINT uq_jobs_name UNIQUE (name),
+    CONSTRAINT ck_jobs_misfire_policy CHECK (misfire_policy IN ('run_once', 'skip')),
+    CONSTRAINT ck_jobs_misfire_grace CHECK (misfire_grace_seconds >= 0)
+);
+CREATE INDEX ix_jobs_next_run ON scheduled_jobs (is_active, next_run_at);
+
+-- One row per firing of a job: unique (job_id, scheduled_for) makes firing exactly-once.
+CREATE TABLE job_runs (
+    id            SERIAL NOT NULL,
+    job_id        INTEGER NOT NULL,
+    scheduled_for TIMESTAMPTZ NOT NULL,
+    "trigger"     TEXT DEFAULT 'cron' NOT NULL,
+    status        TEXT DEFAULT 'pending' NOT NULL,
+    daemon_id     TEXT,
+    started_at    TIMESTAMPTZ,
+    finished_at   TIMESTAMPTZ,
+    result        JSONB,
+    error         TEXT,
+    created_at    TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (id),
+    CONSTRAINT uq_runs_job_firing UNIQUE (job_id, scheduled_for),
+    CONSTRAINT ck_runs_status CHECK (status IN ('pending', 'running', 'succeeded', 'failed', 'missed')),
+    CONSTRAINT ck_runs_trigger CHECK (trigger IN ('cron', 'manual', 'catch_up')),
+    CONSTRAINT fk_runs_job FOREIGN KEY (job_id) REFERENCES scheduled_jobs (id) ON DELETE CASCADE
+);
+CREATE INDEX ix_runs_status ON job_runs (status, scheduled_for);
+
+-- The durable priority queue. Status vocabulary and transitions: docs/architecture.md §2.
+CREATE TABLE content_generation_tasks (
+    id                   SERIAL NOT NULL,
+    task_id              TEXT NOT NULL,           -- 'task-' + 12 hex
+    creator_task_id      TEXT,                    -- content-creator's id, once accepted
+    account_id           INTEGER NOT NULL,
+    content_id           INTEGER,                 -- contents.id once completed
+    topic                TEXT NOT NULL,
+    keywords             TEXT,                    -- comma-separated
+    category             TEXT,
+    requirements         TEXT,
+    tone                 TEXT,
+    status               TEXT DEFAULT 'pending' NOT NULL,
+    priority             INTEGER DEFAULT 5 NOT NULL,   -- 0..10, higher first
+    retry_count          INTEGER DEFAULT 0 NOT NULL,
+    max_retries          INTEGER DEFAULT 3 NOT NULL,
+    run_after            TIMESTAMPTZ NOT NULL,           -- not claimed before this time (backoff)
+    auto_approve         BOOLEAN DEFAULT true NOT NULL,
+    source               TEXT DEFAULT 'cli' NOT NULL,
+    scheduled_job_run_id INTEGER,
+    lease_owner          TEXT,                    -- daemon id; only while 'submitting'
+    lease_expires_at     TIMESTAMPTZ,
+    cancel_requested_at  TIMESTAMPTZ,                    -- set by `cancel` while at the creator
+    progress             INTEGER DEFAULT 0 NOT NULL,   -- percent
+    submitted_at         TIMESTAMPTZ,                    -- content-creator accepted it
+    started_at           TIMESTAMPTZ,                    -- content-creator started running it
+    completed_at         TIMESTAMPTZ,                    -- reached a terminal status
+    timeout_at           TIMESTAMPTZ,
+    result               JSONB,                    -- summary of the creator's result
+    error_message        TEXT,                    -- last error, kept across retries
+    created_at           TIMESTAMPTZ NOT NULL,
+    updated_at           TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (id),
+    CONSTRAINT uq_tasks_task_id UNIQUE (task_id),
+    CONSTRAINT ck_tasks_status CHECK (status IN ('pending', 'submitting', 'submitted', 'processing', 'completed', 'failed', 'timeout', 'cancelled')),
+    CONSTRAINT ck_tasks_priority CHECK (priority BETWEEN 0 AND 10),
+    CONSTRAINT ck_tasks_topic_length CHECK (length(topic) BETWEEN 1 AND 500),
+    CONSTRAINT ck_tasks_retries CHECK (retry_count >= 0 AND max_retries >= 0),
+    CONSTRAINT ck_tasks_progress CHECK (progress BETWEEN 0 AND 100),
+    CONSTRAINT ck_tasks_source CHECK (source IN ('cli', 'import', 'scheduler', 'api')),
+    CONSTRAINT ck_tasks_lease_only_when_submitting CHECK ((status = 'submitting') = (lease_owner IS NOT NULL AND lease_expires_at IS NOT NULL)),
+    CONSTRAINT fk_tasks_account FOREIGN KEY (account_id) REFERENCES accounts (id),
+    CONSTRAINT fk_tasks_job_run FOREIGN KEY (scheduled_job_run_id) REFERENCES job_runs (id) ON DELETE SET NULL
+);
+CREATE INDEX ix_tasks_claim ON content_generation_tasks (status, priority DESC, id);
+CREATE INDEX ix_tasks_account ON content_generation_tasks (account_id, created_at);
+CREATE INDEX ix_tasks_created_at ON content_generation_tasks (created_at);
+CREATE INDEX ix_tasks_completed_at ON content_generation_tasks (completed_at);
+CREATE INDEX ix_tasks_creator_task_id ON content_generation_tasks (creator_task_id);
+CREATE INDEX ix_tasks_job_run ON content_generation_tasks (scheduled_job_run_id);
+
+-- Audit log: one row per transition, written in the same transaction as the transition.
+CREATE TABLE task_events (
+    id                 SERIAL NOT NULL,
+    generation_task_id INTEGER NOT NULL,          -- content_generation_tasks.id
+    at                 TIMESTAMPTZ NOT NULL,
+    from_status        TEXT,                      -- NULL for the creation event
+    to_status          TEXT NOT NULL,
+    actor              TEXT NOT NULL,             -- 'cli', 'import', 'scheduler' or a daemon id
+    message            TEXT,
+    PRIMARY KEY (id),
+    CONSTRAINT fk_events_task FOREIGN KEY (generation_task_id) REFERENCES content_generation_tasks (id) ON DELETE CASCADE
+);
+CREATE INDEX ix_events_task ON task_events (generation_task_id, id);
+CREATE INDEX ix_events_at ON task_events (at);
+
+-- Generated articles. At most one per generation task (unique), so finishing twice is impossible.
+CREATE TABLE contents (
+    id                 SERIAL NOT NULL,
+    account_id         INTEGER NOT NULL,
+    generation_task_id INTEGER,
+    title              TEXT NOT NULL,
+    body_markdown      TEXT NOT NULL,
+    body_html          TEXT,
+    summary            TEXT,
+    images             JSONB NOT NULL,             -- array of URLs
+    word_count         INTEGER,
+    quality_score      FLOAT,
+    category           TEXT,
+    tags               TEXT,
+    review_status      TEXT DEFAULT 'pending' NOT NULL,
+    publish_status     TEXT DEFAULT 'draft' NOT NULL,
+    reviewed_at        TIMESTAMPTZ,
+    created_at         TIMESTAMPTZ NOT NULL,
+    updated_at         TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (id),
+    CONSTRAINT uq_contents_generation_task UNIQUE (generation_task_id),
+    CONSTRAINT ck_contents_review_status CHECK (review_status IN ('pending', 'approved', 'rejected')),
+    CONSTRAINT ck_contents_publish_status CHECK (publish_status IN ('draft', 'queued', 'published', 'failed')),
+    CONSTRAINT fk_contents_account FOREIGN KEY (account_id) REFERENCES accounts (id),
+    CONSTRAINT fk_contents_task FOREIGN KEY (generation_task_id) REFERENCES content_generation_tasks (id) ON DELETE SET NULL
+);
+CREATE INDEX ix_contents_account ON contents (account_id, created_at);
+
+-- Approved content waiting to be published.
+CREATE TABLE publish_pool (
+    id           SERIAL NOT NULL,
+    content_id   INTEGER NOT NULL,
+    account_id   INTEGER NOT NULL,
+    priority     INTEGER DEFAULT 5 NOT NULL,
+    scheduled_at TIMESTAMPTZ,
+    status       TEXT DEFAULT 'pending' NOT NULL,
+    attempts     INTEGER DEFAULT 0 NOT NULL,
+    last_error   TEXT,
+    published_at TIMESTAMPTZ,
+    external_id  TEXT,
+    created_at   TIMESTAMPTZ NOT NULL,
+    updated_at   TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (id),
+    CONSTRAINT uq_pool_content UNIQUE (content_id),
+    CONSTRAINT ck_pool_priority CHECK (priority BETWEEN 0 AND 10),
+    CONSTRAINT ck_pool_status CHECK (status IN ('pending', 'publishing', 'published', 'failed')),
+    CONSTRAINT fk_pool_content FOREIGN KEY (content_id) REFERENCES contents (id) ON DELETE CASCADE,
+    CONSTRAINT fk_pool_account FOREIGN KEY (account_id) REFERENCES accounts (id)
+);
+CREATE INDEX ix_pool_next ON publish_pool (status, priority DESC, id);
+
+-- One row per daemon process; health checks read heartbeat_at.
+CREATE TABLE daemons (
+    id           TEXT NOT NULL,                   -- hostname:pid:random
+    hostname     TEXT NOT NULL,
+    pid          INTEGER NOT NULL,
+    version      TEXT NOT NULL,
+    status       TEXT DEFAULT 'running' NOT NULL,
+    started_at   TIMESTAMPTZ NOT NULL,
+    heartbeat_at TIMESTAMPTZ NOT NULL,
+    stopped_at   TIMESTAMPTZ,
+    PRIMARY KEY (id),
+    CONSTRAINT ck_daemons_status CHECK (status IN ('running', 'stopping', 'stopped'))
+);
+
+-- Singleton duties (tracker cycle, ...): one owner at a time, until expires_at.
+CREATE TABLE leases (
+    name        TEXT NOT NULL,
+    owner       TEXT NOT NULL,
+    acquired_at TIMESTAMPTZ NOT NULL,
+    expires_at  TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (name)
+);
