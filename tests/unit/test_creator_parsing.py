@@ -10,6 +10,7 @@ import pytest
 
 from contenthub_async.creator import CreatorError, CreatorResult, CreatorStatus, parsing
 from contenthub_async.domain.creator_args import (
+    CreatorMode,
     build_create_argv,
     creator_priority,
     derive_requirements,
@@ -504,7 +505,7 @@ def test_build_create_argv_full() -> None:
         target_audience="普通读者",
         priority=8,
     )
-    argv = build_create_argv(request)
+    argv = build_create_argv(request, CreatorMode.ASYNC)
     assert argv == [
         "create",
         "--mode",
@@ -521,7 +522,7 @@ def test_build_create_argv_full() -> None:
 
 
 def test_build_create_argv_minimal_derives_requirements() -> None:
-    argv = build_create_argv(Req("T", category="科技", keywords="a"))
+    argv = build_create_argv(Req("T", category="科技", keywords="a"), CreatorMode.ASYNC)
     assert argv == [
         "create",
         "--mode",
@@ -533,11 +534,20 @@ def test_build_create_argv_minimal_derives_requirements() -> None:
         "--keywords=a",
         "--priority=normal",
     ]
-    assert build_create_argv(Req("T", requirements="   ")) == build_create_argv(Req("T"))
+    assert build_create_argv(Req("T", requirements="   "), "async") == build_create_argv(Req("T"), "async")
+
+
+def test_build_create_argv_sync_differs_only_in_mode() -> None:
+    request = Req("T", keywords="a,b", tone="轻松", target_audience="开发者", priority=9)
+    sync = build_create_argv(request, CreatorMode.SYNC)
+    assert sync[:3] == ["create", "--mode", "sync"]
+    assert sync[3:] == build_create_argv(request, CreatorMode.ASYNC)[3:]
+    with pytest.raises(ValueError):
+        build_create_argv(request, "queue")  # type: ignore[arg-type]
 
 
 def test_build_create_argv_topic_starting_with_dash_stays_a_value() -> None:
-    argv = build_create_argv(Req("--help 不是选项", keywords="-x", tone="-v"))
+    argv = build_create_argv(Req("--help 不是选项", keywords="-x", tone="-v"), CreatorMode.SYNC)
     assert "--topic=--help 不是选项" in argv
     assert "--keywords=-x" in argv and "--tone=-v" in argv
     # every option carries its value after "=": nothing is a bare value argument
@@ -547,12 +557,12 @@ def test_build_create_argv_topic_starting_with_dash_stays_a_value() -> None:
 def test_build_create_argv_uses_the_port_request() -> None:
     from contenthub_async.creator import CreateRequest
 
-    argv = build_create_argv(CreateRequest(topic="T", priority=10))
+    argv = build_create_argv(CreateRequest(topic="T", priority=10), CreatorMode.ASYNC)
     assert argv[-1] == "--priority=urgent"
 
 
 def test_build_create_argv_validates() -> None:
     with pytest.raises(ValueError):
-        build_create_argv(Req(""))
+        build_create_argv(Req(""), CreatorMode.ASYNC)
     with pytest.raises(ValueError):
-        build_create_argv(Req("T", priority=11))
+        build_create_argv(Req("T", priority=11), CreatorMode.SYNC)

@@ -25,7 +25,7 @@ from contenthub_async.creator.port import (
     CreatorResult,
     CreatorTaskState,
 )
-from contenthub_async.domain.creator_args import build_create_argv
+from contenthub_async.domain.creator_args import CreatorMode, build_create_argv
 
 __all__ = ["CliCreator"]
 
@@ -93,7 +93,7 @@ class CliCreator:
     # -- the port ------------------------------------------------------------
 
     async def create(self, request: CreateRequest) -> str:
-        return await self._call(build_create_argv(request), parsing.parse_create)
+        return await self._call(build_create_argv(request, CreatorMode.ASYNC), parsing.parse_create)
 
     async def list_recent(self, limit: int) -> list[CreatorTaskState]:
         if limit < 1:
