@@ -58,6 +58,7 @@ class CreatorResult:
     markdown: str
     word_count: int | None
     image_urls: tuple[str, ...]
+    quality_score: float | None = None  # content-creator's text check score (sync mode prints it)
 
 
 class CreatorErrorKind(StrEnum):
@@ -68,6 +69,7 @@ class CreatorErrorKind(StrEnum):
     NOT_FINISHED = "not_finished"  # result of an unfinished task ("任务尚未完成")
     REJECTED = "rejected"  # the creator refused our arguments (permanent)
     NOT_FOUND = "not_found"  # the command cannot be started (permanent for the call)
+    GENERATION_FAILED = "generation_failed"  # sync mode: the generation ran and ended "状态: 失败"
 
 
 _PERMANENT = frozenset({CreatorErrorKind.REJECTED, CreatorErrorKind.NOT_FOUND})
@@ -141,3 +143,4 @@ class Creator(Protocol):
         ...
 
     async def version(self) -> str: ...
+
