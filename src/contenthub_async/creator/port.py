@@ -144,3 +144,17 @@ class Creator(Protocol):
 
     async def version(self) -> str: ...
 
+    async def generate(self, request: CreateRequest, *, deadline: float | None = None) -> CreatorResult:
+        """Sync mode: run the whole generation in one creator process; its article.
+
+        ``deadline`` is a time on the running event loop's clock
+        (``asyncio.get_running_loop().time()``, the same as ``anyio.current_time()``)
+        by which the generation must have ended; ``None``: no limit. Past it, or when
+        the awaiting task is cancelled, the creator's process group is stopped (TERM,
+        then KILL after a grace) and reaped before this returns; on the deadline it
+        raises ``CreatorError(kind='timeout')``, on cancellation the cancellation
+        propagates. A generation the creator reports as failed raises
+        ``generation_failed`` with the creator's cause; other failures as for the
+        other calls (``unparsable``, ``rejected``, ``not_found``, ``exit_status``).
+        """
+        ...
