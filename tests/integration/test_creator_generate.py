@@ -15,7 +15,6 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -26,6 +25,7 @@ import pytest
 
 from contenthub_async.creator import CliCreator, CreateRequest, CreatorError, parsing
 from contenthub_async.creator.guard import guard_argv
+from tests.support.processes import alive, wait_for_file, write_script
 
 REPO = Path(__file__).resolve().parents[2]
 FAKE = REPO / "scripts" / "fake-content-creator"
@@ -35,15 +35,6 @@ REQUEST = CreateRequest(topic="同步模式测试", requirements="写一篇短�
 
 # ---------------------------------------------------------------------------
 # processes
-
-
-def alive(pid: int) -> bool:
-    """True while ``pid`` runs (a zombie waiting for its reaper counts as dead)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
 
 
 def survivors(marker: str) -> list[int]:
@@ -79,22 +70,6 @@ def tree(tmp_path: Path) -> Iterator[str]:
             os.killpg(os.getpgid(pid), signal.SIGKILL)
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-
-
-def write_script(path: Path, body: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f"#!{sys.executable}\n" + textwrap.dedent(body), encoding="utf-8")
-    path.chmod(0o755)
-    return path
-
-
-async def wait_for_file(path: Path, within: float = 30.0) -> str:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if path.exists():
-            return path.read_text()
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"{path} was not written")
 
 
 # The command: starts a grandchild in its process group that also holds stdout and
