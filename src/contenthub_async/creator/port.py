@@ -149,12 +149,14 @@ class Creator(Protocol):
 
         ``deadline`` is a time on the running event loop's clock
         (``asyncio.get_running_loop().time()``, the same as ``anyio.current_time()``)
-        by which the generation must have ended; ``None``: no limit. Past it, or when
-        the awaiting task is cancelled, the creator's process group is stopped (TERM,
-        then KILL after a grace) and reaped before this returns; on the deadline it
-        raises ``CreatorError(kind='timeout')``, on cancellation the cancellation
+        by which the generation must have ended, the wait for a free process slot
+        included; ``None``: no limit. Past it, or when the awaiting task is
+        cancelled, the creator's process group is stopped (TERM, then KILL after a
+        grace) and reaped before this returns; on the deadline it raises
+        ``CreatorError(kind='timeout')``, on cancellation the cancellation
         propagates. A generation the creator reports as failed raises
         ``generation_failed`` with the creator's cause; other failures as for the
         other calls (``unparsable``, ``rejected``, ``not_found``, ``exit_status``).
+        If this process dies, the creator's process group dies with it.
         """
         ...
