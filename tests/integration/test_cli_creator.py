@@ -7,7 +7,6 @@ import json
 import os
 import shlex
 import sys
-import textwrap
 import time
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from contenthub_async.creator import (
     CreatorError,
     CreatorStatus,
 )
+from tests.support.processes import alive, wait_for_file, write_script
 
 REPO = Path(__file__).resolve().parents[2]
 FAKE = REPO / "scripts" / "fake-content-creator"
@@ -31,23 +31,6 @@ FIXTURES = REPO / "tests" / "fixtures" / "content-creator"
 # helpers
 
 
-def write_script(path: Path, body: str) -> Path:
-    """An executable Python script (run by this interpreter) with ``body``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f"#!{sys.executable}\n" + textwrap.dedent(body), encoding="utf-8")
-    path.chmod(0o755)
-    return path
-
-
-def alive(pid: int) -> bool:
-    """True while ``pid`` runs (a zombie waiting for its reaper counts as dead)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-
-
 async def wait_dead(pids: list[int], within: float = 2.0) -> list[int]:
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
@@ -55,15 +38,6 @@ async def wait_dead(pids: list[int], within: float = 2.0) -> list[int]:
             return []
         await asyncio.sleep(0.02)
     return [pid for pid in pids if alive(pid)]
-
-
-async def wait_for_file(path: Path, within: float = 5.0) -> str:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if path.exists() and path.read_text().endswith("\n"):
-            return path.read_text()
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"{path} was not written")
 
 
 HANGING = """\

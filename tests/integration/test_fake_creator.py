@@ -3,7 +3,8 @@
 The golden tests drive the fake into each state the fixtures were captured in, run it
 as a real subprocess and compare stdout, stderr and the exit status with the raw
 captures of the real tool byte for byte, after masking what legitimately differs
-(ids, times, durations, the article, image URLs, error texts): see ``mask``.
+(ids, times, durations, the article, image URLs and paths, scores, error texts): see
+``mask``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -24,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 FAKE = ROOT / "scripts" / "fake-content-creator"
 FIXTURES = ROOT / "tests" / "fixtures" / "content-creator"
 UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
+BANNER = (FIXTURES / "version.stdout").read_bytes().removesuffix(b"0.1.0\n")  # the fake's configuration
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 # The arguments of the three create captures, read back from the parameters they echo.
@@ -40,12 +43,28 @@ CREATE_3 = [
     "create", "--mode", "async", "--type", "content-creator",
     "--topic", "会失败的任务", "--requirements", "写作步骤会报错",
 ]
+CREATE_SYNC = [
+    "create", "--mode", "sync", "--type", "content-creator",
+    "--topic", "同步模式测试", "--requirements", "写一篇短文",
+]
+CREATE_SYNC_FAILED = [
+    "create", "--mode", "sync", "--type", "content-creator",
+    "--topic", "同步失败测试", "--requirements", "写一篇短文",
+]
 SLOW = {"FAKE_CREATOR_PENDING_SECONDS": "0", "FAKE_CREATOR_LATENCY": "600"}  # running for long
 QUEUED = {"FAKE_CREATOR_PENDING_SECONDS": "600", "FAKE_CREATOR_LATENCY": "1200"}  # pending for long
 INSTANT = {"FAKE_CREATOR_PENDING_SECONDS": "0", "FAKE_CREATOR_LATENCY": "0"}  # done at first read
 
 _MASKS = [
     (re.compile(r"(内容:\n).*?(\n字数: )", re.S), r"\1<ARTICLE>\2"),
+    (re.compile(r"(生成的内容:\n─+\n).*?(\n─+\n\n🖼️)", re.S), r"\1<ARTICLE>\2"),
+    (re.compile(r"data/images/task-\d+_\d+_\d+\.png"), "<IMAGE>"),
+    (re.compile(r"task-\d{13,}"), "<TASK>"),
+    (re.compile(r"评分: \d+(?:\.\d+)?/100"), "评分: <SCORE>"),
+    (re.compile(r'("(?:error|message|stack)":)"(?:[^"\\]|\\.)*"'), r'\1"<ERROR>"'),
+    (re.compile(r'"duration":\d+'), '"duration":<MS>'),
+    (re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}"), "<TIME>"),
+    (re.compile(r"耗时: (?:\d+分)?\d+秒"), "耗时: <DURATION>"),
     (re.compile(r"字数: \d+"), "字数: <N>"),
     (re.compile(r"(图片 URL:\n)[^\n]*"), r"\1<URL>"),
     (re.compile(r"(错误信息:\n)[^\n]*"), r"\1<ERROR>"),
@@ -57,10 +76,17 @@ _MASKS = [
 ]
 
 
-def mask(data: bytes) -> str:
+# The sync captures were taken with another content-creator configuration (no WORKER_ID,
+# the LLM stand-in on another port): the banner shows configuration, not behaviour.
+_CONFIG_MASKS = [
+    (re.compile(r"^(Worker ID|LLM): .*$", re.M), r"\1: <CONFIG>"),
+]
+
+
+def mask(data: bytes, masks: list[tuple[re.Pattern[str], str]] = _MASKS) -> str:
     """Strictly decoded text with the content-not-format parts replaced by placeholders."""
     text = data.decode("utf-8")
-    for pattern, replacement in _MASKS:
+    for pattern, replacement in masks:
         text = pattern.sub(replacement, text)
     return text
 
@@ -88,7 +114,7 @@ class Fake:
     def popen(self, *args: str, **knobs: str) -> subprocess.Popen:
         return subprocess.Popen(
             [str(FAKE), *args], env=self.environ(knobs),
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
         )
 
     def create(self, args: list[str], **knobs: str) -> str:
@@ -124,9 +150,26 @@ def assert_golden(case: str, proc: subprocess.CompletedProcess) -> None:
     expected_out = (FIXTURES / f"{case}.stdout").read_bytes()
     expected_err = (FIXTURES / f"{case}.stderr").read_bytes()
     expected_rc = int((FIXTURES / f"{case}.rc").read_text())
-    assert mask(proc.stdout) == mask(expected_out), f"{case}: stdout differs"
-    assert mask(proc.stderr) == mask(expected_err), f"{case}: stderr differs"
+    masks = _MASKS + _CONFIG_MASKS if case.startswith("create-sync-") else _MASKS
+    assert mask(proc.stdout, masks) == mask(expected_out, masks), f"{case}: stdout differs"
+    assert mask(proc.stderr, masks) == mask(expected_err, masks), f"{case}: stderr differs"
     assert proc.returncode == expected_rc, f"{case}: rc differs"
+
+
+def kill_group(proc: subprocess.Popen) -> None:
+    """SIGKILL the process group of a fake started by ``Fake.popen`` and reap it."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait(timeout=30)
+
+
+def wait_for(condition, what: str, within: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + within
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
 
 
 # ----------------------------------------------------------------------------- golden
@@ -137,6 +180,15 @@ def test_mask_keeps_format() -> None:
     sample = "任务ID: 014f2e87-3a86-4a22-bf2b-64ee4042f787\n总耗时: 1分5秒\n创建时间: 2026/11/22 05:58:03\n"
     assert mask(sample.encode()) == "任务ID: <UUID>\n总耗时: <DURATION>\n创建时间: <TIME>\n"
     assert mask(b"a") != mask(b"b")
+    sync = (
+        '2026-12-02 21:34:25 [error]: [X] failed {"taskId":"task-1796247250878","error":"a \\"b\\"",'
+        '"duration":14083}\n任务ID: task-1796247238202\n耗时: 14秒\n评分: 8.65/100\n'
+        "data/images/task-1796247238202_0_1796247238534.png\n"
+    )
+    assert mask(sync.encode()) == (
+        '<TIME> [error]: [X] failed {"taskId":"<TASK>","error":"<ERROR>","duration":<MS>}\n'
+        "任务ID: <TASK>\n耗时: <DURATION>\n评分: <SCORE>\n<IMAGE>\n"
+    )
 
 
 def test_version_golden(fake: Fake) -> None:
@@ -202,6 +254,54 @@ def test_failed_golden(fake: Fake) -> None:
     assert "模拟失败: 会失败的任务" in status.stdout.decode()
     assert_golden("result-failed-text", fake.run("result", "--task-id", task_id))
     assert_golden("result-failed-json", fake.run("result", "--task-id", task_id, "--format", "json"))
+
+
+def test_create_sync_golden(fake: Fake) -> None:
+    proc = fake.run(*CREATE_SYNC, FAKE_CREATOR_LATENCY="0")
+    assert_golden("create-sync-success", proc)
+    out = proc.stdout.decode()
+    [task_id] = re.findall(r"^任务ID: (task-\d+)$", out, re.M)
+    article = sync_article(out)
+    image = f"data/images/{task_id}_0_"
+    # the article: deterministic markdown from the inputs, embedding the image it lists
+    assert article.startswith("# 同步模式测试\n") and "创作要求：写一篇短文" in article
+    assert f"![示意图]({image}" in article
+    assert re.search(rf"生成的配图:\n─+\n{image}\d+\.png\n─+\n", out)
+    # the task is recorded as a finished sync task, and `result` shows the same article
+    [rec] = fake.records()
+    assert (rec["id"], rec["mode"], rec["status"]) == (task_id, "sync", "completed")
+    result = fake.run("result", "--task-id", task_id).stdout.decode()
+    assert f"内容:\n{article}\n字数: {len(article)}\n" in result
+    # deterministic: the same inputs give the same article, but for the image's file name
+    again = sync_article(fake.run(*CREATE_SYNC, FAKE_CREATOR_LATENCY="0").stdout.decode())
+    assert again != article and mask(again.encode()) == mask(article.encode())
+
+
+def sync_article(stdout: str) -> str:
+    rule = "\n" + "─" * 40 + "\n"
+    return stdout.split("📝 生成的内容:" + rule, 1)[1].split(rule, 1)[0]
+
+
+def test_create_sync_failed_golden(fake: Fake) -> None:
+    proc = fake.run(*CREATE_SYNC_FAILED, FAKE_CREATOR_LATENCY="0", FAKE_CREATOR_FAIL_TOPIC="失败")
+    assert_golden("create-sync-failed", proc)
+    out = proc.stdout.decode()
+    assert "状态: 失败\n" in out and "生成的内容" not in out
+    assert '"error":"模拟失败: 同步失败测试 (FAKE_CREATOR_FAIL_TOPIC)"' in out  # the cause, in the log lines
+    [rec] = fake.records()
+    assert rec["status"] == "failed" and rec["errorMessage"] == "模拟失败: 同步失败测试 (FAKE_CREATOR_FAIL_TOPIC)"
+
+
+def test_create_sync_terminated_golden(fake: Fake) -> None:
+    proc = fake.popen(*CREATE_SYNC, FAKE_CREATOR_LATENCY="600")
+    try:
+        wait_for(lambda: [r["status"] for r in fake.records()] == ["running"], "the generation to start")
+        proc.send_signal(signal.SIGTERM)
+        stdout, stderr = proc.communicate(timeout=30)
+    finally:
+        kill_group(proc)
+    assert_golden("create-sync-terminated", subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr))
+    assert [r["status"] for r in fake.records()] == ["running"]  # as the real tool leaves it
 
 
 def test_list_golden(fake: Fake) -> None:
@@ -299,6 +399,53 @@ def test_lose_topic(fake: Fake) -> None:
     assert [r["id"] for r in fake.records()] == [kept]
 
 
+def test_sync_latency_is_the_generation_time(fake: Fake) -> None:
+    started = time.monotonic()
+    proc = fake.run(*CREATE_SYNC, FAKE_CREATOR_LATENCY="0.8")
+    assert time.monotonic() - started >= 0.8
+    assert proc.returncode == 0 and "状态: 已完成\n" in proc.stdout.decode()
+    [rec] = fake.records()
+    assert rec["status"] == "completed"
+    took = datetime.fromisoformat(rec["completedAt"]) - datetime.fromisoformat(rec["startedAt"])
+    assert took.total_seconds() >= 0.8
+
+
+def test_sync_stays_running_and_prints_only_the_banner_until_the_end(fake: Fake) -> None:
+    proc = fake.popen(*CREATE_SYNC, FAKE_CREATOR_LATENCY="600")
+    try:
+        wait_for(lambda: [r["status"] for r in fake.records()] == ["running"], "the generation to start")
+        assert fake.records("--status", "running")[0]["mode"] == "sync"
+        time.sleep(0.5)
+        assert [r["status"] for r in fake.records()] == ["running"]  # never moves by itself
+        assert proc.poll() is None
+        os.set_blocking(proc.stdout.fileno(), False)
+        assert proc.stdout.read() == BANNER
+    finally:
+        kill_group(proc)
+        proc.communicate(timeout=30)
+
+
+def test_sync_fail_first_then_succeed(fake: Fake) -> None:
+    runs = [fake.run(*CREATE_SYNC, FAKE_CREATOR_FAIL_FIRST="1", FAKE_CREATOR_LATENCY="0") for _ in range(2)]
+    assert [r.returncode for r in runs] == [0, 0]
+    assert ["状态: 失败\n" in r.stdout.decode() for r in runs] == [True, False]
+    assert "(FAKE_CREATOR_FAIL_FIRST, 第 1/1 次)" in runs[0].stdout.decode()
+    assert [r["status"] for r in fake.records()] == ["completed", "failed"]
+
+
+def test_sync_hang(fake: Fake) -> None:
+    proc = fake.popen(*CREATE_SYNC, FAKE_CREATOR_HANG="create", FAKE_CREATOR_LATENCY="0")
+    try:
+        wait_for(lambda: (fake.state_dir / "invocations.log").exists(), "the invocation")
+        time.sleep(1.0)
+        assert proc.poll() is None
+    finally:
+        kill_group(proc)
+    stdout, _ = proc.communicate(timeout=30)
+    assert stdout == BANNER
+    assert fake.records() == []  # hung before the generation started
+
+
 def test_hang(fake: Fake) -> None:
     proc = fake.popen(*CREATE_1, FAKE_CREATOR_HANG="list,create")
     try:
@@ -311,10 +458,10 @@ def test_hang(fake: Fake) -> None:
     assert fake.run("status", "-t", UNKNOWN_ID, FAKE_CREATOR_HANG="list,create").returncode == 1
 
 
-@pytest.mark.parametrize("command", ["create", "list", "status", "result"])
+@pytest.mark.parametrize("command", ["create", "create-sync", "list", "status", "result"])
 def test_garbage(fake: Fake, command: str) -> None:
     args = {
-        "create": CREATE_1, "list": ["list", "--json"],
+        "create": CREATE_1, "create-sync": CREATE_SYNC, "list": ["list", "--json"],
         "status": ["status", "-t", UNKNOWN_ID], "result": ["result", "-t", UNKNOWN_ID],
     }[command]
     first = fake.run(*args, FAKE_CREATOR_GARBAGE="create,list,status,result")
@@ -341,12 +488,13 @@ def test_startup_delay_and_slow_create(fake: Fake) -> None:
 
 def test_invocations_log(fake: Fake) -> None:
     task_id = fake.create(CREATE_1)
+    fake.create(CREATE_SYNC, FAKE_CREATOR_LATENCY="0")
     fake.run("status", "--task-id", task_id)
     fake.run("status", "--task-id", task_id)
     fake.run("list", "--json")
     fake.run("--version")
     lines = (fake.state_dir / "invocations.log").read_text().splitlines()
-    assert Counter(line.split()[2] for line in lines) == {"create": 1, "status": 2, "list": 1, "version": 1}
+    assert Counter(line.split()[2] for line in lines) == {"create": 2, "status": 2, "list": 1, "version": 1}
     for line in lines:
         stamp, pid, _command = line.split()
         assert abs(float(stamp) - time.time()) < 60 and int(pid) > 0

@@ -10,6 +10,7 @@ import pytest
 
 from contenthub_async.creator import CreatorError, CreatorResult, CreatorStatus, parsing
 from contenthub_async.domain.creator_args import (
+    CreatorMode,
     build_create_argv,
     creator_priority,
     derive_requirements,
@@ -22,6 +23,8 @@ ID_LONG = "014f2e87-3a86-4a22-bf2b-64ee4042f787"  # running, then cancelled
 ID_FAILED = "09ea6fd1-a7a3-4945-a1cd-869e47822612"
 ID_UNKNOWN = "00000000-0000-4000-8000-000000000000"
 FAILED_MESSAGE = f"Failed to claim task {ID_FAILED} (version mismatch or already claimed)"
+ID_SYNC = "task-1796247238202"
+RULE = "─" * 40
 
 
 def out(name: str) -> str:
@@ -290,6 +293,105 @@ def test_result_of_unfinished_task(name: str, status: CreatorStatus) -> None:
 
 
 # ---------------------------------------------------------------------------
+# sync mode: create --mode sync
+
+
+def test_generate_success() -> None:
+    name = "create-sync-success"
+    assert rc(name) == 0
+    result = parsing.parse_generate(out(name))
+    assert result.creator_task_id == ID_SYNC
+    lines = result.markdown.split("\n")
+    assert lines[0] == "# 本地测试主题：异步任务编排"
+    assert lines[-1] == "总结：良好的异步编排能让内容生产既高效又可控。"
+    assert "![示意图](data/images/task-1796247238202_0_1796247238534.png)" in lines
+    assert "────" not in result.markdown and "生成的配图" not in result.markdown
+    # no 字数 line in this output: counted as content-creator counts (the same article
+    # as result-completed-text, whose 字数 is 263, with a 50-character image path for
+    # the 19-character placeholder)
+    assert result.word_count == 263 - len("image-placeholder-1") + 50 == len(result.markdown)
+    assert result.image_urls == ("data/images/task-1796247238202_0_1796247238534.png",)
+    assert result.quality_score == 8.65  # "状态: 通过" of the text check is not the task status
+
+
+def test_generate_counts_like_javascript() -> None:
+    text = out("create-sync-success").replace("# 本地测试主题", "# 𝄞 本地测试主题")
+    assert parsing.parse_generate(text).word_count == 294 + 3  # 𝄞 is two UTF-16 code units
+
+
+def test_generate_failed_says_success_but_the_status_line_decides() -> None:
+    name = "create-sync-failed"
+    assert rc(name) == 0 and "✅ 执行成功" in out(name)
+    with pytest.raises(CreatorError) as info:
+        parsing.parse_generate(out(name))
+    e = info.value
+    assert e.kind == "generation_failed" and e.retryable
+    # the cause is only in the log lines: the last error, where it first appeared
+    assert e.message == "[LLM:Enhanced] LLM API request failed after retries: Request failed with status code 500"
+
+
+def test_generate_status_line_decides() -> None:
+    failed = out("create-sync-success").replace("状态: 已完成", "状态: 失败")
+    with pytest.raises(CreatorError) as info:
+        parsing.parse_generate(failed)
+    assert info.value.kind == "generation_failed"
+    assert info.value.message == "[SearchNode] Search failed: Search API error: undefined - undefined"
+    running = out("create-sync-success").replace("状态: 已完成", "状态: 运行中")
+    with pytest.raises(CreatorError) as info:
+        parsing.parse_generate(running)
+    assert info.value.kind == "unparsable"
+
+
+def test_generate_failed_without_logged_cause() -> None:
+    text = "\n".join(line for line in out("create-sync-failed").split("\n") if "[error]" not in parsing.strip_ansi(line))
+    with pytest.raises(CreatorError) as info:
+        parsing.parse_generate(text)
+    assert info.value.kind == "generation_failed"
+    assert info.value.message == "content-creator reported the generation failed without logging a cause"
+
+
+def test_generate_article_may_contain_a_rule_line() -> None:
+    text = out("create-sync-success").replace("## 结语", f"{RULE}\n\n## 结语")
+    result = parsing.parse_generate(text)
+    assert f"{RULE}\n\n## 结语" in result.markdown
+    assert result.markdown.split("\n")[-1] == "总结：良好的异步编排能让内容生产既高效又可控。"
+    assert result.image_urls == ("data/images/task-1796247238202_0_1796247238534.png",)
+
+
+def test_generate_without_images_or_check() -> None:
+    text = out("create-sync-success")
+    text = text[: text.index("\n🖼️")] + "\n"
+    result = parsing.parse_generate(text)
+    assert result.image_urls == () and result.quality_score is None
+    assert result.markdown.split("\n")[-1] == "总结：良好的异步编排能让内容生产既高效又可控。"
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        lambda t: t.replace("📝 生成的内容:", "📝 内容:"),  # no article section
+        lambda t: t[: t.index("\n📝")] + "\n",  # completed but nothing after the summary
+        lambda t: t.replace(t[t.index("# 本地") : t.index("\n" + RULE + "\n\n🖼️")], "\n"),  # empty article
+        lambda t: t.replace("任务ID: task-1796247238202\n", ""),
+    ],
+)
+def test_generate_incomplete_output_is_unparsable(broken) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(CreatorError) as info:
+        parsing.parse_generate(broken(out("create-sync-success")))
+    assert info.value.kind == "unparsable"
+
+
+def test_generate_terminated_is_unparsable() -> None:
+    name = "create-sync-terminated"
+    assert rc(name) == 143 and err(name) == ""
+    with pytest.raises(CreatorError) as info:
+        parsing.parse_generate(out(name))
+    assert info.value.kind == "unparsable"
+    e = parsing.error_from_failure(rc(name), out(name), err(name))
+    assert (e.kind, e.message) == ("exit_status", "content-creator exited with status 143")
+
+
+# ---------------------------------------------------------------------------
 # list
 
 
@@ -386,6 +488,7 @@ JUNK = [
         parsing.parse_task_json,
         parsing.parse_list_json,
         parsing.parse_cancel,
+        parsing.parse_generate,
     ],
 )
 def test_junk_is_unparsable(parse, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -437,6 +540,9 @@ COVERED = [
     "cancel-unknown",
     "list-json",
     "list-completed-json",
+    "create-sync-success",
+    "create-sync-failed",
+    "create-sync-terminated",
 ]
 
 
@@ -504,7 +610,7 @@ def test_build_create_argv_full() -> None:
         target_audience="普通读者",
         priority=8,
     )
-    argv = build_create_argv(request)
+    argv = build_create_argv(request, CreatorMode.ASYNC)
     assert argv == [
         "create",
         "--mode",
@@ -521,7 +627,7 @@ def test_build_create_argv_full() -> None:
 
 
 def test_build_create_argv_minimal_derives_requirements() -> None:
-    argv = build_create_argv(Req("T", category="科技", keywords="a"))
+    argv = build_create_argv(Req("T", category="科技", keywords="a"), CreatorMode.ASYNC)
     assert argv == [
         "create",
         "--mode",
@@ -533,11 +639,20 @@ def test_build_create_argv_minimal_derives_requirements() -> None:
         "--keywords=a",
         "--priority=normal",
     ]
-    assert build_create_argv(Req("T", requirements="   ")) == build_create_argv(Req("T"))
+    assert build_create_argv(Req("T", requirements="   "), "async") == build_create_argv(Req("T"), "async")
+
+
+def test_build_create_argv_sync_differs_only_in_mode() -> None:
+    request = Req("T", keywords="a,b", tone="轻松", target_audience="开发者", priority=9)
+    sync = build_create_argv(request, CreatorMode.SYNC)
+    assert sync[:3] == ["create", "--mode", "sync"]
+    assert sync[3:] == build_create_argv(request, CreatorMode.ASYNC)[3:]
+    with pytest.raises(ValueError):
+        build_create_argv(request, "queue")  # type: ignore[arg-type]
 
 
 def test_build_create_argv_topic_starting_with_dash_stays_a_value() -> None:
-    argv = build_create_argv(Req("--help 不是选项", keywords="-x", tone="-v"))
+    argv = build_create_argv(Req("--help 不是选项", keywords="-x", tone="-v"), CreatorMode.SYNC)
     assert "--topic=--help 不是选项" in argv
     assert "--keywords=-x" in argv and "--tone=-v" in argv
     # every option carries its value after "=": nothing is a bare value argument
@@ -547,12 +662,12 @@ def test_build_create_argv_topic_starting_with_dash_stays_a_value() -> None:
 def test_build_create_argv_uses_the_port_request() -> None:
     from contenthub_async.creator import CreateRequest
 
-    argv = build_create_argv(CreateRequest(topic="T", priority=10))
+    argv = build_create_argv(CreateRequest(topic="T", priority=10), CreatorMode.ASYNC)
     assert argv[-1] == "--priority=urgent"
 
 
 def test_build_create_argv_validates() -> None:
     with pytest.raises(ValueError):
-        build_create_argv(Req(""))
+        build_create_argv(Req(""), CreatorMode.ASYNC)
     with pytest.raises(ValueError):
-        build_create_argv(Req("T", priority=11))
+        build_create_argv(Req("T", priority=11), CreatorMode.SYNC)

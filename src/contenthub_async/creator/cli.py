@@ -4,6 +4,13 @@ Every call is one subprocess (never a shell) in its own session, bounded by a
 semaphore (the real tool costs ~200 MB and ~2 s per process) and by a timeout
 after which the whole process group is killed and reaped. This module logs
 nothing; errors carry what the caller needs to log.
+
+``generate`` (sync mode) holds one process for a whole generation, so it runs the
+command under the creator guard (``creator/guard.py``): the guard leads the
+process group and stops it when asked, or when this process dies, even of
+SIGKILL. A stop is SIGTERM to the guard, which sends SIGTERM to the group and
+SIGKILL after ``kill_grace`` seconds; this side sends SIGKILL to the group itself
+if the guard has not finished by then.
 """
 
 from __future__ import annotations
@@ -17,7 +24,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from contenthub_async.creator import parsing
+import anyio
+
+from contenthub_async.creator import guard, parsing
 from contenthub_async.creator.port import (
     CreateRequest,
     CreatorError,
@@ -25,13 +34,14 @@ from contenthub_async.creator.port import (
     CreatorResult,
     CreatorTaskState,
 )
-from contenthub_async.domain.creator_args import build_create_argv
+from contenthub_async.domain.creator_args import CreatorMode, build_create_argv
 
 __all__ = ["CliCreator"]
 
 _T = TypeVar("_T")
 _STDERR_TAIL_CHARS = 2000
 _REAP_TIMEOUT = 5.0  # seconds to wait for a killed process group to let go of its pipes
+_GUARD_SLACK = 2.0  # seconds past the grace after which this side kills the group itself
 
 
 @dataclass(frozen=True)
@@ -40,6 +50,10 @@ class _Completed:
     returncode: int
     stdout: str
     stderr: str
+
+    @classmethod
+    def decode(cls, command: str, returncode: int, stdout: bytes, stderr: bytes) -> _Completed:
+        return cls(command, returncode, stdout.decode("utf-8", errors="replace"), stderr.decode("utf-8", errors="replace"))
 
 
 def _tail(text: str) -> str:
@@ -68,18 +82,25 @@ class CliCreator:
         extra_env: Mapping[str, str] | None = None,
         call_timeout: float = 120.0,
         max_processes: int = 4,
+        kill_grace: float = 5.0,
     ) -> None:
+        """``call_timeout`` bounds each short call (not ``generate``); ``max_processes``
+        bounds the creator processes running at once, ``generate``'s included;
+        ``kill_grace`` is the time between SIGTERM and SIGKILL when ``generate`` stops."""
         if isinstance(command, str) or not command or not all(command):
             raise ValueError("command must be a non-empty sequence of non-empty strings")
         if call_timeout <= 0:
             raise ValueError("call_timeout must be positive")
         if max_processes < 1:
             raise ValueError("max_processes must be at least 1")
+        if not kill_grace >= 0:
+            raise ValueError("kill_grace must be zero or positive")
         self.command: tuple[str, ...] = tuple(command)
         self.workdir = workdir
         self.extra_env: dict[str, str] = dict(extra_env or {})
         self.call_timeout = call_timeout
         self.max_processes = max_processes
+        self.kill_grace = kill_grace
         self._slots = asyncio.Semaphore(max_processes)
 
     @classmethod
@@ -93,7 +114,7 @@ class CliCreator:
     # -- the port ------------------------------------------------------------
 
     async def create(self, request: CreateRequest) -> str:
-        return await self._call(build_create_argv(request), parsing.parse_create)
+        return await self._call(build_create_argv(request, CreatorMode.ASYNC), parsing.parse_create)
 
     async def list_recent(self, limit: int) -> list[CreatorTaskState]:
         if limit < 1:
@@ -111,6 +132,17 @@ class CliCreator:
 
     async def version(self) -> str:
         return await self._call(["--version"], parsing.parse_version)
+
+    async def generate(self, request: CreateRequest, *, deadline: float | None = None) -> CreatorResult:
+        done = await self._run_guarded(build_create_argv(request, CreatorMode.SYNC), deadline)
+        try:
+            return parsing.parse_generate(done.stdout)  # the status line decides, not the rc
+        except CreatorError as err:
+            if err.kind is CreatorErrorKind.UNPARSABLE:
+                known = parsing.error_from_failure(done.returncode, done.stdout, done.stderr)
+                if done.returncode != 0 or known.kind is not CreatorErrorKind.EXIT_STATUS:
+                    err = known
+            raise self._contextualize(err, done) from None
 
     # -- plumbing ------------------------------------------------------------
 
@@ -166,18 +198,83 @@ class CliCreator:
                 )
             stdout_b, stderr_b = communicating.result()
             assert proc.returncode is not None
-            return _Completed(
-                command,
-                proc.returncode,
-                stdout_b.decode("utf-8", errors="replace"),
-                stderr_b.decode("utf-8", errors="replace"),
-            )
+            return _Completed.decode(command, proc.returncode, stdout_b, stderr_b)
 
-    async def _spawn(self, argv: list[str], command: str) -> asyncio.subprocess.Process:
+    async def _run_guarded(self, args: Sequence[str], deadline: float | None) -> _Completed:
+        """Run the command under the guard until it ends, the deadline passes or we are cancelled."""
+        argv = [*self.command, *args]
+        command = shlex.join(argv)
+        try:
+            async with asyncio.timeout_at(deadline):
+                await self._slots.acquire()
+        except TimeoutError:
+            raise CreatorError(
+                CreatorErrorKind.TIMEOUT, "no creator process slot was free before the deadline", command=command
+            ) from None
+        try:
+            # stdin is the guard's lifeline: held open here, never written, closed by our death
+            proc = await self._spawn(guard.guard_argv(self.kill_grace, argv), command, lifeline=True)
+            output = asyncio.ensure_future(_read_output(proc))
+            try:
+                timeout = None if deadline is None else max(0.0, deadline - asyncio.get_running_loop().time())
+                finished, _ = await asyncio.wait({output}, timeout=timeout)
+            except BaseException:  # cancelled: stop the group before the cancellation goes on
+                await self._stop(proc, output)
+                raise
+            if not finished:
+                _, stderr = await self._stop(proc, output)
+                raise CreatorError(
+                    CreatorErrorKind.TIMEOUT,
+                    "the generation had not ended by its deadline; process group stopped",
+                    command=command,
+                    returncode=proc.returncode,
+                    stderr_tail=_tail(stderr),
+                )
+            # the pipes reached end of file, so the guard (which holds them) has exited
+            stdout_b, stderr_b = output.result()
+            _kill_group(proc)  # whatever the command left behind and the guard's SIGTERM did not end
+            assert proc.stdin is not None
+            proc.stdin.close()
+            await proc.wait()  # prompt: the pipes are closed and the guard has exited
+        finally:
+            self._slots.release()
+        assert proc.returncode is not None
+        done = _Completed.decode(command, proc.returncode, stdout_b, stderr_b)
+        if proc.returncode in (126, 127) and done.stderr.startswith(guard.CANNOT_START):
+            reason = done.stderr.strip().rsplit(": ", 1)[-1]
+            raise CreatorError(
+                CreatorErrorKind.NOT_FOUND, f"cannot start content-creator command {argv[0]!r}: {reason}", command=command
+            )
+        return done
+
+    async def _stop(self, proc: asyncio.subprocess.Process, output: asyncio.Future[tuple[bytes, bytes]]) -> tuple[str, str]:
+        """Stop the guarded group and reap it, to the end even while the caller is being
+        cancelled (once by asyncio, or again and again by an anyio cancel scope)."""
+        with anyio.CancelScope(shield=True):
+            partial = await asyncio.shield(asyncio.ensure_future(self._stop_group(proc, output)))
+        return partial
+
+    async def _stop_group(
+        self, proc: asyncio.subprocess.Process, output: asyncio.Future[tuple[bytes, bytes]]
+    ) -> tuple[str, str]:
+        """Have the guard stop its group (TERM, grace, KILL), make sure of it, reap; partial output."""
+        with contextlib.suppress(ProcessLookupError):
+            proc.send_signal(signal.SIGTERM)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(output), self.kill_grace + _GUARD_SLACK)
+        _kill_group(proc)
+        stdout, stderr = await _reap(output)
+        assert proc.stdin is not None
+        proc.stdin.close()
+        with contextlib.suppress(TimeoutError):  # waits for the pipes too: bounded, as in _reap
+            await asyncio.wait_for(proc.wait(), _REAP_TIMEOUT)
+        return stdout, stderr
+
+    async def _spawn(self, argv: list[str], command: str, *, lifeline: bool = False) -> asyncio.subprocess.Process:
         spawning = asyncio.ensure_future(
             asyncio.create_subprocess_exec(
                 *argv,
-                stdin=asyncio.subprocess.DEVNULL,
+                stdin=asyncio.subprocess.PIPE if lifeline else asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
                 cwd=self.workdir,
@@ -218,6 +315,13 @@ async def _reap(communicating: asyncio.Future[tuple[bytes, bytes]]) -> tuple[str
         stdout_b.decode("utf-8", errors="replace"),
         stderr_b.decode("utf-8", errors="replace"),
     )
+
+
+async def _read_output(proc: asyncio.subprocess.Process) -> tuple[bytes, bytes]:
+    """Everything on stdout and stderr, until both reach end of file."""
+    assert proc.stdout is not None and proc.stderr is not None
+    stdout, stderr = await asyncio.gather(proc.stdout.read(), proc.stderr.read())
+    return stdout, stderr
 
 
 def _kill_if_spawned(spawning: asyncio.Future[asyncio.subprocess.Process]) -> None:

@@ -3,9 +3,10 @@
 content-creator prints a configuration banner on stdout before every command's
 own output and mixes log lines with it, so everything here works line by line
 on text with ANSI colour codes removed. Only the JSON printed by ``list --json``
-(an array from the line ``[``) and ``result --format json`` (an object from the
-line ``{``) is decoded as JSON. Parsers raise ``CreatorError`` (usually of kind
-``unparsable``) when the output does not contain what they expect.
+(an array from the line ``[``), ``result --format json`` (an object from the
+line ``{``) and the payload at the end of a log line is decoded as JSON. Parsers
+raise ``CreatorError`` (usually of kind ``unparsable``) when the output does not
+contain what they expect.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ __all__ = [
     "parse_cancel",
     "parse_create",
     "parse_error_message",
+    "parse_generate",
     "parse_list_json",
     "parse_result",
     "parse_status",
@@ -55,6 +57,10 @@ _COMMANDER_USAGE_ERROR = re.compile(
     r" argument|too many arguments|unknown command)"
 )
 _TEXT_TIME_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M:%S")
+# "2026-12-02 21:34:25 [error]: [SyncExecutor] Task execution failed {...json...}"
+_LOG_LINE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \[\w+\]: \[([^\]]*)\] ([^{]*)(\{.*)$")
+_SCORE = re.compile(r"^(\d+(?:\.\d+)?)\s*/\s*100$")
+_LEADING_SYMBOLS = re.compile(r"^\W+")  # emoji and spaces before a section title
 
 _ZH_STATUS = {
     "待处理": CreatorStatus.PENDING,
@@ -109,12 +115,18 @@ def body_lines(text: str) -> list[str]:
 
 def _field(lines: list[str], label: str) -> str | None:
     """The value of the first line ``label: value`` (label at line start)."""
-    for line in lines:
-        stripped = line.strip()
+    found = _field_at(lines, label)
+    return found[1] if found else None
+
+
+def _field_at(lines: list[str], label: str, start: int = 0) -> tuple[int, str] | None:
+    """(index, value) of the first line ``label: value`` from ``start`` on."""
+    for i in range(start, len(lines)):
+        stripped = lines[i].strip()
         for colon in (":", "："):
             prefix = label + colon
             if stripped.startswith(prefix):
-                return stripped[len(prefix) :].strip()
+                return i, stripped[len(prefix) :].strip()
     return None
 
 
@@ -279,11 +291,125 @@ def parse_result(stdout: str) -> CreatorResult:
     return CreatorResult(task_id, markdown, word_count, tuple(images))
 
 
-def _find_line(lines: list[str], predicate: Any) -> int | None:
-    for i, line in enumerate(lines):
-        if predicate(line.strip()):
+def _find_line(lines: list[str], predicate: Any, start: int = 0) -> int | None:
+    for i in range(start, len(lines)):
+        if predicate(lines[i].strip()):
             return i
     return None
+
+
+def _js_length(text: str) -> int:
+    """``String.prototype.length`` (UTF-16 code units), content-creator's word count."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+# ---------------------------------------------------------------------------
+# sync mode
+
+
+def parse_generate(stdout: str) -> CreatorResult:
+    """Output of ``create --mode sync``: the outcome of the whole generation.
+
+    The ``状态:`` line after ``任务ID: <id>`` decides, not the exit status nor the
+    ``✅ 执行成功`` header (both say success for a failed generation too):
+
+    - ``已完成``: the article is between the two ``─`` rules after ``📝 生成的内容:``,
+      the image paths follow ``🖼️ 生成的配图:``, the score ``评分: N/100`` is in
+      ``🔍 文本质检``; the word count is the article's length as content-creator
+      counts it (UTF-16 code units; this output prints none);
+    - ``失败``: ``CreatorError(kind='generation_failed')`` whose message is the cause
+      content-creator logged (the last error of its log lines, with the log line
+      where that error first appeared);
+    - anything else: ``unparsable``.
+    """
+    lines = body_lines(stdout)
+    found = _field_at(lines, "任务ID")
+    shown = _field_at(lines, "状态", found[0] + 1) if found else None
+    if found is None or shown is None or len(found[1].split()) != 1:
+        raise _unparsable("sync create output has no '任务ID:' and '状态:' lines")
+    task_id, (at, shown_status) = found[1], shown
+    status = status_from_text(shown_status)
+    if status is CreatorStatus.FAILED:
+        raise CreatorError(
+            CreatorErrorKind.GENERATION_FAILED,
+            _logged_cause(lines) or "content-creator reported the generation failed without logging a cause",
+        )
+    if status is not CreatorStatus.COMPLETED:
+        raise _unparsable(f"sync create output ended with status {shown_status!r}")
+
+    article = _section(lines, "生成的内容", at)
+    if article is None:
+        raise _unparsable("sync create output has no article ('📝 生成的内容:' between two rules)")
+    while article and not article[0].strip():
+        article.pop(0)
+    while article and not article[-1].strip():
+        article.pop()
+    markdown = "\n".join(article)
+    if not markdown.strip():
+        raise _unparsable("sync create output has an empty article")
+    images = _section(lines, "生成的配图", at) or []
+    check = _section(lines, "文本质检", at) or []
+    score = _SCORE.match(_field(check, "评分") or "")
+    return CreatorResult(
+        task_id,
+        markdown,
+        _js_length(markdown),
+        tuple(line.strip() for line in images if line.strip()),
+        float(score.group(1)) if score else None,
+    )
+
+
+_SECTIONS = ("生成的内容", "生成的配图", "文本质检")
+
+
+def _section_title(line: str) -> str | None:
+    """``📝 生成的内容:`` → ``生成的内容`` (a known section title), else None."""
+    text = _LEADING_SYMBOLS.sub("", line.strip())
+    if text[-1:] in (":", "：") and text[:-1] in _SECTIONS:
+        return text[:-1]
+    return None
+
+
+def _section(lines: list[str], title: str, start: int) -> list[str] | None:
+    """The lines between the rule after the title line and the section's closing rule.
+
+    The closing rule is the last rule before the next section title (or the end),
+    so a line of ``─`` inside an article does not cut it short.
+    """
+    head = _find_line(lines, lambda s: _section_title(s) == title, start)
+    if head is None or head + 1 >= len(lines) or not _is_separator(lines[head + 1]):
+        return None
+    following = _find_line(lines, lambda s: _section_title(s) is not None, head + 2)
+    rules = [i for i in range(head + 2, following or len(lines)) if _is_separator(lines[i])]
+    return lines[head + 2 : rules[-1]] if rules else None
+
+
+def _logged_cause(lines: list[str]) -> str | None:
+    """``[Context] message: error`` for the last error content-creator logged.
+
+    Log lines end with a JSON payload whose ``error`` is a string or an object
+    with a ``message``; the context and message are those of the first log line
+    that carried that error (where it arose, e.g. the LLM call).
+    """
+    logged: list[tuple[str, str]] = []  # (error, "[context] message")
+    for line in lines:
+        match = _LOG_LINE.match(line.strip())
+        if not match:
+            continue
+        try:
+            payload, _ = json.JSONDecoder().raw_decode(match.group(3))
+        except json.JSONDecodeError:
+            continue
+        error = payload.get("error") if isinstance(payload, dict) else None
+        if isinstance(error, dict):
+            error = error.get("message")
+        if isinstance(error, str) and error.strip():
+            logged.append((error.strip(), f"[{match.group(1)}] {match.group(2).strip()}"))
+    if not logged:
+        return None
+    cause = logged[-1][0]
+    origin = next(where for error, where in logged if error == cause)
+    return f"{origin}: {cause}"
 
 
 def _json_after(lines: list[str], opener: str) -> Any:

@@ -58,6 +58,7 @@ class CreatorResult:
     markdown: str
     word_count: int | None
     image_urls: tuple[str, ...]
+    quality_score: float | None = None  # content-creator's text check score (sync mode prints it)
 
 
 class CreatorErrorKind(StrEnum):
@@ -68,6 +69,7 @@ class CreatorErrorKind(StrEnum):
     NOT_FINISHED = "not_finished"  # result of an unfinished task ("任务尚未完成")
     REJECTED = "rejected"  # the creator refused our arguments (permanent)
     NOT_FOUND = "not_found"  # the command cannot be started (permanent for the call)
+    GENERATION_FAILED = "generation_failed"  # sync mode: the generation ran and ended "状态: 失败"
 
 
 _PERMANENT = frozenset({CreatorErrorKind.REJECTED, CreatorErrorKind.NOT_FOUND})
@@ -141,3 +143,20 @@ class Creator(Protocol):
         ...
 
     async def version(self) -> str: ...
+
+    async def generate(self, request: CreateRequest, *, deadline: float | None = None) -> CreatorResult:
+        """Sync mode: run the whole generation in one creator process; its article.
+
+        ``deadline`` is a time on the running event loop's clock
+        (``asyncio.get_running_loop().time()``, the same as ``anyio.current_time()``)
+        by which the generation must have ended, the wait for a free process slot
+        included; ``None``: no limit. Past it, or when the awaiting task is
+        cancelled, the creator's process group is stopped (TERM, then KILL after a
+        grace) and reaped before this returns; on the deadline it raises
+        ``CreatorError(kind='timeout')``, on cancellation the cancellation
+        propagates. A generation the creator reports as failed raises
+        ``generation_failed`` with the creator's cause; other failures as for the
+        other calls (``unparsable``, ``rejected``, ``not_found``, ``exit_status``).
+        If this process dies, the creator's process group dies with it.
+        """
+        ...

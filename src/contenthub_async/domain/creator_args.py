@@ -7,12 +7,14 @@ module does not import the adapter layer.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Protocol
 
 from contenthub_async.domain.submission import keyword_list
 
 __all__ = [
     "CreateArgs",
+    "CreatorMode",
     "build_create_argv",
     "creator_priority",
     "derive_requirements",
@@ -34,6 +36,18 @@ class CreateArgs(Protocol):
     def target_audience(self) -> str | None: ...
     @property
     def priority(self) -> int: ...
+
+
+class CreatorMode(StrEnum):
+    """How content-creator runs a generation.
+
+    ``async``: ``create`` queues the task in content-creator's own queue (Redis and a
+    worker) and returns its id at once; the result is fetched later. ``sync``: one
+    ``create`` process runs the whole generation and prints the result when it ends.
+    """
+
+    ASYNC = "async"
+    SYNC = "sync"
 
 
 def creator_priority(priority: int) -> str:
@@ -85,8 +99,8 @@ def derive_requirements(
     return "，".join(parts) + "。"
 
 
-def build_create_argv(request: CreateArgs) -> list[str]:
-    """Arguments after the command itself for ``content-creator create``.
+def build_create_argv(request: CreateArgs, mode: CreatorMode) -> list[str]:
+    """Arguments after the command itself for ``content-creator create --mode <mode>``.
 
     Every value is passed as ``--flag=value`` so a value starting with ``-``
     can never be taken for an option.
@@ -98,7 +112,7 @@ def build_create_argv(request: CreateArgs) -> list[str]:
     argv = [
         "create",
         "--mode",
-        "async",
+        CreatorMode(mode).value,
         "--type",
         "content-creator",
         f"--topic={topic}",

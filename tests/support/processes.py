@@ -1,0 +1,36 @@
+"""Helpers for tests that start real processes: throwaway scripts, liveness, files they write."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+
+def write_script(path: Path, body: str) -> Path:
+    """An executable Python script (run by this interpreter) with ``body``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"#!{sys.executable}\n" + textwrap.dedent(body), encoding="utf-8")
+    path.chmod(0o755)
+    return path
+
+
+def alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie waiting for its reaper counts as dead)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+
+
+async def wait_for_file(path: Path, within: float = 30.0) -> str:
+    """The text of ``path`` once it exists and ends with a newline."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if path.exists() and path.read_text().endswith("\n"):
+            return path.read_text()
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"{path} was not written")
