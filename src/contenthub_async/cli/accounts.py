@@ -9,7 +9,7 @@ from cyclopts import Parameter
 from contenthub_async.cli import runtime
 from contenthub_async.cli.errors import EXIT_OK, CliError, invalid_field, usage
 from contenthub_async.cli.messages import text
-from contenthub_async.cli.output import local_time, or_dash, print_json, print_lines, print_table, utc_iso
+from contenthub_async.cli.output import Column, local_time, or_dash, print_json, print_lines, print_table, utc_iso
 from contenthub_async.cli.params import Format, strict_int
 
 if TYPE_CHECKING:
@@ -118,14 +118,14 @@ def list_(*, fmt: Format = "table") -> int:
     if not accounts:
         print_lines([text("account.list_empty")])
         return EXIT_OK
-    columns: list[tuple[str, dict[str, Any]]] = [
-        (text("label.id"), {"justify": "right", "no_wrap": True}),
-        (text("label.name"), {}),
-        (text("label.platform"), {}),
-        (text("label.category"), {}),
-        (text("label.tone"), {}),
-        (text("label.state"), {"no_wrap": True}),
-        (text("label.created_at"), {"no_wrap": True}),
+    columns = [
+        Column(text("label.id"), right=True),
+        Column(text("label.name"), shrink=12),
+        Column(text("label.platform"), shrink=8, drop=3),
+        Column(text("label.category"), shrink=8, drop=4),
+        Column(text("label.tone"), shrink=8, drop=5),
+        Column(text("label.state")),
+        Column(text("label.created_at"), drop=2),
     ]
     rows = [
         [

@@ -14,6 +14,7 @@ from contenthub_async.cli import runtime
 from contenthub_async.cli.errors import EXIT_OK, CliError, usage
 from contenthub_async.cli.messages import text
 from contenthub_async.cli.output import (
+    Column,
     local_time,
     or_dash,
     print_fields,
@@ -245,15 +246,15 @@ def list_(*, fmt: Format = "table") -> int:
     if not jobs:
         print_lines([text("sched.list_empty")])
         return EXIT_OK
-    columns: list[tuple[str, dict[str, Any]]] = [
-        (text("sched.col.id"), {"justify": "right", "no_wrap": True}),
-        (text("sched.col.name"), {}),
-        (text("sched.col.type"), {}),
-        (text("sched.col.cron"), {"no_wrap": True}),
-        (text("sched.col.timezone"), {}),
-        (text("sched.col.state"), {"no_wrap": True}),
-        (text("sched.col.next_run"), {"no_wrap": True}),
-        (text("sched.col.last_run"), {"no_wrap": True}),
+    columns = [
+        Column(text("sched.col.id"), right=True),
+        Column(text("sched.col.name"), shrink=10, drop=1),
+        Column(text("sched.col.type"), shrink=10, drop=3),
+        Column(text("sched.col.cron")),
+        Column(text("sched.col.timezone"), shrink=10, drop=4),
+        Column(text("sched.col.state")),
+        Column(text("sched.col.next_run"), drop=2),
+        Column(text("sched.col.last_run"), drop=5),
     ]
     rows = [
         [
@@ -314,14 +315,14 @@ def history(
         print_lines([text("sched.history_empty")])
         return EXIT_OK
     styles = {"succeeded": "green", "failed": "red", "missed": "yellow", "pending": "cyan", "running": "blue"}
-    columns: list[tuple[str, dict[str, Any]]] = [
-        (text("sched.col.run_id"), {"justify": "right", "no_wrap": True}),
-        (text("sched.col.scheduled_for"), {"no_wrap": True}),
-        (text("sched.col.trigger"), {"no_wrap": True}),
-        (text("sched.col.status"), {"no_wrap": True}),
-        (text("sched.col.duration"), {"justify": "right", "no_wrap": True}),
-        (text("sched.col.counts"), {"justify": "right", "no_wrap": True}),
-        (text("sched.col.error"), {}),
+    columns = [
+        Column(text("sched.col.run_id"), right=True),
+        Column(text("sched.col.scheduled_for")),
+        Column(text("sched.col.trigger"), drop=2),
+        Column(text("sched.col.status")),
+        Column(text("sched.col.duration"), right=True, drop=3),
+        Column(text("sched.col.counts"), right=True, drop=1),
+        Column(text("sched.col.error"), shrink=16, fold=True),
     ]
     rows = []
     for run in runs:
