@@ -128,3 +128,12 @@ def test_pause_resume_trigger_update_delete(ctl: Ctl) -> None:
     assert ctl("scheduler", "delete", "clean").code == 0
     assert ctl("scheduler", "list", "--format", "json").json() == []
     assert ctl("scheduler", "list").code == 0
+
+
+def test_list_and_show_name_the_system_zone(ctl: Ctl) -> None:
+    assert ctl("scheduler", "create", "--name", "clean", "--type", "cleanup", "--cron", "0 3 * * *",
+               "--params", '{"days": 30}').code == 0
+    r = ctl("scheduler", "list", lang=ZH, env={"TZ": "Asia/Shanghai", "COLUMNS": "200"})
+    assert r.code == 0 and "系统时区（Asia/Shanghai）" in r.out, r.out
+    r = ctl("scheduler", "show", "clean", env={"TZ": "CST-8"})
+    assert r.code == 0 and "system (CST, UTC+08:00)" in r.out, r.out

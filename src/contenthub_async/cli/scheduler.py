@@ -143,7 +143,15 @@ def _call(action: Any) -> Any:
 
 
 def _zone_label(job: Job) -> str:
-    return job.timezone or text("sched.system_zone")
+    """The job's zone, or the system's by name: ``system (Asia/Shanghai)``."""
+    if job.timezone:
+        return job.timezone
+    from datetime import UTC, datetime
+
+    from contenthub_async.domain.cron import zone
+    from contenthub_async.domain.zones import zone_label
+
+    return text("sched.system_zone", zone=zone_label(zone(None), datetime.now(UTC)))
 
 
 def _state(job: Job) -> str:
