@@ -68,7 +68,7 @@ def add(
     ] = None,
     fmt: Format = "table",
 ) -> int:
-    """Add an account (initialises an empty database first)."""
+    """Add an account (the database must exist: ``db init``)."""
     clean_name = _clean("name", name, MAX_NAME_LENGTH, required=True)
     assert clean_name is not None
     if account_id is not None and account_id < 1:
@@ -84,7 +84,7 @@ def add(
         from contenthub_async.cli.queries import account_by_name
         from contenthub_async.store import accounts as account_store
 
-        async with runtime.open_database(create=True) as db:
+        async with runtime.open_database() as db:
             async with db.write() as conn:
                 if account_id is not None and await account_store.get_account(conn, account_id):
                     raise usage("error.duplicate_account_id", account_id=account_id)

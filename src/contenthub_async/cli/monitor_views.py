@@ -177,7 +177,9 @@ def _detail(check: Check) -> str:
     if check.level == "unknown":
         return text("monitor.detail.unknown")
     if check.name == "database":
-        return text("monitor.detail.database_ok", backend=facts["backend"]) if check.level == "ok" else facts["error"]
+        if check.level == "ok":
+            return text("monitor.detail.database_ok", backend=facts["backend"], database=facts["database"])
+        return text("monitor.detail.database_failed", database=facts["database"], error=facts["error"])
     if check.name == "daemon":
         if facts["daemon_id"] is None:
             return text("monitor.detail.daemon_none")
