@@ -33,7 +33,18 @@ UNUSED_PREFIXES = ("REDIS_",)
 
 
 class ConfigError(ValueError):
-    """A setting is invalid; the message names the environment variable."""
+    """A setting is invalid; the message names the environment variable.
+
+    ``name``: the variable; ``kind`` and ``context``: pydantic's error type and its context (so a
+    program can word the reason in its own language); ``reason``: pydantic's English wording.
+    """
+
+    def __init__(self, name: str, kind: str, reason: str, context: Mapping[str, Any] | None = None) -> None:
+        self.name = name
+        self.kind = kind
+        self.reason = reason
+        self.context = dict(context or {})
+        super().__init__(f"invalid setting {name}: {reason}")
 
 
 class Settings(BaseSettings):
@@ -83,7 +94,7 @@ class Settings(BaseSettings):
     @classmethod
     def _known_backend(cls, value: str) -> str:
         if not value.startswith(("sqlite:", "sqlite+", "postgresql:", "postgresql+", "postgres:")):
-            raise ValueError("must start with sqlite:/// or postgresql://")
+            raise PydanticCustomError("database_url", "must start with sqlite:/// or postgresql://", {})
         return value
 
     @field_validator("WEBHOOK_URL")
@@ -105,17 +116,18 @@ class Settings(BaseSettings):
     @field_validator("CONTENTHUB_LOG_FORMAT")
     @classmethod
     def _log_format(cls, value: str) -> str:
-        if value not in ("auto", "json", "console"):
-            raise ValueError("must be one of auto, json, console")
-        return value
+        return _one_of(value, ("auto", "json", "console"))
 
     @field_validator("CONTENTHUB_LOG_LEVEL")
     @classmethod
     def _log_level(cls, value: str) -> str:
-        value = value.lower()
-        if value not in ("debug", "info", "warning", "error"):
-            raise ValueError("must be one of debug, info, warning, error")
-        return value
+        return _one_of(value.lower(), ("debug", "info", "warning", "error"))
+
+
+def _one_of(value: str, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise PydanticCustomError("one_of", "must be one of {choices}", {"choices": ", ".join(choices)})
+    return value
 
 
 def load_settings(**overrides: Any) -> Settings:
@@ -125,11 +137,11 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         name = ".".join(str(part) for part in first["loc"]) or "settings"
-        raise ConfigError(f"invalid setting {name}: {first['msg']}") from None
+        raise ConfigError(name, first["type"], first["msg"], first.get("ctx")) from None
     except SettingsError as exc:  # a complex value (e.g. a JSON object) that does not parse
         match = re.search(r'field "(\w+)"', str(exc))
         name = match.group(1) if match else "settings"
-        raise ConfigError(f"invalid setting {name}: not valid JSON") from None
+        raise ConfigError(name, "json_invalid", "not valid JSON") from None
 
 
 def unused_settings(environ: Mapping[str, str] | None = None, env_file: str | Path = ENV_FILE) -> list[str]:

@@ -131,6 +131,7 @@ def test_pause_resume_trigger_update_delete(ctl: Ctl) -> None:
 
 
 def test_list_and_show_name_the_system_zone(ctl: Ctl) -> None:
+    ctl.store(_seed_accounts)
     assert ctl("scheduler", "create", "--name", "clean", "--type", "cleanup", "--cron", "0 3 * * *",
                "--params", '{"days": 30}').code == 0
     r = ctl("scheduler", "list", lang=ZH, env={"TZ": "Asia/Shanghai", "COLUMNS": "200"})

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from contenthub_async.clock import ManualClock
 from contenthub_async.cli.output import display_width
+from contenthub_async.clock import ManualClock
 from contenthub_async.domain.submission import NewTask
 from contenthub_async.services import task_commands
 from contenthub_async.store import accounts as account_store

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from contenthub_async.cli.errors import EXIT_FAILED, CliError, usage
+from contenthub_async.cli.errors import EXIT_FAILED, CliError, from_config_error, usage
 
 if TYPE_CHECKING:
     from contenthub_async.clock import Clock
@@ -32,7 +32,7 @@ def settings() -> Settings:
     try:
         return load()
     except ConfigError as exc:
-        raise usage("error.config", detail=str(exc)) from None
+        raise from_config_error(exc) from None
 
 
 def run(main: Callable[[], Coroutine[Any, Any, T]]) -> T:

@@ -118,7 +118,9 @@ def _translate(exc: Exception) -> CliError | None:
     from contenthub_async.services.executors import InvalidJobParams, UnknownJobType
 
     if isinstance(exc, InvalidJobParams):
-        return usage("error.bad_params", field=exc.field, message=exc.message)
+        from contenthub_async.cli.validation import validation_text
+
+        return usage("error.bad_params", field=exc.field, message=validation_text(exc.kind, exc.context, exc.message))
     if isinstance(exc, UnknownJobType):
         return usage("error.unknown_job_type", job_type=exc.job_type, known=_known_types())
     if isinstance(exc, CronError):
