@@ -114,6 +114,7 @@ def _decode(data: bytes) -> tuple[str, str, dict[int, CsvProblem]]:
     has_bom = data.startswith(codecs.BOM_UTF8)
     if has_bom:
         data = data[len(codecs.BOM_UTF8) :]
+    candidates: tuple[tuple[str, str], ...]
     if b"\0" in data:  # binary: not text in any encoding; judged as UTF-8, the expected one
         candidates = ENCODINGS[:1]
     else:
