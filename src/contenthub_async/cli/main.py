@@ -57,8 +57,10 @@ def build_app() -> App:
     app.command(content)
 
     task = _group("task", "help.task")
-    for name, command in (("status", STATUS), ("list", LIST), ("cancel", CANCEL), ("retry", RETRY)):
+    for name, command in (("status", STATUS), ("list", LIST), ("cancel", CANCEL), ("retry", RETRY),
+                          ("cleanup", CLEANUP)):
         _add(task, name, command)
+    _add(task, "stats", (f"{PACKAGE}.monitor:metrics", "help.task_stats"))
     app.command(task)
 
     account = _group("account", "help.account")
@@ -69,7 +71,7 @@ def build_app() -> App:
     app.command(account)
 
     scheduler = _group("scheduler", "help.scheduler")
-    for name in ("create", "list", "show", "history", "pause", "resume", "trigger", "delete", "update"):
+    for name in ("create", "list", "show", "history", "executions", "pause", "resume", "trigger", "delete", "update"):
         _add(scheduler, name, (f"{PACKAGE}.scheduler:{'list_' if name == 'list' else name}", f"help.scheduler_{name}"))
     app.command(scheduler)
 
