@@ -3,22 +3,21 @@
 - panel titles: the ``group_commands`` / ``group_parameters`` / ``group_arguments`` groups of the
   root app (sub-apps inherit them);
 - the ``--help`` and ``--version`` lines: the help text of those flag commands of every app;
-- ``Usage:`` and the ``[required]``, ``[default: …]``, ``[choices: …]`` marks: a
-  :class:`~cyclopts.help.DefaultFormatter` with its own usage line and description column.
+- ``Usage:`` and the ``[required]``, ``[default: …]``, ``[choices: …]`` marks: a help formatter
+  that renders like :class:`~cyclopts.help.DefaultFormatter` with its own usage line and
+  description column.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from attrs import define, evolve
 from cyclopts import App, Group
-from cyclopts.help import ColumnSpec, DefaultFormatter, HelpEntry, InlineText, NameRenderer
 
 from contenthub_async.cli.messages import text
 
 if TYPE_CHECKING:
-    from cyclopts.help import HelpPanel
+    from cyclopts.help import ColumnSpec, HelpEntry, HelpPanel
     from rich.console import Console, ConsoleOptions, RenderableType
 
 
@@ -46,6 +45,7 @@ def _default_text(value: str) -> str:
 
 def describe_entry(entry: HelpEntry) -> RenderableType:
     """A parameter's description followed by its localised choices, default and required marks."""
+    from cyclopts.help import InlineText
     from rich.text import Text
 
     description = entry.description
@@ -73,6 +73,8 @@ def _required_mark(entry: HelpEntry) -> str:
 
 def parameter_columns(console: Console, options: ConsoleOptions, entries: list[HelpEntry]) -> tuple[ColumnSpec, ...]:
     """Like cyclopts' default parameter columns, with :func:`describe_entry` for the description."""
+    from cyclopts.help import ColumnSpec, NameRenderer
+
     max_width = max(1, console.width * 35 // 100)
     columns = (
         ColumnSpec(renderer=NameRenderer(max_width=max_width), style="cyclopts.name", max_width=max_width),
@@ -83,15 +85,25 @@ def parameter_columns(console: Console, options: ConsoleOptions, entries: list[H
     return columns
 
 
-@define(kw_only=True)
-class LocalisedFormatter(DefaultFormatter):
-    """cyclopts' default help layout with the frame's words from the catalogs."""
+class LocalisedFormatter:
+    """cyclopts' default help layout with the frame's words from the catalogs (a HelpFormatter).
+
+    cyclopts' formatters (and rich) are imported only when help is printed.
+    """
+
+    def __init__(self) -> None:
+        self._formatters: tuple[Any, Any] | None = None
+
+    def _pick(self, panel_format: str) -> Any:
+        if self._formatters is None:
+            from cyclopts.help import DefaultFormatter
+
+            self._formatters = (DefaultFormatter(), DefaultFormatter(column_specs=parameter_columns))
+        commands, parameters = self._formatters
+        return commands if panel_format == "command" else parameters
 
     def __call__(self, console: Console, options: ConsoleOptions, panel: HelpPanel) -> None:
-        if panel.format == "command" or self.column_specs is not None:
-            super().__call__(console, options, panel)
-        else:
-            evolve(self, column_specs=parameter_columns)(console, options, panel)
+        self._pick(panel.format)(console, options, panel)
 
     def render_usage(self, console: Console, options: ConsoleOptions, usage: Any) -> None:
         if usage:
@@ -99,3 +111,6 @@ class LocalisedFormatter(DefaultFormatter):
 
             line = usage if isinstance(usage, Text) else Text(str(usage))
             console.print(Text(text("help.usage"), style="bold") + line)
+
+    def render_description(self, console: Console, options: ConsoleOptions, description: Any) -> None:
+        self._pick("command").render_description(console, options, description)

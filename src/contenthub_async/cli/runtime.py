@@ -19,7 +19,7 @@ from contenthub_async.cli.errors import EXIT_FAILED, CliError, from_config_error
 if TYPE_CHECKING:
     from contenthub_async.clock import Clock
     from contenthub_async.config import Settings
-    from contenthub_async.store.database import Database
+    from contenthub_async.store.database import Database, DatabaseUrl
 
 T = TypeVar("T")
 
@@ -47,18 +47,22 @@ async def schema_version(db: Database) -> int:
         return await current_version(conn)
 
 
+def _parsed_url(url: str) -> DatabaseUrl:
+    from contenthub_async.store.database import DatabaseUrlError, parse_database_url
+
+    try:
+        return parse_database_url(url)
+    except DatabaseUrlError as exc:
+        raise usage("error.config", detail=str(exc)) from None
+
+
 def database_label(url: str | None = None) -> str:
     """The configured database as an operator recognises it, never with a password:
     ``/srv/contenthub/data/contenthub.db`` or ``postgresql://contenthub@db.internal:5432/contenthub``."""
     from sqlalchemy.engine import URL, make_url
 
-    from contenthub_async.store.database import DatabaseUrlError, parse_database_url
-
     url = settings().DATABASE_URL if url is None else url
-    try:
-        parsed = parse_database_url(url)
-    except DatabaseUrlError as exc:
-        raise usage("error.config", detail=str(exc)) from None
+    parsed = _parsed_url(url)
     if parsed.sqlite_path is not None:
         return str(parsed.sqlite_path.resolve())
     given = make_url(url)
@@ -79,12 +83,7 @@ def _check_version(version: int) -> None:
 
 def sqlite_file_missing() -> bool:
     """True when DATABASE_URL names a SQLite file that does not exist (yet)."""
-    from contenthub_async.store.database import DatabaseUrlError, parse_database_url
-
-    try:
-        parsed = parse_database_url(settings().DATABASE_URL)
-    except DatabaseUrlError as exc:
-        raise usage("error.config", detail=str(exc)) from None
+    parsed = _parsed_url(settings().DATABASE_URL)
     return parsed.sqlite_path is not None and not parsed.sqlite_path.exists()
 
 
