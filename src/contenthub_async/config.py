@@ -3,25 +3,53 @@
 Names follow the original documents (``ASYNC_*``, ``CREATOR_*``, ``WEBHOOK_*``);
 settings of our own are prefixed ``CONTENTHUB_``. An invalid value fails at start
 with :class:`ConfigError`, whose message names the variable.
+
+Original spellings: ``ASYNC_ENABLED`` (the rollback switch of the execution plan) is the same
+switch as ``ASYNC_CONTENT_GENERATION_ENABLED``; when both are set, processing runs only if
+both are true (a switch meant to stop work is never overridden by the other spelling).
+``ASYNC_WORKER_COUNT``, ``TASK_QUEUE_TYPE`` and ``REDIS_*`` have no meaning here (the task
+table is the queue): :func:`unused_settings` names them so contenthubd can say so at start.
 """
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Mapping
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+
+ENV_FILE = ".env"
+
+#: Settings of the original documents that mean nothing here: the table is the queue.
+UNUSED_SETTINGS = ("ASYNC_WORKER_COUNT", "TASK_QUEUE_TYPE")
+UNUSED_PREFIXES = ("REDIS_",)
 
 
 class ConfigError(ValueError):
-    """A setting is invalid; the message names the environment variable."""
+    """A setting is invalid; the message names the environment variable.
+
+    ``name``: the variable; ``kind`` and ``context``: pydantic's error type and its context (so a
+    program can word the reason in its own language); ``reason``: pydantic's English wording.
+    """
+
+    def __init__(self, name: str, kind: str, reason: str, context: Mapping[str, Any] | None = None) -> None:
+        self.name = name
+        self.kind = kind
+        self.reason = reason
+        self.context = dict(context or {})
+        super().__init__(f"invalid setting {name}: {reason}")
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_file=".env",
+        env_file=ENV_FILE,
         env_file_encoding="utf-8",
         extra="ignore",
         case_sensitive=True,
@@ -31,10 +59,12 @@ class Settings(BaseSettings):
     DATABASE_URL: str = "sqlite:///data/contenthub.db"
 
     ASYNC_CONTENT_GENERATION_ENABLED: bool = True
+    ASYNC_ENABLED: bool | None = None  # the original documents' name of the same switch
     ASYNC_MAX_CONCURRENT_TASKS: int = Field(5, ge=1, le=1000)
     ASYNC_TASK_TIMEOUT: float = Field(1800, gt=0)
     ASYNC_POLL_INTERVAL: float = Field(30, gt=0)
     ASYNC_AUTO_APPROVE: bool = True
+    ASYNC_AUTO_ADD_TO_POOL: bool = True  # approved articles go to the publish pool
     ASYNC_MAX_RETRIES: int = Field(3, ge=0, le=100)
     ASYNC_RETRY_BACKOFF: float = Field(30, ge=0)
 
@@ -64,23 +94,40 @@ class Settings(BaseSettings):
     @classmethod
     def _known_backend(cls, value: str) -> str:
         if not value.startswith(("sqlite:", "sqlite+", "postgresql:", "postgresql+", "postgres:")):
-            raise ValueError("must start with sqlite:/// or postgresql://")
+            raise PydanticCustomError("database_url", "must start with sqlite:/// or postgresql://", {})
         return value
+
+    @field_validator("WEBHOOK_URL")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        parts = urlsplit(value)
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            raise PydanticCustomError("http_url", "must be an http:// or https:// URL", {})
+        return value
+
+    @model_validator(mode="after")
+    def _one_switch(self) -> Settings:
+        if self.ASYNC_ENABLED is False:
+            self.ASYNC_CONTENT_GENERATION_ENABLED = False
+        return self
 
     @field_validator("CONTENTHUB_LOG_FORMAT")
     @classmethod
     def _log_format(cls, value: str) -> str:
-        if value not in ("auto", "json", "console"):
-            raise ValueError("must be one of auto, json, console")
-        return value
+        return _one_of(value, ("auto", "json", "console"))
 
     @field_validator("CONTENTHUB_LOG_LEVEL")
     @classmethod
     def _log_level(cls, value: str) -> str:
-        value = value.lower()
-        if value not in ("debug", "info", "warning", "error"):
-            raise ValueError("must be one of debug, info, warning, error")
-        return value
+        return _one_of(value.lower(), ("debug", "info", "warning", "error"))
+
+
+def _one_of(value: str, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise PydanticCustomError("one_of", "must be one of {choices}", {"choices": ", ".join(choices)})
+    return value
 
 
 def load_settings(**overrides: Any) -> Settings:
@@ -90,11 +137,21 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         name = ".".join(str(part) for part in first["loc"]) or "settings"
-        raise ConfigError(f"invalid setting {name}: {first['msg']}") from None
+        raise ConfigError(name, first["type"], first["msg"], first.get("ctx")) from None
     except SettingsError as exc:  # a complex value (e.g. a JSON object) that does not parse
         match = re.search(r'field "(\w+)"', str(exc))
         name = match.group(1) if match else "settings"
-        raise ConfigError(f"invalid setting {name}: not valid JSON") from None
+        raise ConfigError(name, "json_invalid", "not valid JSON") from None
+
+
+def unused_settings(environ: Mapping[str, str] | None = None, env_file: str | Path = ENV_FILE) -> list[str]:
+    """Settings of the original documents set in the environment or ``.env`` that are not used here."""
+    from dotenv import dotenv_values
+
+    names = set(os.environ if environ is None else environ)
+    if Path(env_file).is_file():
+        names |= set(dotenv_values(env_file))
+    return sorted(n for n in names if n in UNUSED_SETTINGS or n.startswith(UNUSED_PREFIXES))
 
 
 @lru_cache(maxsize=1)

@@ -49,12 +49,22 @@ def one_line(text: str) -> str:
 def test_empty_database_hint_then_db_init_and_accounts(ctl: Ctl) -> None:
     r = ctl("status", "task-0123456789ab")
     assert r.code == 1 and r.out == ""
-    assert "contenthub-ctl db init" in one_line(r.err)
+    assert "contenthub-ctl db init" in one_line(r.err) and str(ctl.path) in r.err
     assert not ctl.path.exists(), "a command that cannot succeed must not create the database file"
 
+    # account add does not create a database either: it names the one it resolved.
+    r = ctl("account", "add", "--name", "科技号", "--id", "49", lang=ZH)
+    assert r.code == 1 and r.out == "" and str(ctl.path) in r.err and "db init" in one_line(r.err)
+    assert not ctl.path.exists()
+    r = ctl("db", "version", "--format", "json")
+    assert r.json() == {"database": str(ctl.path), "version": 0, "expected_version": 1, "up_to_date": False}
+
     r = ctl("db", "init")
-    assert r.code == 0 and "0 → 1" in r.out
-    assert ctl("db", "init", "--format", "json").json() == {"from_version": 1, "to_version": 1}
+    assert r.code == 0 and "0 → 1" in r.out and str(ctl.path) in r.out
+    assert ctl("db", "init", "--format", "json").json() == {
+        "database": str(ctl.path), "from_version": 1, "to_version": 1}
+    r = ctl("db", "version", lang=ZH)
+    assert r.code == 0 and f"数据库 {ctl.path}：结构版本 1" in r.out
 
     r = ctl("account", "add", "--name", "科技号", "--id", "49", "--platform", "wechat", "--category", "科技")
     assert r.code == 0 and "49" in r.out and "科技号" in r.out
@@ -247,8 +257,9 @@ def test_language_follows_lc_all_then_lc_messages_then_lang(ctl: Ctl) -> None:
 
 
 def test_seed_spellings(ctl: Ctl) -> None:
-    r = ctl("account", "add", "--name", "seed", "--id", "49")  # an empty database is initialised
-    assert r.code == 0 and ctl.path.exists()
+    assert ctl("db", "init").code == 0
+    r = ctl("account", "add", "--name", "seed", "--id", "49")
+    assert r.code == 0, r.err
 
     r = ctl("content", "generate", "-a", "49", "-t", "智能客服系统", "-k", "AI,客服,自动化", "--async",
             "--auto-approve", "--priority", "8", "--requirements", "详细介绍AI客服的优势", "--format", "json",

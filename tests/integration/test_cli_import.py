@@ -156,3 +156,31 @@ def test_a_100000_row_import_completes(ctl: Ctl) -> None:
     assert ctl.count() == (100_000, 100_000)
     assert ctl.rows("SELECT topic, priority, auto_approve FROM content_generation_tasks ORDER BY id DESC LIMIT 1") == [
         ("批量选题 99999", 99_999 % 11, 1)]
+
+
+def test_gbk_files_from_excel_are_read_and_the_encoding_is_named(ctl: Ctl) -> None:
+    ctl.store(_guide_accounts)
+    write(ctl, "excel.csv", GUIDE_CSV.replace("\n", "\r\n").encode("gbk"))
+    r = ctl("import", "excel.csv", lang=ZH)
+    assert r.code == 0, r.err
+    assert "GB18030/GBK" in r.out and "2" in r.out
+    assert ctl.rows("SELECT topic, keywords FROM content_generation_tasks ORDER BY id") == [
+        ("AI技术", "AI,机器学习"), ("区块链应用", "区块链,金融")]
+
+    write(ctl, "utf8.csv", "\ufeff" + GUIDE_CSV)
+    r = ctl("import", "utf8.csv", "--format", "json")
+    assert r.code == 0 and r.json()["encoding"] == "utf-8"  # type: ignore[index]
+    assert "(read as UTF-8)" in r.json()["message"]  # type: ignore[index]
+
+
+def test_undecodable_lines_of_a_gbk_file_are_refused_with_their_line(ctl: Ctl) -> None:
+    ctl.store(_guide_accounts)
+    data = GUIDE_CSV.encode("gbk") + b"49,\xa1\xa1ok\xff,,5,true\n" + "49,最后一行,,5,true\n".encode("gbk")
+    write(ctl, "broken.csv", data)
+    r = ctl("import", "broken.csv", "--format", "json")
+    assert r.code == 2, r.err
+    report = r.json()
+    assert isinstance(report, dict) and report["encoding"] == "gb18030"
+    assert [(e["line"], e["reason"]) for e in report["errors"]] == [(4, "not_gb18030")]
+    assert "line 4" in r.err and "GB18030" in r.err
+    assert ctl.count() == (0, 0)

@@ -308,11 +308,13 @@ def test_health_exit_codes(ctl: Ctl) -> None:
     assert set(levels(data).values()) == {"ok"}
     assert data["checks"]["daemon"]["daemon_id"] == "host:1:ab"
     assert data["checks"]["creator"]["version"] == "0.1.0"
-    assert data["checks"]["database"] == {"status": "ok", "backend": "sqlite", "writable": True, "error": None}
+    assert data["checks"]["database"] == {"status": "ok", "backend": "sqlite", "database": str(ctl.path),
+                                          "writable": True, "error": None}
     assert ctl.rows("SELECT count(*) FROM leases") == [(0,)], "the write probe leaves nothing behind"
 
     r = ctl("monitor", "health", env=env, lang=ZH)
     assert r.code == 0 and r.out.startswith("系统状态: 健康\n") and "守护进程" in r.out and "正常" in r.out
+    assert f"{ctl.path}（sqlite）" in r.out.replace("\n", "")
 
     code, data = health(ctl, {**env, "CREATOR_CLI_PATH": str(ctl.cwd / "no-such-creator")})
     assert (code, data["status"]) == (2, "unhealthy"), "a missing creator fails every claimed task"
@@ -364,7 +366,7 @@ def test_health_without_a_database_is_unhealthy_and_creates_nothing(ctl: Ctl) ->
     assert (code, data["status"]) == (2, "unhealthy")
     assert levels(data) == {"database": "unhealthy", "daemon": "unknown", "creator": "ok",
                             "stuck_tasks": "unknown", "failure_rate": "unknown"}
-    assert "db init" in data["checks"]["database"]["error"]
+    assert "db init" in data["checks"]["database"]["error"] and data["checks"]["database"]["database"] == str(ctl.path)
     assert not ctl.path.exists()
 
 

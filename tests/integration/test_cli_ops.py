@@ -165,3 +165,21 @@ def test_cleanup_with_yes_deletes_without_asking(ctl: Ctl) -> None:
     r = ctl("cleanup", "--days", "1", "-y", lang=ZH)  # the task that failed a day ago is older than 1 day
     assert r.code == 0 and "已删除 1 个" in r.out, r
     assert statuses(ctl, ids) == ["deleted"] * 4 + ["processing", "pending"]
+
+
+def test_task_cleanup_and_task_stats_are_the_original_spellings(ctl: Ctl) -> None:
+    ids = ctl.store(_old_and_new)
+    assert isinstance(ids, list)
+    r = ctl("task", "cleanup", "--days", "30", "--yes", "--format", "json")
+    assert r.code == 0, r.err
+    assert r.json()["deleted_tasks"] == 3  # type: ignore[index]
+    assert statuses(ctl, ids) == ["deleted"] * 3 + ["failed", "processing", "pending"]
+
+    stats = ctl("task", "stats", "--format", "json")
+    metrics = ctl("monitor", "metrics", "--format", "json")
+    assert stats.code == metrics.code == 0, stats.err
+    keep = ("total_count", "by_status", "success_rate", "in_flight", "queue_depth_by_priority")
+    assert {k: stats.json()[k] for k in keep} == {k: metrics.json()[k] for k in keep}  # type: ignore[index]
+    assert stats.json()["total_count"] == 3  # type: ignore[index]
+    human = ctl("task", "stats", lang=ZH)
+    assert human.code == 0 and human.out.startswith("系统指标") and "总任务数" in human.out

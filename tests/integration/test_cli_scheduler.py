@@ -128,3 +128,30 @@ def test_pause_resume_trigger_update_delete(ctl: Ctl) -> None:
     assert ctl("scheduler", "delete", "clean").code == 0
     assert ctl("scheduler", "list", "--format", "json").json() == []
     assert ctl("scheduler", "list").code == 0
+
+
+def test_list_and_show_name_the_system_zone(ctl: Ctl) -> None:
+    ctl.store(_seed_accounts)
+    assert ctl("scheduler", "create", "--name", "clean", "--type", "cleanup", "--cron", "0 3 * * *",
+               "--params", '{"days": 30}').code == 0
+    r = ctl("scheduler", "list", lang=ZH, env={"TZ": "Asia/Shanghai", "COLUMNS": "200"})
+    assert r.code == 0 and "系统时区（Asia/Shanghai）" in r.out, r.out
+    r = ctl("scheduler", "show", "clean", env={"TZ": "CST-8"})
+    assert r.code == 0 and "system (CST, UTC+08:00)" in r.out, r.out
+
+
+def test_executions_lists_the_runs_of_every_job(ctl: Ctl) -> None:
+    ctl.store(_seed_accounts)
+    for name in ("清理一", "清理二"):
+        assert ctl("scheduler", "create", "--name", name, "--type", "cleanup", "--cron", "0 3 * * *",
+                   "--params", '{"days": 30}').code == 0
+        assert ctl("scheduler", "trigger", name).code == 0
+    _tick(ctl, datetime.now(UTC))
+    runs = ctl("scheduler", "executions", "--format", "json").json()
+    assert isinstance(runs, list)
+    assert sorted((r["job_id"], r["job_name"], r["status"], r["trigger"]) for r in runs) == [
+        (1, "清理一", "succeeded", "manual"), (2, "清理二", "succeeded", "manual")]
+    assert ctl("scheduler", "executions", "--limit", "1", "--format", "json").json()[0]["id"] == max(  # type: ignore[index]
+        r["id"] for r in runs)
+    table = ctl("scheduler", "executions", lang=ZH, env={"COLUMNS": "200"})
+    assert table.code == 0 and "1 清理一" in table.out and "2 清理二" in table.out and "定时任务" in table.out

@@ -8,6 +8,7 @@ import json
 import os
 import pty
 import re
+import shlex
 import shutil
 import signal
 import sqlite3
@@ -282,6 +283,37 @@ def test_zsh_completion_script_names_the_nested_commands() -> None:
         assert subprocess.run([zsh, "-n"], input=r.stdout, text=True, capture_output=True).returncode == 0
 
 
-def test_completion_refuses_other_shells() -> None:
+def bash_offers(script: Path, *words: str) -> list[str]:
+    """What bash completion offers for the last of ``words`` (run with the installed contenthub-ctl),
+    unquoted (bash quotes values such as ``failed\\,timeout`` when it inserts them)."""
+    line = " ".join(["contenthub-ctl", *(f"'{w}'" for w in words)])
+    probe = (f"source {script}; COMP_WORDS=({line}); COMP_CWORD={len(words)}; COMPREPLY=(); _contenthub_ctl; "
+             'printf "%s\\n" "${COMPREPLY[@]}"')
+    env = {**os.environ, "PATH": f"{CTL.parent}{os.pathsep}{os.environ['PATH']}"}
+    done = subprocess.run(["bash", "-c", probe], capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode == 0, done.stderr
+    return [shlex.split(word)[0] for word in done.stdout.splitlines() if word]  # as the shell inserts them
+
+
+def test_bash_completes_values_and_knows_flags(tmp_path: Path) -> None:
+    script = tmp_path / "contenthub-ctl.bash"
+    script.write_text(subprocess.run([str(CTL), "completion", "bash"], capture_output=True, text=True,
+                                     timeout=60, check=True).stdout)
+    assert bash_offers(script, "scheduler", "create", "--type", "") == ["async_content_generation", "cleanup"]
+    assert bash_offers(script, "list", "--status", "fa") == ["failed"]
+    assert bash_offers(script, "task", "list", "--status", "failed,ti") == ["failed,timeout"]
+    # --auto-approve takes no value: after it, options are offered again.
+    assert "--priority" in bash_offers(script, "submit", "--auto-approve", "--pr")
+    assert "--priority" in bash_offers(script, "content", "generate", "--auto-approve", "--")
+
+
+def test_fish_completion_and_other_shells_refused() -> None:
     r = subprocess.run([str(CTL), "completion", "fish"], capture_output=True, text=True, timeout=60)
-    assert r.returncode == 2 and r.stdout == "" and "fish" in r.stderr
+    assert r.returncode == 0, r.stderr
+    assert "complete -c contenthub-ctl" in r.stdout and "-a 'async_content_generation cleanup'" in r.stdout
+    assert "-l auto-approve -d" in r.stdout and "-l auto-approve -x" not in r.stdout
+    fish = shutil.which("fish")
+    if fish is not None:
+        assert subprocess.run([fish, "--no-execute"], input=r.stdout, text=True, capture_output=True).returncode == 0
+    r = subprocess.run([str(CTL), "completion", "powershell"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and r.stdout == "" and "powershell" in r.stderr

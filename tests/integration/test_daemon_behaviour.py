@@ -324,3 +324,27 @@ async def test_timeouts_fire_even_when_content_creator_cannot_list(db_url: str, 
         assert task is not None and task.status == S.TIMEOUT
     finally:
         await db.close()
+
+
+async def test_auto_add_to_pool_off_keeps_approved_articles_out_of_the_pool(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await prepare(db_url)
+    [task_id] = await submit(db_url, [NewTask(account_id=49, topic="approved, not pooled", auto_approve=True)])
+    monkeypatch.setenv("REDIS_URL", "redis://localhost:6379/0")
+    monkeypatch.setenv("ASYNC_WORKER_COUNT", "5")
+    settings = settings_for(db_url, tmp_path / "fake", ASYNC_AUTO_ADD_TO_POOL=False)
+    with structlog.testing.capture_logs() as logs:
+        [task] = await run_until_terminal(db_url, settings, [task_id])
+    assert task.status is S.COMPLETED and task.content_id is not None
+    db = Database.open(db_url)
+    try:
+        async with db.read() as conn:
+            content = await content_store.get_content(conn, task.content_id)
+            assert content is not None and content["review_status"] == "approved"
+            assert await content_store.pool_entry_of(conn, task.content_id) is None
+    finally:
+        await db.close()
+    unused = [entry for entry in logs if "not used" in entry["event"]]
+    assert len(unused) == 1 and unused[0]["settings"] == ["ASYNC_WORKER_COUNT", "REDIS_URL"]
+    assert unused[0]["log_level"] == "warning"

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from contenthub_async.domain.zones import calendar_days, zone_name
+from contenthub_async.domain.zones import calendar_days, localtime_key, zone_label, zone_name
 
 
 def test_calendar_days_are_cut_at_local_midnight_dst_included() -> None:
@@ -28,3 +29,20 @@ def test_zone_name_prefers_the_iana_key() -> None:
     at = datetime(2026, 11, 22, tzinfo=UTC)
     assert zone_name(ZoneInfo("Asia/Shanghai"), at) == "Asia/Shanghai"
     assert zone_name(UTC, at) == "UTC"
+
+
+def test_zone_label_names_the_zone_or_its_offset() -> None:
+    at = datetime(2026, 11, 22, tzinfo=UTC)
+    assert zone_label(ZoneInfo("Asia/Shanghai"), at) == "Asia/Shanghai"
+    assert zone_label(UTC, at) == "UTC"
+    assert zone_label(timezone(timedelta(hours=8), "CST"), at) == "CST, UTC+08:00"
+    assert zone_label(timezone(timedelta(hours=-5, minutes=-30)), at).endswith("UTC-05:30")
+
+
+def test_localtime_link_gives_the_iana_name(tmp_path: Path) -> None:
+    link = tmp_path / "localtime"
+    link.symlink_to("/usr/share/zoneinfo/Asia/Shanghai")
+    assert localtime_key(str(link)) == "Asia/Shanghai"
+    copy = tmp_path / "copied"
+    copy.write_bytes(b"TZif")
+    assert localtime_key(str(copy)) is None

@@ -9,7 +9,7 @@ from cyclopts import Parameter
 from contenthub_async.cli import runtime
 from contenthub_async.cli.errors import EXIT_OK, CliError, invalid_field, usage
 from contenthub_async.cli.messages import text
-from contenthub_async.cli.output import local_time, or_dash, print_json, print_lines, print_table, utc_iso
+from contenthub_async.cli.output import Column, local_time, or_dash, print_json, print_lines, print_table, utc_iso
 from contenthub_async.cli.params import Format, strict_int
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ def add(
     ] = None,
     fmt: Format = "table",
 ) -> int:
-    """Add an account (initialises an empty database first)."""
+    """Add an account (the database must exist: ``db init``)."""
     clean_name = _clean("name", name, MAX_NAME_LENGTH, required=True)
     assert clean_name is not None
     if account_id is not None and account_id < 1:
@@ -83,7 +83,7 @@ def add(
     async def insert() -> Account:
         from contenthub_async.store import accounts as account_store
 
-        async with runtime.open_database(create=True) as db:
+        async with runtime.open_database() as db:
             async with db.write() as conn:
                 if account_id is not None and await account_store.get_account(conn, account_id):
                     raise usage("error.duplicate_account_id", account_id=account_id)
@@ -117,14 +117,14 @@ def list_(*, fmt: Format = "table") -> int:
     if not accounts:
         print_lines([text("account.list_empty")])
         return EXIT_OK
-    columns: list[tuple[str, dict[str, Any]]] = [
-        (text("label.id"), {"justify": "right", "no_wrap": True}),
-        (text("label.name"), {}),
-        (text("label.platform"), {}),
-        (text("label.category"), {}),
-        (text("label.tone"), {}),
-        (text("label.state"), {"no_wrap": True}),
-        (text("label.created_at"), {"no_wrap": True}),
+    columns = [
+        Column(text("label.id"), right=True),
+        Column(text("label.name"), shrink=12),
+        Column(text("label.platform"), shrink=8, drop=3),
+        Column(text("label.category"), shrink=8, drop=4),
+        Column(text("label.tone"), shrink=8, drop=5),
+        Column(text("label.state")),
+        Column(text("label.created_at"), drop=2),
     ]
     rows = [
         [

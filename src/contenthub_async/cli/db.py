@@ -18,12 +18,13 @@ def init(*, fmt: Format = "table") -> int:
             return await migrate(db)
 
     before, after = runtime.run(upgrade)
+    database = runtime.database_label()
     if fmt == "json":
-        print_json({"from_version": before, "to_version": after})
+        print_json({"database": database, "from_version": before, "to_version": after})
     elif before == after:
-        print_lines([text("db.up_to_date", after=after)])
+        print_lines([text("db.up_to_date", database=database, after=after)])
     else:
-        print_lines([text("db.migrated", before=before, after=after)])
+        print_lines([text("db.migrated", database=database, before=before, after=after)])
     return EXIT_OK
 
 
@@ -36,8 +37,10 @@ def version(*, fmt: Format = "table") -> int:
             return await runtime.schema_version(db)
 
     found = 0 if runtime.sqlite_file_missing() else runtime.run(read)
+    database = runtime.database_label()
     if fmt == "json":
-        print_json({"version": found, "expected_version": SCHEMA_VERSION, "up_to_date": found == SCHEMA_VERSION})
+        print_json({"database": database, "version": found, "expected_version": SCHEMA_VERSION,
+                    "up_to_date": found == SCHEMA_VERSION})
     else:
-        print_lines([text("db.version", version=found, expected=SCHEMA_VERSION)])
+        print_lines([text("db.version", database=database, version=found, expected=SCHEMA_VERSION)])
     return EXIT_OK

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from contenthub_async.cli.messages import has_text, status_word, text
 
 if TYPE_CHECKING:
+    from contenthub_async.config import ConfigError
     from contenthub_async.domain.submission import InvalidSubmission
     from contenthub_async.services.errors import ServiceError
 
@@ -110,6 +111,13 @@ def from_service_error(exc: ServiceError) -> CliError:
     return CliError("error.service", exc.exit_code, code=code, detail=detail)
 
 
+def from_config_error(exc: ConfigError) -> CliError:
+    """An invalid setting, named, with pydantic's reason in the operator's language (exit 2)."""
+    from contenthub_async.cli.validation import validation_text
+
+    return usage("error.setting", name=exc.name, reason=validation_text(exc.kind, exc.context, exc.reason))
+
+
 def describe(exc: BaseException) -> CliError | None:
     """The CliError for a known exception type, or None for a bug (which keeps its traceback)."""
     if isinstance(exc, CliError):
@@ -127,7 +135,7 @@ def describe(exc: BaseException) -> CliError | None:
         from contenthub_async.config import ConfigError
 
         if isinstance(exc, ConfigError):
-            return usage("error.config", detail=str(exc))
+            return from_config_error(exc)
     if "contenthub_async.store.database" in sys.modules:
         from contenthub_async.store.database import DatabaseUrlError
 

@@ -2,7 +2,8 @@
 
 Every problem is one line on stderr with its file line; with ``--format json`` the same
 report is also the JSON document on stdout (docs/cli-json.md). Exit 2 when nothing was
-imported because of problems.
+imported because of problems. The outcome names the encoding the file was read in (UTF-8, or
+GB18030/GBK as Excel saves CSV on Chinese systems).
 """
 
 from __future__ import annotations
@@ -81,17 +82,19 @@ def run_import(file: Path, *, skip_invalid: bool, fmt: str) -> int:
             summary = text("import.refused_hint", count=count, file=name, valid=outcome.valid_rows)
         print_error(summary)
         if fmt == "json":
-            print_json(report_json(outcome, summary))
+            print_json(report_json(outcome, summary, parsed.encoding))
         return EXIT_USAGE
 
     for problem in outcome.problems:
         sys.stderr.write(text("import.skipped", file=name, line=problem.line, problem=problem_text(problem)) + "\n")
+    encoding = text(f"encoding.{parsed.encoding}")
     if outcome.problems:
-        message = text("import.done_skipped", count=len(outcome.task_ids), file=name, skipped=skipped_rows(outcome))
+        message = text("import.done_skipped", count=len(outcome.task_ids), file=name, skipped=skipped_rows(outcome),
+                       encoding=encoding)
     else:
-        message = text("import.done", count=len(outcome.task_ids), file=name)
+        message = text("import.done", count=len(outcome.task_ids), file=name, encoding=encoding)
     if fmt == "json":
-        print_json(report_json(outcome, message))
+        print_json(report_json(outcome, message, parsed.encoding))
     else:
         print_lines([message])
     return EXIT_OK
@@ -113,9 +116,10 @@ def problem_text(problem: CsvProblem) -> str:
     return invalid_field_text(column, problem.reason, column, problem.details)
 
 
-def report_json(outcome: ImportOutcome, message: str) -> dict[str, Any]:
+def report_json(outcome: ImportOutcome, message: str, encoding: str) -> dict[str, Any]:
     return {
         "imported": len(outcome.task_ids),
+        "encoding": encoding,
         "task_ids": outcome.task_ids,
         "skipped_rows": 0 if outcome.refused else skipped_rows(outcome),
         "errors": [

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from cyclopts import App, CycloptsError
 
 from contenthub_async.cli.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, describe
+from contenthub_async.cli.help_frame import localise_flags, localise_root
 from contenthub_async.cli.messages import text
 from contenthub_async.cli.output import print_error
 
@@ -37,45 +38,49 @@ def _add(app: App, name: str, command: tuple[str, str]) -> None:
     app.command(path, name=name, help=text(help_key))
 
 
+def _group(name: str, help_key: str) -> App:
+    """A command group whose --help and --version lines are in the operator's language."""
+    return localise_flags(App(name=name, help=text(help_key)))
+
+
 def build_app() -> App:
     """The command tree (docs/cli-json.md documents what each command prints with --format json)."""
-    app = App(
-        name=PROGRAM,
-        help=text("help.app"),
-    )
+    app = localise_root(App(name=PROGRAM, help=text("help.app")))
     for name, command in (("submit", SUBMIT), ("status", STATUS), ("list", LIST), ("cancel", CANCEL), ("retry", RETRY)):
         _add(app, name, command)
     for name, command in (("import", IMPORT), ("bulk-import", BULK_IMPORT), ("cleanup", CLEANUP)):
         _add(app, name, command)
 
     # The original command lines (user guide), with contenthub-ctl in place of contenthub.
-    content = App(name="content", help=text("help.content"))
+    content = _group("content", "help.content")
     _add(content, "generate", (SUBMIT[0], "help.content_generate"))
     app.command(content)
 
-    task = App(name="task", help=text("help.task"))
-    for name, command in (("status", STATUS), ("list", LIST), ("cancel", CANCEL), ("retry", RETRY)):
+    task = _group("task", "help.task")
+    for name, command in (("status", STATUS), ("list", LIST), ("cancel", CANCEL), ("retry", RETRY),
+                          ("cleanup", CLEANUP)):
         _add(task, name, command)
+    _add(task, "stats", (f"{PACKAGE}.monitor:metrics", "help.task_stats"))
     app.command(task)
 
-    account = App(name="account", help=text("help.account"))
+    account = _group("account", "help.account")
     _add(account, "add", (f"{PACKAGE}.accounts:add", "help.account_add"))
     _add(account, "list", (f"{PACKAGE}.accounts:list_", "help.account_list"))
     _add(account, "disable", (f"{PACKAGE}.accounts:disable", "help.account_disable"))
     _add(account, "enable", (f"{PACKAGE}.accounts:enable", "help.account_enable"))
     app.command(account)
 
-    scheduler = App(name="scheduler", help=text("help.scheduler"))
-    for name in ("create", "list", "show", "history", "pause", "resume", "trigger", "delete", "update"):
+    scheduler = _group("scheduler", "help.scheduler")
+    for name in ("create", "list", "show", "history", "executions", "pause", "resume", "trigger", "delete", "update"):
         _add(scheduler, name, (f"{PACKAGE}.scheduler:{'list_' if name == 'list' else name}", f"help.scheduler_{name}"))
     app.command(scheduler)
 
-    monitor = App(name="monitor", help=text("monitor.help.group"))
+    monitor = _group("monitor", "monitor.help.group")
     for name in ("metrics", "recent", "failed", "pending", "stats", "health"):
         _add(monitor, name, (f"{PACKAGE}.monitor:{name}", f"monitor.help.{name}"))
     app.command(monitor)
 
-    db = App(name="db", help=text("help.db"))
+    db = _group("db", "help.db")
     _add(db, "init", (f"{PACKAGE}.db:init", "help.db_init"))
     _add(db, "version", (f"{PACKAGE}.db:version", "help.db_version"))
     app.command(db)
@@ -100,8 +105,10 @@ def run_cli(argv: Sequence[str] | None = None) -> int:
     try:
         result = app(tokens, print_error=False, exit_on_error=False, result_action="return_value")
     except CycloptsError as exc:
+        from contenthub_async.cli.parse_errors import describe_parse_error
+
         command = " ".join(["contenthub-ctl", *(exc.command_chain or [])])
-        print_error(text("error.usage", detail=str(exc).strip(), command=command))
+        print_error(text("error.usage", detail=describe_parse_error(exc), command=command))
         return EXIT_USAGE
     except BrokenPipeError:
         # The reader went away (`contenthub-ctl list | head`): stop quietly.

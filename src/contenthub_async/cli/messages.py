@@ -6,9 +6,13 @@ key and formatted with named fields::
 
     text("error.task_not_found", task_id="task-0123456789ab")
 
-The language follows the locale: the first of ``LC_ALL``, ``LC_MESSAGES``, ``LANG`` that
-is set decides; a value starting with ``zh`` selects Chinese, anything else English.
-JSON output never goes through the catalogs (its keys are English and stable).
+The language follows GNU gettext's rules. The locale is the first of ``LC_ALL``,
+``LC_MESSAGES``, ``LANG`` that is set (none: ``C``). Unless that locale is ``C`` or ``POSIX``
+(gettext ignores ``LANGUAGE`` there, so that such programs' output stays untranslated),
+``LANGUAGE`` wins: a colon-separated list of languages (``zh_CN:en``) whose first entry we have
+a catalog for decides, and English when it names none of ours. ``C.UTF-8`` is a locale of its
+own and honours ``LANGUAGE``. Otherwise a locale starting with ``zh`` selects Chinese, anything
+else English. JSON output never goes through the catalogs (its keys are English and stable).
 """
 
 from __future__ import annotations
@@ -26,14 +30,21 @@ DOMAIN = "contenthub-ctl"
 LOCALE_DIR = Path(__file__).with_name("locale")
 
 
+def _catalog_language(name: str) -> Language | None:
+    """Ours for a language or locale name (``zh_CN.UTF-8`` → ``zh``), None for one we lack."""
+    lang = name.strip().split("_")[0].split(".")[0].split("@")[0].lower()
+    return next((known for known in LANGUAGES if known == lang), None)
+
+
 def detect_language(environ: Mapping[str, str] | None = None) -> Language:
-    """``zh`` when the first set of LC_ALL, LC_MESSAGES, LANG starts with ``zh``; else ``en``."""
+    """The catalog language for ``environ`` (GNU order: LANGUAGE, then LC_ALL, LC_MESSAGES, LANG)."""
     env = os.environ if environ is None else environ
-    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = env.get(name)
-        if value:
-            return "zh" if value.lower().startswith("zh") else "en"
-    return "en"
+    locale = next((env[name] for name in ("LC_ALL", "LC_MESSAGES", "LANG") if env.get(name)), "C")
+    languages = env.get("LANGUAGE", "")
+    if languages and locale not in ("C", "POSIX"):
+        chosen = (_catalog_language(entry) for entry in languages.split(":") if entry)
+        return next((lang for lang in chosen if lang), "en")
+    return "zh" if locale.lower().startswith("zh") else "en"
 
 
 @lru_cache(maxsize=1)

@@ -133,6 +133,7 @@ async def _database_checks(config: Settings, now: datetime) -> list[Check]:
     from contenthub_async.store.database import parse_database_url
 
     backend = parse_database_url(config.DATABASE_URL).backend
+    label = runtime.database_label(config.DATABASE_URL)
     stale_after = HEARTBEAT_STALE_FACTOR * config.CONTENTHUB_HEARTBEAT_INTERVAL
     grace = STUCK_GRACE_FACTOR * config.ASYNC_POLL_INTERVAL
     try:
@@ -149,12 +150,14 @@ async def _database_checks(config: Settings, now: datetime) -> list[Check]:
                 async with db.write() as conn:
                     await metrics_store.write_probe(conn, now=now)
             except Exception as exc:  # noqa: BLE001 - _error_text re-raises what it does not know
-                return [Check("database", "unhealthy", {"backend": backend, "writable": False,
+                return [Check("database", "unhealthy", {"backend": backend, "database": label, "writable": False,
                                                         "error": _error_text(exc)}), *readers]
     except Exception as exc:  # noqa: BLE001 - _error_text re-raises what it does not know
-        database = Check("database", "unhealthy", {"backend": backend, "writable": None, "error": _error_text(exc)})
+        database = Check("database", "unhealthy",
+                         {"backend": backend, "database": label, "writable": None, "error": _error_text(exc)})
         return [database, *_unknown_readers(stale_after, grace)]
-    return [Check("database", "ok", {"backend": backend, "writable": True, "error": None}), *readers]
+    return [Check("database", "ok", {"backend": backend, "database": label, "writable": True, "error": None}),
+            *readers]
 
 
 # ---------------------------------------------------------------- creator

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from contenthub_async.cli.messages import status_word, text
-from contenthub_async.cli.output import display_width, or_dash, print_fields, print_lines, print_table, utc_iso
+from contenthub_async.cli.output import Column, display_width, or_dash, print_fields, print_lines, print_table, utc_iso
 
 if TYPE_CHECKING:
     from contenthub_async.cli.monitor_health import Check, Health
@@ -126,14 +126,10 @@ def stats_json(stats: Stats) -> dict[str, Any]:
 
 def print_stats(stats: Stats) -> None:
     print_lines(_heading(text("monitor.stats.title", first=stats.days[0].day, last=stats.days[-1].day, zone=stats.zone)))
-    number: dict[str, Any] = {"justify": "right", "no_wrap": True}
     columns = [
-        (text("monitor.stats.col.day"), {"no_wrap": True}),
-        (text("monitor.stats.col.submitted"), number),
-        (text("monitor.stats.col.completed"), number),
-        (text("monitor.stats.col.failed"), number),
-        (text("monitor.stats.col.timeout"), number),
-        (text("monitor.stats.col.success_rate"), number),
+        Column(text("monitor.stats.col.day")),
+        *(Column(text(f"monitor.stats.col.{name}"), right=True)
+          for name in ("submitted", "completed", "failed", "timeout", "success_rate")),
     ]
 
     def row(label: str, day: DayStats) -> list[tuple[str, str | None]]:
@@ -154,8 +150,8 @@ def print_stats(stats: Stats) -> None:
         print_lines([text("monitor.stats.no_failures")])
         return
     print_table(
-        [(text("monitor.stats.col.count"), number),
-         (text("monitor.stats.col.reason"), {"overflow": "fold"})],
+        [Column(text("monitor.stats.col.count"), right=True),
+         Column(text("monitor.stats.col.reason"), shrink=20, fold=True)],
         [[(str(r.count), None), (r.message or text("monitor.stats.no_reason"), None)]
          for r in stats.failure_reasons],
     )
@@ -181,7 +177,9 @@ def _detail(check: Check) -> str:
     if check.level == "unknown":
         return text("monitor.detail.unknown")
     if check.name == "database":
-        return text("monitor.detail.database_ok", backend=facts["backend"]) if check.level == "ok" else facts["error"]
+        if check.level == "ok":
+            return text("monitor.detail.database_ok", backend=facts["backend"], database=facts["database"])
+        return text("monitor.detail.database_failed", database=facts["database"], error=facts["error"])
     if check.name == "daemon":
         if facts["daemon_id"] is None:
             return text("monitor.detail.daemon_none")
@@ -206,10 +204,10 @@ def _detail(check: Check) -> str:
 
 def print_health(health: Health) -> None:
     print_lines([text("monitor.health.title", status=text(f"monitor.overall.{health.overall}")), ""])
-    columns: list[tuple[str, dict[str, Any]]] = [
-        (text("monitor.col.check"), {"no_wrap": True}),
-        (text("monitor.col.level"), {"no_wrap": True}),
-        (text("monitor.col.detail"), {"overflow": "fold"}),
+    columns = [
+        Column(text("monitor.col.check")),
+        Column(text("monitor.col.level")),
+        Column(text("monitor.col.detail"), shrink=20, fold=True),
     ]
     rows = [
         [

@@ -1,9 +1,10 @@
 """What every command that touches the database needs: settings, the database, a clock.
 
-Schema rule (one for all commands): ``db init`` and ``account add`` create the schema in an
-empty database; every other command refuses an empty database with a hint to run
-``contenthub-ctl db init`` (exit 1). A missing SQLite file is never created by a command that
-only needs to read or by one that cannot succeed on an empty database.
+Schema rule (one for all commands): only ``db init`` creates the schema (and a missing SQLite
+file). Every other command, ``account add`` included, refuses a database without contenthub
+tables with an error that names the database it resolved (the absolute SQLite path, or the
+PostgreSQL URL without its password) and the hint to run ``contenthub-ctl db init`` (exit 1),
+so an operator in the wrong directory never starts a second database by accident.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from contenthub_async.cli.errors import EXIT_FAILED, CliError, usage
+from contenthub_async.cli.errors import EXIT_FAILED, CliError, from_config_error, usage
 
 if TYPE_CHECKING:
     from contenthub_async.clock import Clock
     from contenthub_async.config import Settings
-    from contenthub_async.store.database import Database
+    from contenthub_async.store.database import Database, DatabaseUrl
 
 T = TypeVar("T")
 
@@ -31,7 +32,7 @@ def settings() -> Settings:
     try:
         return load()
     except ConfigError as exc:
-        raise usage("error.config", detail=str(exc)) from None
+        raise from_config_error(exc) from None
 
 
 def run(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
@@ -46,11 +47,34 @@ async def schema_version(db: Database) -> int:
         return await current_version(conn)
 
 
+def _parsed_url(url: str) -> DatabaseUrl:
+    from contenthub_async.store.database import DatabaseUrlError, parse_database_url
+
+    try:
+        return parse_database_url(url)
+    except DatabaseUrlError as exc:
+        raise usage("error.config", detail=str(exc)) from None
+
+
+def database_label(url: str | None = None) -> str:
+    """The configured database as an operator recognises it, never with a password:
+    ``/srv/contenthub/data/contenthub.db`` or ``postgresql://contenthub@db.internal:5432/contenthub``."""
+    from sqlalchemy.engine import URL, make_url
+
+    url = settings().DATABASE_URL if url is None else url
+    parsed = _parsed_url(url)
+    if parsed.sqlite_path is not None:
+        return str(parsed.sqlite_path.resolve())
+    given = make_url(url)
+    return URL.create(given.drivername, given.username, None, given.host, given.port, given.database,
+                      given.query).render_as_string(hide_password=False)
+
+
 def _check_version(version: int) -> None:
     from contenthub_async.store.migrations import SCHEMA_VERSION
 
     if version == 0:
-        raise CliError("error.schema_missing", EXIT_FAILED)
+        raise CliError("error.schema_missing", EXIT_FAILED, database=database_label())
     if version < SCHEMA_VERSION:
         raise CliError("error.schema_old", EXIT_FAILED, version=version, expected=SCHEMA_VERSION)
     if version > SCHEMA_VERSION:
@@ -59,38 +83,25 @@ def _check_version(version: int) -> None:
 
 def sqlite_file_missing() -> bool:
     """True when DATABASE_URL names a SQLite file that does not exist (yet)."""
-    from contenthub_async.store.database import DatabaseUrlError, parse_database_url
-
-    try:
-        parsed = parse_database_url(settings().DATABASE_URL)
-    except DatabaseUrlError as exc:
-        raise usage("error.config", detail=str(exc)) from None
+    parsed = _parsed_url(settings().DATABASE_URL)
     return parsed.sqlite_path is not None and not parsed.sqlite_path.exists()
 
 
 @asynccontextmanager
-async def open_database(*, require_schema: bool = True, create: bool = False) -> AsyncIterator[Database]:
+async def open_database(*, require_schema: bool = True) -> AsyncIterator[Database]:
     """The configured database, closed on exit.
 
-    ``require_schema``: refuse a database whose schema is missing or not this program's.
-    ``create``: initialise an empty database (or a missing SQLite file) first.
+    ``require_schema``: refuse a database whose schema is missing or not this program's (a
+    missing SQLite file is then not created).
     """
     from contenthub_async.store.database import Database
 
-    if require_schema and not create and sqlite_file_missing():
-        raise CliError("error.schema_missing", EXIT_FAILED)
+    if require_schema and sqlite_file_missing():
+        raise CliError("error.schema_missing", EXIT_FAILED, database=database_label())
     db = Database.open(settings().DATABASE_URL, pool_size=1)
     try:
-        if create or require_schema:
-            version = await schema_version(db)
-            if create and version == 0:
-                from contenthub_async.cli.output import print_note
-                from contenthub_async.store.migrations import migrate
-
-                _, version = await migrate(db)
-                print_note("db.auto_init", after=version)
-            if require_schema:
-                _check_version(version)
+        if require_schema:
+            _check_version(await schema_version(db))
         yield db
     finally:
         await db.close()

@@ -14,6 +14,7 @@ from contenthub_async.cli import runtime
 from contenthub_async.cli.errors import EXIT_OK, CliError, usage
 from contenthub_async.cli.messages import text
 from contenthub_async.cli.output import (
+    Column,
     local_time,
     or_dash,
     print_fields,
@@ -33,10 +34,11 @@ JobRef = Annotated[str, Parameter(help=text("help.opt.job"))]
 Policy = Literal["run_once", "skip"]
 
 
-def _known_types() -> str:
+def _known_types() -> tuple[str, ...]:
+    """The job types (``--type`` choices, completed by the shell)."""
     from contenthub_async.services.executors import BUILTINS
 
-    return ", ".join(sorted(BUILTINS))
+    return tuple(sorted(BUILTINS))
 
 
 # ---------------------------------------------------------------- JSON shapes (docs/cli-json.md)
@@ -117,9 +119,11 @@ def _translate(exc: Exception) -> CliError | None:
     from contenthub_async.services.executors import InvalidJobParams, UnknownJobType
 
     if isinstance(exc, InvalidJobParams):
-        return usage("error.bad_params", field=exc.field, message=exc.message)
+        from contenthub_async.cli.validation import validation_text
+
+        return usage("error.bad_params", field=exc.field, message=validation_text(exc.kind, exc.context, exc.message))
     if isinstance(exc, UnknownJobType):
-        return usage("error.unknown_job_type", job_type=exc.job_type, known=_known_types())
+        return usage("error.unknown_job_type", job_type=exc.job_type, known=", ".join(_known_types()))
     if isinstance(exc, CronError):
         key = "error.bad_timezone" if "time zone" in str(exc) else "error.bad_cron"
         return usage(key, detail=str(exc))
@@ -142,7 +146,15 @@ def _call(action: Any) -> Any:
 
 
 def _zone_label(job: Job) -> str:
-    return job.timezone or text("sched.system_zone")
+    """The job's zone, or the system's by name: ``system (Asia/Shanghai)``."""
+    if job.timezone:
+        return job.timezone
+    from datetime import UTC, datetime
+
+    from contenthub_async.domain.cron import zone
+    from contenthub_async.domain.zones import zone_label
+
+    return text("sched.system_zone", zone=zone_label(zone(None), datetime.now(UTC)))
 
 
 def _state(job: Job) -> str:
@@ -182,7 +194,8 @@ def _print_job(job: Job) -> None:
 def create(
     *,
     name: Annotated[str, Parameter(name="--name", allow_leading_hyphen=True, help=text("help.opt.job_name"))],
-    job_type: Annotated[str, Parameter(name="--type", help=text("help.opt.job_type", types=_known_types()))],
+    job_type: Annotated[str, Parameter(name="--type", choices=_known_types(), show_choices=False,
+                                       help=text("help.opt.job_type", types=", ".join(_known_types())))],
     cron: Annotated[str, Parameter(name="--cron", allow_leading_hyphen=True, help=text("help.opt.cron"))],
     params: Annotated[str, Parameter(name="--params", allow_leading_hyphen=True, help=text("help.opt.params"))] = "{}",
     timezone: Annotated[str | None, Parameter(name="--timezone", help=text("help.opt.timezone"))] = None,
@@ -245,15 +258,15 @@ def list_(*, fmt: Format = "table") -> int:
     if not jobs:
         print_lines([text("sched.list_empty")])
         return EXIT_OK
-    columns: list[tuple[str, dict[str, Any]]] = [
-        (text("sched.col.id"), {"justify": "right", "no_wrap": True}),
-        (text("sched.col.name"), {}),
-        (text("sched.col.type"), {}),
-        (text("sched.col.cron"), {"no_wrap": True}),
-        (text("sched.col.timezone"), {}),
-        (text("sched.col.state"), {"no_wrap": True}),
-        (text("sched.col.next_run"), {"no_wrap": True}),
-        (text("sched.col.last_run"), {"no_wrap": True}),
+    columns = [
+        Column(text("sched.col.id"), right=True),
+        Column(text("sched.col.name"), shrink=10, drop=1),
+        Column(text("sched.col.type"), shrink=10, drop=3),
+        Column(text("sched.col.cron")),
+        Column(text("sched.col.timezone"), shrink=10, drop=4),
+        Column(text("sched.col.state")),
+        Column(text("sched.col.next_run"), drop=2),
+        Column(text("sched.col.last_run"), drop=5),
     ]
     rows = [
         [
@@ -288,13 +301,10 @@ def show(job: JobRef, /, *, fmt: Format = "table") -> int:
     return EXIT_OK
 
 
-def history(
-    job: JobRef,
-    /,
-    *,
-    limit: Annotated[int, Parameter(name=["--limit", "-n"], converter=strict_int, help=text("help.opt.limit"))] = 20,
-    fmt: Format = "table",
-) -> int:
+Limit = Annotated[int, Parameter(name=["--limit", "-n"], converter=strict_int, help=text("help.opt.limit"))]
+
+
+def history(job: JobRef, /, *, limit: Limit = 20, fmt: Format = "table") -> int:
     """Show the runs of a cron job, newest first."""
     check_limit(limit)
 
@@ -309,35 +319,65 @@ def history(
     runs = _call(action)
     if fmt == "json":
         print_json([run_json(run) for run in runs])
-        return EXIT_OK
+    else:
+        _print_runs(runs)
+    return EXIT_OK
+
+
+def executions(*, limit: Limit = 20, fmt: Format = "table") -> int:
+    """Show the runs of every cron job, newest first (the phase-4 summary's executions view)."""
+    check_limit(limit)
+
+    async def action(db: Any, _clock: Any) -> tuple[list[JobRun], dict[int, Job]]:
+        from contenthub_async.store import jobs as job_store
+
+        async with db.read() as conn:
+            runs = await job_store.recent_runs(conn, limit=limit)
+            return runs, {job.id: job for job in await job_store.list_jobs(conn)}
+
+    runs, jobs = _call(action)
+    if fmt == "json":
+        print_json([{**run_json(run), "job_name": jobs[run.job_id].name if run.job_id in jobs else None}
+                    for run in runs])
+    else:
+        _print_runs(runs, jobs)
+    return EXIT_OK
+
+
+RUN_STYLES = {"succeeded": "green", "failed": "red", "missed": "yellow", "pending": "cyan", "running": "blue"}
+
+
+def _print_runs(runs: list[JobRun], jobs: dict[int, Job] | None = None) -> None:
+    """The runs table; with ``jobs``, a column naming each run's job."""
     if not runs:
         print_lines([text("sched.history_empty")])
-        return EXIT_OK
-    styles = {"succeeded": "green", "failed": "red", "missed": "yellow", "pending": "cyan", "running": "blue"}
-    columns: list[tuple[str, dict[str, Any]]] = [
-        (text("sched.col.run_id"), {"justify": "right", "no_wrap": True}),
-        (text("sched.col.scheduled_for"), {"no_wrap": True}),
-        (text("sched.col.trigger"), {"no_wrap": True}),
-        (text("sched.col.status"), {"no_wrap": True}),
-        (text("sched.col.duration"), {"justify": "right", "no_wrap": True}),
-        (text("sched.col.counts"), {"justify": "right", "no_wrap": True}),
-        (text("sched.col.error"), {}),
+        return
+    columns = [
+        Column(text("sched.col.run_id"), right=True),
+        *([Column(text("sched.col.job"), shrink=10)] if jobs is not None else []),
+        Column(text("sched.col.scheduled_for")),
+        Column(text("sched.col.trigger"), drop=2),
+        Column(text("sched.col.status")),
+        Column(text("sched.col.duration"), right=True, drop=3),
+        Column(text("sched.col.counts"), right=True, drop=1),
+        Column(text("sched.col.error"), shrink=16, fold=True),
     ]
     rows = []
     for run in runs:
         submitted, refused = _counts(run)
         duration = run.duration_seconds
+        job = jobs.get(run.job_id) if jobs is not None else None
         rows.append([
             (str(run.id), None),
+            *([(f"{run.job_id} {job.name}" if job else str(run.job_id), None)] if jobs is not None else []),
             (local_time(run.scheduled_for), None),
             (_word("trigger", run.trigger), None),
-            (_word("run", run.status), styles.get(run.status)),
+            (_word("run", run.status), RUN_STYLES.get(run.status)),
             (text("sched.duration_value", seconds=duration) if duration is not None else text("word.none"), None),
             (f"{submitted}/{refused}" if submitted is not None else text("word.none"), None),
             (or_dash(run.error), None),
         ])
     print_table(columns, rows)
-    return EXIT_OK
 
 
 def _set_active(job: str, active: bool, fmt: str) -> int:

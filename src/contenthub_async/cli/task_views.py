@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from contenthub_async.cli.messages import has_text, status_word, text
 from contenthub_async.cli.output import (
     STATUS_STYLES,
+    Column,
     local_time,
     local_zone,
     or_dash,
@@ -201,18 +202,19 @@ def print_task_table(
     if not tasks:
         print_lines([text("list.empty")])
         return
-    columns: list[tuple[str, dict[str, Any]]] = [
-        (text("list.col.task_id"), {"no_wrap": True}),
-        (text("list.col.status"), {"no_wrap": True}),
-        (text("list.col.priority"), {"justify": "right", "no_wrap": True}),
-        (text("list.col.progress"), {"justify": "right", "no_wrap": True}),
-        (text("list.col.retries"), {"justify": "right", "no_wrap": True}),
-        (text("list.col.account"), {"no_wrap": True}),
-        (text("list.col.topic"), {"overflow": "ellipsis", "max_width": 60, "no_wrap": True}),
-        (f"{text('list.col.created_at')} ({local_zone()})", {"no_wrap": True}),
+    # Ids are never cut; the topic gives way first, then the least useful columns are hidden.
+    columns = [
+        Column(text("list.col.task_id")),
+        Column(text("list.col.status")),
+        Column(text("list.col.priority"), right=True, drop=4),
+        Column(text("list.col.progress"), right=True, drop=6),
+        Column(text("list.col.retries"), right=True, drop=5),
+        Column(text("list.col.account"), drop=2),
+        Column(text("list.col.topic"), shrink=10, max_width=60, drop=1),
+        Column(f"{text('list.col.created_at')} ({local_zone()})", drop=3),
     ]
     if show_error:
-        columns.append((text("label.error_message"), {"overflow": "ellipsis", "max_width": 80, "no_wrap": True}))
+        columns.append(Column(text("label.error_message"), shrink=16, max_width=80, fold=True))
 
     def account_cell(task: Task) -> str:
         account = accounts.get(task.account_id)

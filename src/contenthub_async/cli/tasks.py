@@ -8,7 +8,7 @@ just what it uses.
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 from cyclopts import Parameter
 
@@ -45,14 +45,15 @@ def submit(
     priority: Annotated[
         int, Parameter(name=["--priority", "-p"], converter=strict_int, help=text("help.opt.priority"))
     ] = 5,
+    # A flag (the shell completes no value after it); None, the default, means ASYNC_AUTO_APPROVE.
     auto_approve: Annotated[
-        bool | None,
+        bool,
         Parameter(
             name="--auto-approve",
             negative="--no-auto-approve",
             help=text("help.opt.auto_approve"),
         ),
-    ] = None,
+    ] = None,  # type: ignore[assignment]
     max_retries: Annotated[
         int | None,
         Parameter(name="--max-retries", converter=strict_int, help=text("help.opt.max_retries")),
@@ -147,12 +148,26 @@ def parse_statuses(value: str | None) -> list[str] | None:
     return chosen
 
 
+def complete_statuses(context: Any) -> list[str]:
+    """Shell completion of ``--status``: the status words not typed yet, after those that are
+    (``failed,ti`` → ``failed,timeout``)."""
+    from contenthub_async.domain.states import TaskStatus
+
+    typed, _, _ = context.incomplete.rpartition(",")
+    chosen = set(typed.split(","))
+    prefix = f"{typed}," if typed else ""
+    return [prefix + status.value for status in TaskStatus if status.value not in chosen]
+
+
 def list_(
     *,
     account_id: Annotated[
         int | None, Parameter(name=["--account-id", "-a"], converter=strict_int, help=text("help.opt.filter_account"))
     ] = None,
-    status: Annotated[str | None, Parameter(name=["--status", "-s"], help=text("help.opt.filter_status"))] = None,
+    status: Annotated[
+        str | None,
+        Parameter(name=["--status", "-s"], completer=complete_statuses, help=text("help.opt.filter_status")),
+    ] = None,
     limit: Annotated[int, Parameter(name="--limit", converter=strict_int, help=text("help.opt.limit"))] = 20,
     fmt: Format = "table",
 ) -> int:

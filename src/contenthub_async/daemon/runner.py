@@ -20,7 +20,7 @@ import structlog
 
 from contenthub_async import __version__
 from contenthub_async.clock import Clock, SystemClock
-from contenthub_async.config import Settings
+from contenthub_async.config import Settings, unused_settings
 from contenthub_async.creator.cli import CliCreator
 from contenthub_async.creator.port import Creator
 from contenthub_async.daemon.notify import SystemdNotifier
@@ -48,6 +48,7 @@ def knobs_from(settings: Settings) -> Knobs:
         janitor_interval=settings.CONTENTHUB_JANITOR_INTERVAL,
         shutdown_grace=settings.CONTENTHUB_SHUTDOWN_GRACE,
         wakeup_interval=settings.CONTENTHUB_WAKEUP_INTERVAL,
+        auto_add_to_pool=settings.ASYNC_AUTO_ADD_TO_POOL,
     )
 
 
@@ -88,6 +89,10 @@ async def run_daemon(
     log = structlog.get_logger("contenthubd").bind(daemon_id=handles.daemon_id)
     notifier = SystemdNotifier.from_env(unset_environment=True)
     knobs = knobs_from(settings)
+    unused = unused_settings()
+    if unused:
+        log.warning("settings not used here: the table is the queue (concurrency: ASYNC_MAX_CONCURRENT_TASKS)",
+                    settings=unused)
     if knobs.lease_seconds <= settings.CONTENTHUB_CREATOR_CALL_TIMEOUT:
         log.error("CONTENTHUB_LEASE_SECONDS must exceed CONTENTHUB_CREATOR_CALL_TIMEOUT")
         return 2

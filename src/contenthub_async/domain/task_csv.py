@@ -2,7 +2,8 @@
 :func:`~contenthub_async.domain.submission.check_submission`. Pure: bytes in, tasks and
 problems out (account checks need the database and live in services).
 
-The file is UTF-8 (a byte-order mark is allowed), comma-separated, with a header line naming
+The file is UTF-8 (a byte-order mark is allowed) or, failing that, GB18030 (which includes GBK, the
+usual Excel export on Chinese systems); ``ParsedCsv.encoding`` says which. It is comma-separated, with a header line naming
 the columns in any order: ``account_id`` and ``topic`` are required; ``keywords``,
 ``priority``, ``auto_approve``, ``category``, ``requirements``, ``tone`` and ``max_retries``
 are optional (an empty cell takes the default). Quoted fields, CRLF line ends and blank
@@ -55,25 +56,25 @@ class ParsedCsv:
     problems: list[CsvProblem]
     #: a problem of the file itself (header, no rows): no row can be imported, even with --skip-invalid
     fatal: bool = False
+    #: how the bytes were read: ``utf-8`` or ``gb18030``
+    encoding: str = "utf-8"
 
 
 def parse_task_csv(data: bytes, defaults: TaskDefaults) -> ParsedCsv:
     """Every valid row as a task (``source='import'``) and every problem, in line order."""
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8) :]
-    text, bad_lines = _decode(data)
+    encoding, text, bad_lines = _decode(data)
     records = _records(text)
     header = next(records, None)
     if header is None:
-        return ParsedCsv([], [CsvProblem(1, None, "empty_file")], fatal=True)
+        return ParsedCsv([], [CsvProblem(1, None, "empty_file")], fatal=True, encoding=encoding)
     header_line, header_end, names = header
     header_problems = [p for n, p in bad_lines.items() if header_line <= n <= header_end]
     if header_problems:
-        return ParsedCsv([], header_problems, fatal=True)
+        return ParsedCsv([], header_problems, fatal=True, encoding=encoding)
     columns = [name.strip().lower() for name in names]
     header_problems = _check_header(header_line, columns)
     if any(p.reason == "missing_column" for p in header_problems):
-        return ParsedCsv([], header_problems, fatal=True)
+        return ParsedCsv([], header_problems, fatal=True, encoding=encoding)
 
     rows: list[tuple[int, NewTask]] = []
     problems: list[CsvProblem] = list(header_problems)
@@ -93,32 +94,54 @@ def parse_task_csv(data: bytes, defaults: TaskDefaults) -> ParsedCsv:
             else:
                 problems.extend(checked)
     if not rows and not problems:
-        return ParsedCsv([], [CsvProblem(header_line, None, "no_rows")], fatal=True)
-    return ParsedCsv(rows, problems, fatal=bool(header_problems))
+        return ParsedCsv([], [CsvProblem(header_line, None, "no_rows")], fatal=True, encoding=encoding)
+    return ParsedCsv(rows, problems, fatal=bool(header_problems), encoding=encoding)
 
 
-def _decode(data: bytes) -> tuple[str, dict[int, CsvProblem]]:
-    """The text, and a problem for each line that is not UTF-8 text (undecodable or binary).
+#: Encodings tried in order, with the problem reason of a line that is not text in it.
+ENCODINGS = (("utf-8", "not_utf8"), ("gb18030", "not_gb18030"))
 
-    Such lines are decoded with replacement characters so the other lines are still checked.
+
+def _decode(data: bytes) -> tuple[str, str, dict[int, CsvProblem]]:
+    """(encoding, text, a problem for each line that is not text): a UTF-8 byte-order mark means
+    UTF-8; otherwise strict UTF-8, then GB18030 (a superset of GBK and GB2312). NUL bytes mean
+    binary data, judged as UTF-8.
+
+    When neither reads the whole file, the lines are judged against the encoding fewer of them
+    fail (UTF-8 on a tie) and the bad ones decoded with replacement characters, so the other
+    lines are still checked.
     """
-    if b"\0" not in data:
-        try:
-            return data.decode("utf-8"), {}
-        except UnicodeDecodeError:
-            pass
+    has_bom = data.startswith(codecs.BOM_UTF8)
+    if has_bom:
+        data = data[len(codecs.BOM_UTF8) :]
+    candidates: tuple[tuple[str, str], ...]
+    if b"\0" in data:  # binary: not text in any encoding; judged as UTF-8, the expected one
+        candidates = ENCODINGS[:1]
+    else:
+        candidates = ENCODINGS[:1] if has_bom else ENCODINGS
+        for encoding, _ in candidates:
+            try:
+                return encoding, data.decode(encoding), {}
+            except UnicodeDecodeError:
+                pass
     lines = data.split(b"\n")
+    judged = [_decode_lines(lines, encoding, reason) for encoding, reason in candidates]
+    encoding, decoded, bad = min(judged, key=lambda result: len(result[2]))
+    return encoding, "\n".join(decoded).replace("\0", "\ufffd"), bad
+
+
+def _decode_lines(lines: list[bytes], encoding: str, reason: str) -> tuple[str, list[str], dict[int, CsvProblem]]:
     bad: dict[int, CsvProblem] = {}
     decoded: list[str] = []
     for number, raw in enumerate(lines, start=1):
         if b"\0" in raw:
             bad[number] = CsvProblem(number, None, "binary")
         try:
-            decoded.append(raw.decode("utf-8"))
+            decoded.append(raw.decode(encoding))
         except UnicodeDecodeError as exc:
-            bad.setdefault(number, CsvProblem(number, None, "not_utf8", {"byte": exc.start + 1}))
-            decoded.append(raw.decode("utf-8", errors="replace"))
-    return "\n".join(decoded).replace("\0", "\ufffd"), bad
+            bad.setdefault(number, CsvProblem(number, None, reason, {"byte": exc.start + 1}))
+            decoded.append(raw.decode(encoding, errors="replace"))
+    return encoding, decoded, bad
 
 
 def _records(text: str) -> Iterator[tuple[int, int, list[str]]]:

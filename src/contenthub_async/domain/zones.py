@@ -7,9 +7,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+LOCALTIME = "/etc/localtime"
+
 
 def system_zone() -> tzinfo:
-    """The system's zone with its DST rules: ``TZ`` (an IANA name), else ``/etc/localtime``, else UTC."""
+    """The system's zone with its DST rules: ``TZ`` (an IANA name), else ``/etc/localtime``, else UTC.
+
+    The zone is named (``Asia/Shanghai``) when ``/etc/localtime`` links into a zoneinfo tree.
+    """
     name = os.environ.get("TZ", "").lstrip(":")
     if name:
         try:
@@ -17,11 +22,24 @@ def system_zone() -> tzinfo:
         except (ZoneInfoNotFoundError, ValueError):
             # POSIX strings such as "CST-8": fixed offset from the C library.
             return datetime.now().astimezone().tzinfo or UTC
+    key = localtime_key()
+    if key:
+        try:
+            return ZoneInfo(key)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
     try:
-        with open("/etc/localtime", "rb") as handle:
+        with open(LOCALTIME, "rb") as handle:
             return ZoneInfo.from_file(handle, key="localtime")
     except OSError:
         return datetime.now().astimezone().tzinfo or UTC
+
+
+def localtime_key(path: str = LOCALTIME) -> str | None:
+    """The IANA name ``path`` links to (``/usr/share/zoneinfo/Asia/Shanghai`` → ``Asia/Shanghai``)."""
+    target = os.path.realpath(path)
+    _, found, key = target.partition("/zoneinfo/")
+    return key if found and key and target != path else None
 
 
 def zone_name(zone: tzinfo, at: datetime) -> str:
@@ -30,6 +48,15 @@ def zone_name(zone: tzinfo, at: datetime) -> str:
     if key and key != "localtime":
         return str(key)
     return at.astimezone(zone).tzname() or "UTC"
+
+
+def zone_label(zone: tzinfo, at: datetime) -> str:
+    """``Asia/Shanghai``; a zone without an IANA name as its abbreviation and offset, ``CST, UTC+08:00``."""
+    name = zone_name(zone, at)
+    if "/" in name or name == "UTC":
+        return name
+    offset = at.astimezone(zone).strftime("%z") or "+0000"
+    return f"{name}, UTC{offset[:3]}:{offset[3:]}"
 
 
 @dataclass(frozen=True)

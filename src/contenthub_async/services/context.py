@@ -25,6 +25,7 @@ class Knobs:
     janitor_interval: float
     shutdown_grace: float
     wakeup_interval: float
+    auto_add_to_pool: bool = True  # ASYNC_AUTO_ADD_TO_POOL: approved articles join the publish pool
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,12 @@ class _Superseded(Exception):
     """The task moved on meanwhile: roll the whole transaction back."""
 
 
+def _outcome(approved: bool, pool_entry_id: int | None) -> str:
+    if pool_entry_id is not None:
+        return ", approved and queued"
+    return ", approved" if approved else ", awaiting review"
+
+
 @dataclass(frozen=True)
 class Finished:
     task: Task
@@ -59,13 +65,13 @@ async def finish_task(ctx: ServiceContext, task: Task, result: CreatorResult) ->
                 now=now,
             )
             pool_entry_id = None
-            if current.auto_approve:
+            if current.auto_approve and ctx.knobs.auto_add_to_pool:
                 pool_entry_id = await content_store.insert_pool_entry(
                     conn, content_id=content_id, account_id=current.account_id, priority=current.priority, now=now
                 )
             moved = await task_store.transition(
                 conn, current, S.COMPLETED, now=now, actor=ctx.daemon_id,
-                message=f"content {content_id} created" + (", approved and queued" if pool_entry_id else ", awaiting review"),
+                message=f"content {content_id} created" + _outcome(current.auto_approve, pool_entry_id),
                 values={
                     "content_id": content_id,
                     "completed_at": now,

@@ -193,6 +193,12 @@ async def runs_of(conn: AsyncConnection, job_id: int, *, limit: int = 20) -> lis
     return [run_from_row(r) for r in rows]
 
 
+async def recent_runs(conn: AsyncConnection, *, limit: int = 20) -> list[JobRun]:
+    """The runs of every job, newest first (``scheduler executions``)."""
+    rows = await conn.execute(select(*RUN_COLUMNS).order_by(R.scheduled_for.desc(), R.id.desc()).limit(limit))
+    return [run_from_row(r) for r in rows]
+
+
 async def count_pending_runs(conn: AsyncConnection) -> int:
     return (await conn.execute(select(func.count()).select_from(job_runs).where(R.status == JobRunStatus.PENDING))).scalar_one()
 

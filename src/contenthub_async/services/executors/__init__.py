@@ -57,11 +57,16 @@ class UnknownJobType(LookupError):
 
 
 class InvalidJobParams(ValueError):
-    """``field``: the dotted path of the offending parameter (``account_ids.0``); ``message``: why."""
+    """``field``: the dotted path of the offending parameter (``account_ids.0``); ``message``: why
+    (pydantic's English); ``kind`` and ``context``: pydantic's error type and context, for wording
+    the reason in another language."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, kind: str = "value_error",
+                 context: dict[str, Any] | None = None) -> None:
         self.field = field
         self.message = message
+        self.kind = kind
+        self.context = dict(context or {})
         super().__init__(f"{field}: {message}")
 
 
@@ -105,7 +110,8 @@ def parse_params(job_type: str, raw: Any) -> BaseModel:
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(part) for part in first.get("loc", ())) or "params"
-        raise InvalidJobParams(field, first.get("msg", "invalid")) from None
+        raise InvalidJobParams(field, first.get("msg", "invalid"), first.get("type", "value_error"),
+                               first.get("ctx")) from None
 
 
 def validate_params(job_type: str, raw: Any) -> dict[str, Any]:

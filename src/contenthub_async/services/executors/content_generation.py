@@ -20,6 +20,7 @@ from functools import partial
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contenthub_async.domain import cron
@@ -54,7 +55,7 @@ class ContentGenerationParams(BaseModel):
     @classmethod
     def _distinct(cls, value: list[int]) -> list[int]:
         if len(set(value)) != len(value):
-            raise ValueError("account ids must be distinct")
+            raise PydanticCustomError("distinct", "account ids must be distinct", {})
         return value
 
 
