@@ -17,6 +17,7 @@ from contenthub_async.services import task_commands
 from contenthub_async.store import accounts as account_store
 from contenthub_async.store import tasks as task_store
 from contenthub_async.store.database import Database
+from contenthub_async.store.migrations import SCHEMA_VERSION as V
 from tests.support.cli import EN, ISO_Z, TASK_ID, ZH, Ctl
 
 
@@ -57,14 +58,14 @@ def test_empty_database_hint_then_db_init_and_accounts(ctl: Ctl) -> None:
     assert r.code == 1 and r.out == "" and str(ctl.path) in r.err and "db init" in one_line(r.err)
     assert not ctl.path.exists()
     r = ctl("db", "version", "--format", "json")
-    assert r.json() == {"database": str(ctl.path), "version": 0, "expected_version": 1, "up_to_date": False}
+    assert r.json() == {"database": str(ctl.path), "version": 0, "expected_version": V, "up_to_date": False}
 
     r = ctl("db", "init")
-    assert r.code == 0 and "0 → 1" in r.out and str(ctl.path) in r.out
+    assert r.code == 0 and f"0 → {V}" in r.out and str(ctl.path) in r.out
     assert ctl("db", "init", "--format", "json").json() == {
-        "database": str(ctl.path), "from_version": 1, "to_version": 1}
+        "database": str(ctl.path), "from_version": V, "to_version": V}
     r = ctl("db", "version", lang=ZH)
-    assert r.code == 0 and f"数据库 {ctl.path}：结构版本 1" in r.out
+    assert r.code == 0 and f"数据库 {ctl.path}：结构版本 {V}" in r.out
 
     r = ctl("account", "add", "--name", "科技号", "--id", "49", "--platform", "wechat", "--category", "科技")
     assert r.code == 0 and "49" in r.out and "科技号" in r.out
@@ -178,7 +179,8 @@ def test_status_list_cancel_retry(ctl: Ctl) -> None:
         first, "pending", 7, "main")
     assert detail["created_at"] == "2026-11-22T08:00:00.000Z" and detail["completed_at"] is None
     assert detail["events"] == [
-        {"at": "2026-11-22T08:00:00.000Z", "from": None, "to": "pending", "actor": "cli", "message": "submitted"}
+        {"at": "2026-11-22T08:00:00.000Z", "from": None, "to": "pending", "actor": "cli", "message": "submitted",
+             "code": "task.submitted"}
     ]
 
     r = ctl("list")
@@ -215,7 +217,7 @@ def test_cancel_at_the_creator_is_a_request(ctl: Ctl) -> None:
     assert r.code == 0, r.err
     assert "已提交（submitted）" in r.out and "creator-uuid-1" in r.out
     assert re.search(r"请求取消时间:\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d CST", r.out)
-    assert "cancel requested" in r.out
+    assert "已请求取消" in r.out and "cancel requested" not in r.out
     [(status, requested)] = ctl.rows(
         "SELECT status, cancel_requested_at FROM content_generation_tasks WHERE task_id = ?", task_id)
     assert status == "submitted" and ISO_Z.match(requested)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from contenthub_async.domain.notes import Note
 from contenthub_async.domain.states import TaskStatus
 from contenthub_async.domain.vocabulary import JobRunStatus, JobRunTrigger
 
@@ -45,6 +46,13 @@ class Task:
     error_message: str | None
     created_at: datetime
     updated_at: datetime
+    error_code: str | None = None
+    error_params: str | None = None
+
+    @property
+    def error_note(self) -> Note | None:
+        """The last error as a note (None when there is none, or for rows from before codes)."""
+        return Note.from_columns(self.error_code, self.error_params)
 
 
 @dataclass(frozen=True)
@@ -57,6 +65,7 @@ class Event:
     to_status: str
     actor: str
     message: str | None
+    note: Note | None = None  # None for rows written before notes had codes
 
 
 @dataclass(frozen=True)

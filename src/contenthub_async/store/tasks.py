@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contenthub_async.domain.entities import Event, Task
 from contenthub_async.domain.ids import new_task_id
+from contenthub_async.domain.notes import Note
 from contenthub_async.domain.states import IN_FLIGHT, TaskStatus, can_transition
 from contenthub_async.domain.submission import NewTask
 from contenthub_async.store.batches import chunks
@@ -37,6 +38,7 @@ def task_from_row(row: Any) -> Task:
 
 
 TASK_COLUMNS = [tasks_table.c[f.name] for f in fields(Task)]
+SUBMITTED_NOTE = Note("task.submitted")
 
 
 # ---------------------------------------------------------------- inserts
@@ -85,11 +87,12 @@ async def insert_tasks(
             null(),
             literal(S.PENDING.value),
             bindparam("actor", actor),
-            literal("submitted"),
+            literal(SUBMITTED_NOTE.english()),
+            literal(SUBMITTED_NOTE.code),
         ).where(T.task_id.in_(chunk))
         await conn.execute(
             insert(task_events).from_select(
-                ["generation_task_id", "at", "from_status", "to_status", "actor", "message"], created
+                ["generation_task_id", "at", "from_status", "to_status", "actor", "message", "code"], created
             )
         )
     await notify_changes(conn)
@@ -170,11 +173,15 @@ async def task_events_of(conn: AsyncConnection, pk: int, *, after: int = 0) -> l
     """The task's events, oldest first; ``after``: only those with a greater event id."""
     query = (
         select(task_events.c.id, task_events.c.at, task_events.c.from_status, task_events.c.to_status,
-               task_events.c.actor, task_events.c.message)
+               task_events.c.actor, task_events.c.message, task_events.c.code, task_events.c.params)
         .where(task_events.c.generation_task_id == pk, task_events.c.id > after)
         .order_by(task_events.c.id)
     )
-    return [Event(*row) for row in (await conn.execute(query)).all()]
+    return [
+        Event(row.id, row.at, row.from_status, row.to_status, row.actor, row.message,
+              Note.from_columns(row.code, row.params))
+        for row in (await conn.execute(query)).all()
+    ]
 
 
 # ---------------------------------------------------------------- claim
@@ -218,7 +225,7 @@ async def claim_tasks(
         key=lambda t: (-t.priority, t.id),
     )
     if claimed:
-        await _insert_events(conn, [(t.id, S.PENDING, S.SUBMITTING) for t in claimed], now, owner, "claimed")
+        await _insert_events(conn, [(t.id, S.PENDING, S.SUBMITTING) for t in claimed], now, owner, Note("task.claimed"))
     return claimed
 
 
@@ -239,7 +246,7 @@ async def expire_leases(conn: AsyncConnection, *, now: datetime, actor: str) -> 
     if cancelled:
         await _insert_events(
             conn, [(r.id, S.SUBMITTING, S.CANCELLED) for r in cancelled], now, actor,
-            "lease expired; cancelled as requested",
+            Note("task.lease_expired_cancelled"),
         )
     requeued = (
         await conn.execute(
@@ -251,7 +258,7 @@ async def expire_leases(conn: AsyncConnection, *, now: datetime, actor: str) -> 
     ).all()
     if requeued:
         await _insert_events(
-            conn, [(r.id, S.SUBMITTING, S.PENDING) for r in requeued], now, actor, "lease expired; back to the queue"
+            conn, [(r.id, S.SUBMITTING, S.PENDING) for r in requeued], now, actor, Note("task.lease_expired_requeued")
         )
     return [r.task_id for r in requeued]
 
@@ -266,7 +273,7 @@ async def transition(
     *,
     now: datetime,
     actor: str,
-    message: str | None = None,
+    note: Note | None = None,
     values: dict[str, Any] | None = None,
     lease_owner: str | None = None,
     unless_cancel_requested: bool = False,
@@ -291,7 +298,7 @@ async def transition(
     row = (await conn.execute(statement)).first()
     if row is None:
         return None
-    await _insert_events(conn, [(task.id, task.status, to)], now, actor, message)
+    await _insert_events(conn, [(task.id, task.status, to)], now, actor, note)
     return task_from_row(row)
 
 
@@ -303,14 +310,14 @@ async def requeue_finished(
     now: datetime,
     actor: str,
     values: dict[str, Any],
-    note: Callable[[int], str],
+    note: Callable[[int], Note],
 ) -> list[str]:
     """Send every task in ``statuses`` that finished at or after ``finished_since`` back to
     ``pending`` with ``values``, in the caller's transaction; return their task ids (oldest first).
 
     Each move is guarded by the status the task was read in (a task that moved meanwhile is
     left alone) and gets its ``task_events`` row, as :func:`transition` does for one task;
-    ``note(retry_count)`` is the event's message.
+    ``note(retry_count)`` is the event's note.
     """
     wanted = sorted(set(statuses))
     for status in wanted:
@@ -346,7 +353,7 @@ async def requeue_finished(
                 "from_status": before[pk].status,
                 "to_status": S.PENDING.value,
                 "actor": actor,
-                "message": note(before[pk].retry_count),
+                **_note_columns(note(before[pk].retry_count)),
             }
             for pk, _ in moved
         ],
@@ -355,7 +362,7 @@ async def requeue_finished(
 
 
 async def record_note(
-    conn: AsyncConnection, task: Task, *, now: datetime, actor: str, message: str, values: dict[str, Any]
+    conn: AsyncConnection, task: Task, *, now: datetime, actor: str, note: Note, values: dict[str, Any]
 ) -> Task | None:
     """Change non-status columns (e.g. cancel request, progress) under the status guard, with an event."""
     statement = (
@@ -367,7 +374,7 @@ async def record_note(
     row = (await conn.execute(statement)).first()
     if row is None:
         return None
-    await _insert_events(conn, [(task.id, task.status, task.status)], now, actor, message)
+    await _insert_events(conn, [(task.id, task.status, task.status)], now, actor, note)
     return task_from_row(row)
 
 
@@ -408,7 +415,7 @@ async def _insert_events(
     moves: Sequence[tuple[int, TaskStatus, TaskStatus]],
     now: datetime,
     actor: str,
-    message: str | None,
+    note: Note | None,
 ) -> None:
     await conn.execute(
         insert(task_events),
@@ -419,8 +426,21 @@ async def _insert_events(
                 "from_status": source.value,
                 "to_status": target.value,
                 "actor": actor,
-                "message": message,
+                **_note_columns(note),
             }
             for pk, source, target in moves
         ],
     )
+
+
+def _note_columns(note: Note | None) -> dict[str, str | None]:
+    """The ``message``/``code``/``params`` columns of an event row."""
+    if note is None:
+        return {"message": None, "code": None, "params": None}
+    return {"message": note.english(), "code": note.code, "params": note.to_json() if note.params else None}
+
+
+def error_columns(error: Note) -> dict[str, str | None]:
+    """The ``error_*`` columns of a task row that record ``error`` as its last error."""
+    return {"error_message": error.english(), "error_code": error.code,
+            "error_params": error.to_json() if error.params else None}
