@@ -13,6 +13,8 @@ wake other daemons     the commit changes               ``NOTIFY contenthub_chan
                        ``PRAGMA data_version``
 explicit ids           nothing to do                    move the serial's sequence past them
 schema version         ``PRAGMA user_version``          one-row table ``schema_version``
+hour of a timestamp    ``substr(ts, 1, 13)`` of the     ``to_char`` of the UTC time
+                       ISO text
 =====================  ===============================  ======================================
 """
 
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, Protocol
 
-from sqlalchemy import Select, Table, text
+from sqlalchemy import ColumnElement, Select, Table, Text, func, literal_column, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 Backend = Literal["sqlite", "postgresql"]
@@ -67,6 +69,10 @@ class Dialect(Protocol):
 
     async def set_schema_version(self, conn: AsyncConnection, version: int) -> None: ...
 
+    def hour_label(self, column: Any) -> ColumnElement[str]:
+        """The UTC hour a timestamp column falls in, as text ``YYYY-MM-DDTHH``."""
+        ...
+
 
 class SqliteDialect:
     name: Backend = "sqlite"
@@ -99,6 +105,9 @@ class SqliteDialect:
 
     async def set_schema_version(self, conn: AsyncConnection, version: int) -> None:
         await conn.exec_driver_sql(f"PRAGMA user_version = {int(version)}")
+
+    def hour_label(self, column: Any) -> ColumnElement[str]:
+        return func.substr(column, 1, 13, type_=Text())  # timestamps are ISO text: 2026-11-22T08:00:00.000Z
 
 
 class PostgresDialect:
@@ -139,6 +148,9 @@ class PostgresDialect:
         await conn.execute(text("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"))
         await conn.execute(text("DELETE FROM schema_version"))
         await conn.execute(text("INSERT INTO schema_version (version) VALUES (:v)"), {"v": version})
+
+    def hour_label(self, column: Any) -> ColumnElement[str]:
+        return func.to_char(func.timezone("UTC", column), literal_column("'YYYY-MM-DD\"T\"HH24'"), type_=Text())
 
 
 _DIALECTS: dict[str, Dialect] = {"sqlite": SqliteDialect(), "postgresql": PostgresDialect()}
