@@ -17,9 +17,10 @@ from contenthub_async.cli.output import (
     utc_iso,
     yes_no,
 )
+from contenthub_async.domain.entities import Event
 
 if TYPE_CHECKING:
-    from contenthub_async.domain.entities import Account, Event, Task
+    from contenthub_async.domain.entities import Account, PoolEvent, Task
     from contenthub_async.services.task_queries import TaskDetail
     from contenthub_async.store.contents import ContentState
 
@@ -181,8 +182,8 @@ def print_detail(detail: TaskDetail) -> None:
         print_lines(["  " + event_line(event)])
 
 
-def event_line(event: Event) -> str:
-    """``2026-11-22 16:00:00 CST  pending → submitting  daemon-1  claimed``."""
+def event_line(event: Event | PoolEvent) -> str:
+    """``2026-11-22 16:00:00 CST  pending → submitting  daemon-1  claimed`` (a task's or a pool entry's)."""
     to = status_word(event.to_status)
     if event.from_status is None:
         move = f"→ {to}"
@@ -191,7 +192,7 @@ def event_line(event: Event) -> str:
     else:
         move = f"{status_word(event.from_status)} → {to}"
     parts = [local_time(event.at), move, event.actor]
-    message = note_text(event.note, event.message)
+    message = note_text(event.note if isinstance(event, Event) else None, event.message)
     if message:
         parts.append(message)
     return "  ".join(parts)

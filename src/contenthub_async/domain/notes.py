@@ -42,6 +42,8 @@ ENGLISH: dict[str, str] = {
     "task.manual_retry": "manual retry (after {retries} automatic retries)",
     "task.lease_expired_requeued": "lease expired; back to the queue",
     "task.lease_expired_cancelled": "lease expired; cancelled as requested",
+    "task.owner_dead_requeued": "its daemon is dead; back to the queue",
+    "task.owner_dead_cancelled": "its daemon is dead; cancelled as requested",
     "task.released_at_shutdown": "released at shutdown before content-creator answered",
     "task.cancelled_at_shutdown": "cancelled as requested at shutdown",
     # errors (the task's last error, and the {error} of the notes above)
