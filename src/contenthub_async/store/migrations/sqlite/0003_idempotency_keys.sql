@@ -1,4 +1,4 @@
--- Version 2: Idempotency-Key of HTTP submissions (SQLite). Applied by contenthub_async.store.migrations.
+-- Version 3: Idempotency-Key of HTTP submissions (SQLite). Applied by contenthub_async.store.migrations.
 
 -- A key a client sent with a submission, and the task it created: a repeated key returns that
 -- task instead of creating a second one (the primary key makes two at once impossible).
