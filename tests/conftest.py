@@ -8,6 +8,7 @@ import pytest
 
 from contenthub_async.clock import ManualClock
 from tests.support.databases import BACKENDS, POSTGRES_URL, SKIP_POSTGRES, MigratedDatabases, open_database
+from tests.support.processes import reap_started
 
 
 @pytest.fixture(params=BACKENDS)
@@ -48,3 +49,12 @@ async def db(db_url: str) -> AsyncIterator[object]:
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock(datetime(2026, 11, 22, 8, 0, 0, tzinfo=UTC))
+
+
+@pytest.fixture(autouse=True)
+def _no_process_left_behind() -> Iterator[None]:
+    """Whatever a test started in a session of its own dies with the test, however it ended."""
+    try:
+        yield
+    finally:
+        reap_started()

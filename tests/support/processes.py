@@ -11,6 +11,7 @@ import textwrap
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 
 def write_script(path: Path, body: str) -> Path:
@@ -66,3 +67,22 @@ def run_in_own_session(
         finally:
             kill_group(proc.pid)
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+_started: list[subprocess.Popen[Any]] = []
+
+
+def started_in_own_session(args: Sequence[str], **popen: Any) -> subprocess.Popen[Any]:
+    """Start ``args`` in a session of its own; ``reap_started`` kills its group when the test ends."""
+    proc = subprocess.Popen(list(args), start_new_session=True, **popen)
+    _started.append(proc)
+    return proc
+
+
+def reap_started() -> None:
+    """Kill the process group of every process ``started_in_own_session`` since the last call."""
+    while _started:
+        proc = _started.pop()
+        if proc.poll() is None:
+            kill_group(proc.pid)
+            proc.wait()
