@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from contenthub_async.domain.entities import Account, Job, JobRun, Task
+from contenthub_async.domain.entities import Account, Job, JobRun, PoolEntry, Task
 from contenthub_async.domain.states import TaskStatus
 from contenthub_async.services import task_queries
 from contenthub_async.services.task_queries import TaskDetail
@@ -20,6 +20,7 @@ from contenthub_async.store import contents as content_store
 from contenthub_async.store import daemons as daemon_store
 from contenthub_async.store import jobs as job_store
 from contenthub_async.store import metrics as metrics_store
+from contenthub_async.store import pool as pool_store
 from contenthub_async.store import tasks as task_store
 from contenthub_async.store.daemons import DaemonRow
 from contenthub_async.store.database import Database
@@ -162,7 +163,7 @@ async def browse(db: Database, query: TaskQuery, *, page_size: int = PAGE_SIZE) 
 class TaskView:
     detail: TaskDetail
     article: dict[str, Any] | None  # the ``contents`` row, body included
-    pool_entry: dict[str, Any] | None
+    pool_entry: PoolEntry | None
 
 
 async def task_view(db: Database, task_id: str) -> TaskView | None:
@@ -174,7 +175,7 @@ async def task_view(db: Database, task_id: str) -> TaskView | None:
     if detail.task.content_id is not None:
         async with db.read() as conn:
             article = await content_store.get_content(conn, detail.task.content_id)
-            pool_entry = await content_store.pool_entry_of(conn, detail.task.content_id)
+            pool_entry = await pool_store.entry_of_content(conn, detail.task.content_id)
     return TaskView(detail, article, pool_entry)
 
 
