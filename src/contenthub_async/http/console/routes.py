@@ -8,8 +8,8 @@ script re-reads every few seconds.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -20,9 +20,9 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from contenthub_async.clock import Clock
 from contenthub_async.domain.states import TaskStatus
+from contenthub_async.domain.vocabulary import PoolStatus
 from contenthub_async.http.console import security
 from contenthub_async.http.console.rendering import Renderer
-from contenthub_async.domain.vocabulary import PoolStatus
 from contenthub_async.services import console_queries, job_commands, pool_commands, review, task_commands
 from contenthub_async.services.console_queries import TaskQuery
 from contenthub_async.services.errors import (
