@@ -62,6 +62,7 @@ class ConsoleConfig:
 def console_router(config: ConsoleConfig) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     render = Renderer(config)
+    hours = console_queries.FinishedHours()
 
     def page(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
         response = HTMLResponse(render.page(request, template, **context), status_code=status_code)
@@ -112,13 +113,15 @@ def console_router(config: ConsoleConfig) -> APIRouter:
     @router.get("/")
     @reading
     async def overview(request: Request) -> Response:
-        data = await console_queries.overview(config.db, now=config.clock.now(), max_concurrent=config.max_concurrent)
+        data = await console_queries.overview(
+            config.db, now=config.clock.now(), max_concurrent=config.max_concurrent, hours=hours)
         return page(request, "overview.html", data=data)
 
     @router.get("/fragments/overview")
     @reading
     async def overview_fragment(request: Request) -> Response:
-        data = await console_queries.overview(config.db, now=config.clock.now(), max_concurrent=config.max_concurrent)
+        data = await console_queries.overview(
+            config.db, now=config.clock.now(), max_concurrent=config.max_concurrent, hours=hours)
         return page(request, "_overview.html", data=data)
 
     @router.get("/tasks")
