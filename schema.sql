@@ -251,3 +251,13 @@ CREATE TABLE leases (
     expires_at  TEXT NOT NULL,
     PRIMARY KEY (name)
 );
+
+-- Idempotency-Key of HTTP submissions: a repeated key returns the task it created first.
+CREATE TABLE idempotency_keys (
+    key                TEXT NOT NULL,
+    generation_task_id INTEGER NOT NULL,
+    created_at         TEXT NOT NULL,
+    PRIMARY KEY (key),
+    CONSTRAINT fk_idempotency_task FOREIGN KEY (generation_task_id) REFERENCES content_generation_tasks (id) ON DELETE CASCADE
+);
+CREATE INDEX ix_idempotency_task ON idempotency_keys (generation_task_id);
