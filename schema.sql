@@ -239,6 +239,7 @@ CREATE TABLE daemons (
     host_id           TEXT,                       -- CONTENTHUB_HOST_ID, /etc/machine-id or hostname
     process_key       TEXT,                       -- boot id:pid namespace/start time of the pid
     heartbeat_seconds FLOAT,                      -- its CONTENTHUB_HEARTBEAT_INTERVAL
+    settings          TEXT,                       -- JSON: the settings it runs with (monitor health reads them)
     PRIMARY KEY (id),
     CONSTRAINT ck_daemons_status CHECK (status IN ('running', 'stopping', 'stopped', 'dead'))
 );

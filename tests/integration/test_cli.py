@@ -270,7 +270,8 @@ def test_seed_spellings(ctl: Ctl) -> None:
     assert r.code == 0, r.err
     submitted = r.json()
     assert isinstance(submitted, dict)
-    assert submitted["status"] == "pending" and submitted["message"] == "任务已提交，正在处理中"
+    assert submitted["status"] == "pending"
+    assert submitted["message"] == "任务已提交并排队；当前没有运行中的守护进程（contenthubd），启动后才会处理"
     task_id = submitted["task_id"]
     r = ctl("content", "generate", "-a", "49", "-t", "AI技术发展")  # --async is implied
     assert r.code == 0, r.err

@@ -257,12 +257,12 @@ def _creator_env(ctl: Ctl, path: str = str(FAKE_CREATOR)) -> dict[str, str]:
     }
 
 
-def _heartbeat(age: timedelta, daemon_id: str = "host:1:ab"):  # type: ignore[no-untyped-def]
+def _heartbeat(age: timedelta, daemon_id: str = "host:1:ab", settings: dict | None = None):  # type: ignore[no-untyped-def, type-arg]
     async def action(db: Database, _clock: ManualClock) -> None:
         beat = datetime.now(UTC) - age
         async with db.write() as conn:
             await daemon_store.register_daemon(conn, daemon_id=daemon_id, hostname="host", pid=1, version="1",
-                                               now=beat)
+                                               now=beat, settings=settings)
     return action
 
 
@@ -284,8 +284,8 @@ def test_health_exit_codes(ctl: Ctl) -> None:
 
     code, data = health(ctl, env)
     assert (code, data["status"]) == (2, "unhealthy"), "no daemon row: unhealthy"
-    assert levels(data) == {"database": "ok", "daemon": "unhealthy", "creator": "ok", "stuck_tasks": "ok",
-                            "failure_rate": "ok"}
+    assert levels(data) == {"database": "ok", "daemon": "unhealthy", "processing": "ok", "creator": "ok",
+                            "stuck_tasks": "ok", "failure_rate": "ok"}
     assert data["checks"]["daemon"]["daemon_id"] is None
 
     ctl.store(_heartbeat(timedelta(hours=1), "host:0:old"))
@@ -377,3 +377,31 @@ def test_submit_does_not_load_the_monitor_modules(ctl: Ctl) -> None:
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().splitlines()[-1] == "0 []"
+
+
+def test_health_judges_the_running_daemons_settings(ctl: Ctl) -> None:
+    """The daemon records what it runs with; health reads that, not the shell's environment."""
+    ctl.store(lambda db, clock: _account(db, clock.now()))
+    env = _creator_env(ctl)
+    r = ctl("submit", "-a", "1", "-t", "排队中", "--format", "json", env=env, lang=ZH)
+    assert r.code == 0 and "没有运行中的守护进程" in r.json()["message"]  # type: ignore[index]
+
+    switched_off = {"processing_enabled": False, "creator_cli_path": str(FAKE_CREATOR), "creator_workdir": None}
+    ctl.store(_heartbeat(timedelta(seconds=1), "host:1:off", switched_off))
+    code, data = health(ctl, env)
+    assert code == 1 and levels(data)["processing"] == "degraded", data
+    assert data["checks"]["processing"] == {"status": "degraded", "enabled": False, "due_pending": 1}
+    assert data["checks"]["daemon"]["settings"] == switched_off
+    assert data["checks"]["creator"]["source"] == "daemon"
+    r = ctl("monitor", "health", env=env, lang=ZH)
+    assert r.code == 1 and "守护进程已关闭任务处理" in r.out
+
+    r = ctl("submit", "-a", "1", "-t", "有守护进程", "--format", "json", env=env, lang=ZH)
+    assert r.json()["message"] == "任务已提交，正在处理中"  # type: ignore[index]
+
+    # the daemon's creator command is broken, the shell's works: unhealthy, naming the daemon's
+    broken = {"processing_enabled": True, "creator_cli_path": str(ctl.cwd / "daemon-creator"), "creator_workdir": None}
+    ctl.store(_heartbeat(timedelta(seconds=0), "host:2:new", broken))
+    code, data = health(ctl, env)
+    assert code == 2 and levels(data)["creator"] == "unhealthy" and levels(data)["processing"] == "ok", data
+    assert data["checks"]["creator"]["command"] == str(ctl.cwd / "daemon-creator")

@@ -10,7 +10,11 @@ check                   fails when                                              
 ``database``            unreachable, no contenthub tables, or not writable         unhealthy
 ``daemon``              no daemon row that is not stopped, or the freshest           unhealthy
                         heartbeat is older than 3 × CONTENTHUB_HEARTBEAT_INTERVAL
-``creator``             CREATOR_CLI_PATH cannot be started or does not answer      unhealthy
+``processing``          the running daemon has processing switched off             degraded
+                        (ASYNC_CONTENT_GENERATION_ENABLED=false) while due tasks
+                        wait in the queue
+``creator``             the running daemon's CREATOR_CLI_PATH (the shell's when    unhealthy
+                        no daemon runs) cannot be started or does not answer
                         ``--version`` (every claimed task would fail)
 ``stuck_tasks``         submitted/processing tasks past ``timeout_at`` by more     degraded
                         than 2 × ASYNC_POLL_INTERVAL (the tracker missed them)
@@ -34,6 +38,7 @@ from contenthub_async.cli.output import utc_iso
 
 if TYPE_CHECKING:
     from contenthub_async.config import Settings
+    from contenthub_async.store.metrics import Heartbeat
 
 Level = Literal["ok", "degraded", "unhealthy", "unknown"]
 Overall = Literal["healthy", "degraded", "unhealthy"]
@@ -46,7 +51,7 @@ FAILURE_WINDOW_SECONDS = 3600
 FAILURE_RATE_THRESHOLD = 0.5
 FAILURE_RATE_MIN_FINISHED = 3
 CREATOR_CHECK_TIMEOUT = 30.0
-CHECK_ORDER = ("database", "daemon", "creator", "stuck_tasks", "failure_rate")
+CHECK_ORDER = ("database", "daemon", "processing", "creator", "stuck_tasks", "failure_rate")
 
 
 @dataclass(frozen=True)
@@ -85,15 +90,22 @@ def _error_text(exc: BaseException) -> str:
 # ---------------------------------------------------------------- database-side checks
 
 
-def _daemon_check(heartbeat: tuple[str, datetime] | None, now: datetime, stale_after: float) -> Check:
+def _daemon_check(heartbeat: Heartbeat | None, now: datetime, stale_after: float) -> Check:
     if heartbeat is None:
-        return Check("daemon", "unhealthy", {"daemon_id": None, "heartbeat_at": None,
-                                             "heartbeat_age_seconds": None, "stale_after_seconds": stale_after})
-    daemon_id, beat = heartbeat
-    age = (now - beat).total_seconds()
+        return Check("daemon", "unhealthy", {"daemon_id": None, "heartbeat_at": None, "heartbeat_age_seconds": None,
+                                             "stale_after_seconds": stale_after, "settings": None})
+    age = (now - heartbeat.at).total_seconds()
     level: Level = "ok" if age <= stale_after else "unhealthy"
-    return Check("daemon", level, {"daemon_id": daemon_id, "heartbeat_at": utc_iso(beat),
-                                   "heartbeat_age_seconds": round(age, 3), "stale_after_seconds": stale_after})
+    return Check("daemon", level, {"daemon_id": heartbeat.daemon_id, "heartbeat_at": utc_iso(heartbeat.at),
+                                   "heartbeat_age_seconds": round(age, 3), "stale_after_seconds": stale_after,
+                                   "settings": heartbeat.settings})
+
+
+def _processing_check(heartbeat: Heartbeat | None, due: int) -> Check:
+    """Degraded when the daemon says it does not process while due tasks wait."""
+    enabled = None if heartbeat is None or heartbeat.settings is None else heartbeat.settings.get("processing_enabled")
+    level: Level = "degraded" if enabled is False and due > 0 else "ok"
+    return Check("processing", level, {"enabled": enabled, "due_pending": due})
 
 
 def _stuck_check(count: int, task_ids: list[str], grace: float) -> Check:
@@ -120,15 +132,17 @@ def _unknown(name: str, **facts: Any) -> Check:
 def _unknown_readers(stale_after: float, grace: float) -> list[Check]:
     return [
         _unknown("daemon", daemon_id=None, heartbeat_at=None, heartbeat_age_seconds=None,
-                 stale_after_seconds=stale_after),
+                 stale_after_seconds=stale_after, settings=None),
+        _unknown("processing", enabled=None, due_pending=None),
         _unknown("stuck_tasks", count=None, task_ids=None, grace_seconds=grace),
         _unknown("failure_rate", window_seconds=FAILURE_WINDOW_SECONDS, finished=None, failed=None, rate=None,
                  threshold=FAILURE_RATE_THRESHOLD, min_finished=FAILURE_RATE_MIN_FINISHED),
     ]
 
 
-async def _database_checks(config: Settings, now: datetime) -> list[Check]:
-    """database, daemon, stuck_tasks and failure_rate: one read snapshot, then the write probe."""
+async def _database_checks(config: Settings, now: datetime) -> tuple[list[Check], Heartbeat | None]:
+    """database, daemon, processing, stuck_tasks and failure_rate: one read snapshot, then the
+    write probe; and the freshest daemon's heartbeat (whose settings the creator check uses)."""
     from contenthub_async.store import metrics as metrics_store
     from contenthub_async.store.database import parse_database_url
 
@@ -140,39 +154,47 @@ async def _database_checks(config: Settings, now: datetime) -> list[Check]:
         async with runtime.open_database() as db:
             async with db.read() as conn:
                 heartbeat = await metrics_store.latest_heartbeat(conn)
+                due = await metrics_store.due_pending_count(conn, now=now)
                 stuck_count, stuck_ids = await metrics_store.stuck_tasks(
                     conn, deadline_before=now - timedelta(seconds=grace), limit=STUCK_IDS_SHOWN)
                 finished = await metrics_store.finished_since(
                     conn, since=now - timedelta(seconds=FAILURE_WINDOW_SECONDS))
-            readers = [_daemon_check(heartbeat, now, stale_after), _stuck_check(stuck_count, stuck_ids, grace),
+            daemon = _daemon_check(heartbeat, now, stale_after)
+            running = heartbeat if daemon.level == "ok" else None
+            readers = [daemon, _processing_check(running, due), _stuck_check(stuck_count, stuck_ids, grace),
                        _failure_rate_check(finished)]
             try:
                 async with db.write() as conn:
                     await metrics_store.write_probe(conn, now=now)
             except Exception as exc:  # noqa: BLE001 - _error_text re-raises what it does not know
                 return [Check("database", "unhealthy", {"backend": backend, "database": label, "writable": False,
-                                                        "error": _error_text(exc)}), *readers]
+                                                        "error": _error_text(exc)}), *readers], running
     except Exception as exc:  # noqa: BLE001 - _error_text re-raises what it does not know
         database = Check("database", "unhealthy",
                          {"backend": backend, "database": label, "writable": None, "error": _error_text(exc)})
-        return [database, *_unknown_readers(stale_after, grace)]
+        return [database, *_unknown_readers(stale_after, grace)], None
     return [Check("database", "ok", {"backend": backend, "database": label, "writable": True, "error": None}),
-            *readers]
+            *readers], running
 
 
 # ---------------------------------------------------------------- creator
 
 
-async def _creator_check(config: Settings) -> Check:
-    """``--version`` through the creator adapter, bounded by :data:`CREATOR_CHECK_TIMEOUT`."""
+async def _creator_check(config: Settings, daemon_settings: dict[str, Any] | None) -> Check:
+    """``--version`` through the creator adapter, bounded by :data:`CREATOR_CHECK_TIMEOUT`: the
+    command the running daemon recorded, else (no daemon runs) the one of this environment."""
     from contenthub_async.creator.cli import CliCreator
     from contenthub_async.creator.port import CreatorError
 
-    facts: dict[str, Any] = {"command": config.CREATOR_CLI_PATH, "version": None, "error": None}
+    recorded = daemon_settings or {}
+    command = recorded.get("creator_cli_path") or config.CREATOR_CLI_PATH
+    workdir = recorded.get("creator_workdir") if "creator_cli_path" in recorded else config.CREATOR_WORKDIR
+    facts: dict[str, Any] = {"command": command, "source": "daemon" if "creator_cli_path" in recorded else "environment",
+                             "version": None, "error": None}
     try:
         creator = CliCreator.from_command_line(
-            config.CREATOR_CLI_PATH,
-            workdir=config.CREATOR_WORKDIR,
+            command,
+            workdir=workdir,
             extra_env=config.CONTENTHUB_CREATOR_ENV,
             call_timeout=min(config.CONTENTHUB_CREATOR_CALL_TIMEOUT, CREATOR_CHECK_TIMEOUT),
             max_processes=1,
@@ -185,7 +207,7 @@ async def _creator_check(config: Settings) -> Check:
 
 
 async def check_health(config: Settings, now: datetime) -> Health:
-    creator = asyncio.ensure_future(_creator_check(config))
-    checks = [*await _database_checks(config, now), await creator]
+    database_checks, running = await _database_checks(config, now)
+    checks = [*database_checks, await _creator_check(config, running.settings if running else None)]
     by_name = {check.name: check for check in checks}
     return Health(checked_at=now, checks={name: by_name[name] for name in CHECK_ORDER})

@@ -188,6 +188,10 @@ def _detail(check: Check) -> str:
             return text("monitor.detail.daemon_ok", age=age, daemon_id=facts["daemon_id"])
         return text("monitor.detail.daemon_stale", age=age, daemon_id=facts["daemon_id"],
                     limit=duration_text(facts["stale_after_seconds"]))
+    if check.name == "processing":
+        if facts["enabled"] is False:
+            return text("monitor.detail.processing_off", count=facts["due_pending"])
+        return text("monitor.detail.processing_ok", count=facts["due_pending"])
     if check.name == "creator":
         if check.level == "ok":
             return text("monitor.detail.creator_ok", command=facts["command"], version=facts["version"])

@@ -127,15 +127,11 @@ def _parsed_url(url: str) -> DatabaseUrl:
 def database_label(url: str | None = None) -> str:
     """The configured database as an operator recognises it, never with a password:
     ``/srv/contenthub/data/contenthub.db`` or ``postgresql://contenthub@db.internal:5432/contenthub``."""
-    from sqlalchemy.engine import URL, make_url
+    from contenthub_async.store.database import database_label as label_of
 
     url = settings().DATABASE_URL if url is None else url
-    parsed = _parsed_url(url)
-    if parsed.sqlite_path is not None:
-        return str(parsed.sqlite_path.resolve())
-    given = make_url(url)
-    return URL.create(given.drivername, given.username, None, given.host, given.port, given.database,
-                      given.query).render_as_string(hide_password=False)
+    _parsed_url(url)  # a usage error for a malformed URL
+    return label_of(url)
 
 
 def _check_version(version: int) -> None:

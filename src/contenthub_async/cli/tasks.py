@@ -82,15 +82,19 @@ def submit(
         source="cli",
     )
 
-    async def insert() -> str:
+    async def insert() -> tuple[str, bool]:
+        from contenthub_async.cli.monitor_health import HEARTBEAT_STALE_FACTOR
         from contenthub_async.services.task_commands import submit_tasks
+        from contenthub_async.services.task_queries import daemon_running
 
         async with runtime.open_database() as db:
             [task_id] = await submit_tasks(db, [new_task], clock=runtime.clock(), actor="cli")
-        return task_id
+            running = await daemon_running(db, now=runtime.clock().now(),
+                                           stale_after=HEARTBEAT_STALE_FACTOR * config.CONTENTHUB_HEARTBEAT_INTERVAL)
+        return task_id, running
 
-    task_id = runtime.run(insert)
-    message = text("submit.done")
+    task_id, daemon_is_running = runtime.run(insert)
+    message = text("submit.done" if daemon_is_running else "submit.done_no_daemon")
     if wait:
         from contenthub_async.cli.wait import wait_for
 

@@ -37,8 +37,22 @@ from contenthub_async.services.scheduler import Scheduler
 from contenthub_async.services.tracker import Tracker
 from contenthub_async.services.wakeup import Wakeup, change_source_for, feed_wakeup
 from contenthub_async.store import daemons as daemon_store
-from contenthub_async.store.database import Database
+from contenthub_async.store.database import Database, database_label
 from contenthub_async.store.migrations import migrate
+
+
+def recorded_settings(settings: Settings) -> dict[str, Any]:
+    """What this daemon runs with, recorded in its ``daemons`` row so that ``monitor health``
+    judges the daemon's configuration, not the shell's (no secrets: no tokens, no creator env)."""
+    return {
+        "processing_enabled": settings.ASYNC_CONTENT_GENERATION_ENABLED,
+        "creator_cli_path": settings.CREATOR_CLI_PATH,
+        "creator_workdir": settings.CREATOR_WORKDIR,
+        "max_concurrent_tasks": settings.ASYNC_MAX_CONCURRENT_TASKS,
+        "task_timeout_seconds": settings.ASYNC_TASK_TIMEOUT,
+        "poll_interval_seconds": settings.ASYNC_POLL_INTERVAL,
+        "heartbeat_interval_seconds": settings.CONTENTHUB_HEARTBEAT_INTERVAL,
+    }
 
 
 def knobs_from(settings: Settings) -> Knobs:
@@ -126,7 +140,7 @@ async def run_daemon(
                 conn, daemon_id=handles.daemon_id, hostname=socket.gethostname(), pid=os.getpid(),
                 version=__version__, now=await daemon_store.database_now(conn), host_id=here.host_id,
                 process_key=running_process_key(os.getpid(), here.process_scope),
-                heartbeat_seconds=knobs.heartbeat_interval,
+                heartbeat_seconds=knobs.heartbeat_interval, settings=recorded_settings(settings),
             )
         ctx = ServiceContext(db=db, creator=creator, clock=clock, knobs=knobs,
                              daemon_id=handles.daemon_id, log=log)
@@ -164,7 +178,8 @@ async def run_daemon(
                         log.info("HTTP API listening", address=settings.CONTENTHUB_HTTP_LISTEN,
                                  token_required=settings.CONTENTHUB_API_TOKEN is not None)
                     notifier.ready(f"contenthubd {__version__} running as {handles.daemon_id}")
-                    log.info("contenthubd started", version=__version__, database=db.backend,
+                    log.info("contenthubd started", version=__version__, backend=db.backend,
+                             database=database_label(settings.DATABASE_URL),
                              max_concurrent_tasks=knobs.max_concurrent_tasks, poll_interval=knobs.poll_interval)
                     handles.ready.set()
                     await handles.stopping.wait()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from contenthub_async.domain.entities import Account, Event, Task
 from contenthub_async.domain.states import TaskStatus
@@ -53,3 +54,12 @@ async def task_list(
                                             before=before)
         found = await account_store.get_accounts(conn, (t.account_id for t in tasks))
     return tasks, found
+
+
+async def daemon_running(db: Database, *, now: datetime, stale_after: float) -> bool:
+    """Whether some daemon beat within ``stale_after`` seconds (so a queued task will be picked up)."""
+    from contenthub_async.store import metrics as metrics_store
+
+    async with db.read() as conn:
+        beat = await metrics_store.latest_heartbeat(conn)
+    return beat is not None and (now - beat.at).total_seconds() <= stale_after

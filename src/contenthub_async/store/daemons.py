@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -35,6 +36,7 @@ class DaemonRow:
     host_id: str | None = None
     process_key: str | None = None
     heartbeat_seconds: float | None = None
+    settings: dict[str, Any] | None = None  # what the daemon runs with (see daemon/runner.py)
 
 
 async def database_now(conn: AsyncConnection) -> datetime:
@@ -53,12 +55,13 @@ async def register_daemon(
     host_id: str | None = None,
     process_key: str | None = None,
     heartbeat_seconds: float | None = None,
+    settings: dict[str, Any] | None = None,
 ) -> None:
     await conn.execute(
         insert(daemons).values(
             id=daemon_id, hostname=hostname, pid=pid, version=version, status=DaemonStatus.RUNNING,
             started_at=now, heartbeat_at=now, host_id=host_id, process_key=process_key,
-            heartbeat_seconds=heartbeat_seconds,
+            heartbeat_seconds=heartbeat_seconds, settings=settings,
         )
     )
 

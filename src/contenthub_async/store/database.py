@@ -68,6 +68,20 @@ def parse_database_url(url: str) -> DatabaseUrl:
     raise DatabaseUrlError(f"unsupported database backend {backend!r}: use sqlite:/// or postgresql://")
 
 
+def database_label(url: str) -> str:
+    """The database of ``url`` as an operator recognises it, never with a password:
+    ``/srv/contenthub/data/contenthub.db`` or ``postgresql://contenthub@db.internal:5432/contenthub``.
+    Raises :class:`DatabaseUrlError` for a URL that is not one."""
+    from sqlalchemy.engine import URL
+
+    parsed = parse_database_url(url)
+    if parsed.sqlite_path is not None:
+        return str(parsed.sqlite_path.resolve())
+    given = make_url(url)
+    return URL.create(given.drivername, given.username, None, given.host, given.port, given.database,
+                      given.query).render_as_string(hide_password=False)
+
+
 def _install_sqlite_hooks(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

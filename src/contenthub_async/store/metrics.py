@@ -182,16 +182,31 @@ async def failure_reasons(conn: AsyncConnection, *, since: datetime, limit: int)
 # ---------------------------------------------------------------- health
 
 
-async def latest_heartbeat(conn: AsyncConnection) -> tuple[str, datetime] | None:
-    """(daemon id, heartbeat) of the freshest daemon not marked stopped, or None."""
+@dataclass(frozen=True)
+class Heartbeat:
+    """The freshest daemon not marked stopped: its id, last beat and recorded settings."""
+
+    daemon_id: str
+    at: datetime
+    settings: dict[str, Any] | None
+
+
+async def latest_heartbeat(conn: AsyncConnection) -> Heartbeat | None:
+    """The freshest daemon not marked stopped, or None."""
     query = (
-        select(D.id, D.heartbeat_at)
+        select(D.id, D.heartbeat_at, D.settings)
         .where(D.status.in_(("running", "stopping")))
         .order_by(D.heartbeat_at.desc())
         .limit(1)
     )
     row = (await conn.execute(query)).first()
-    return (row.id, row.heartbeat_at) if row else None
+    return Heartbeat(row.id, row.heartbeat_at, row.settings) if row else None
+
+
+async def due_pending_count(conn: AsyncConnection, *, now: datetime) -> int:
+    """Pending tasks whose ``run_after`` has come: what a processing daemon would claim now."""
+    query = select(func.count()).where(T.status == S.PENDING.value, T.run_after <= now)
+    return int((await conn.execute(query)).scalar_one())
 
 
 async def stuck_tasks(conn: AsyncConnection, *, deadline_before: datetime, limit: int) -> tuple[int, list[str]]:

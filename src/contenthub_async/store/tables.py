@@ -295,6 +295,7 @@ daemons = Table(
     Column("host_id", Text),
     Column("process_key", Text),
     Column("heartbeat_seconds", Float),
+    Column("settings", JsonText()),
     CheckConstraint(_in("status", DaemonStatus), name="ck_daemons_status"),
 )
 
