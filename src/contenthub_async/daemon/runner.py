@@ -30,6 +30,7 @@ from contenthub_async.services.janitor import Janitor
 from contenthub_async.services.scheduler import Scheduler
 from contenthub_async.services.tracker import Tracker
 from contenthub_async.services.wakeup import Wakeup, change_source_for, feed_wakeup
+from contenthub_async.services.webhook_deliverer import WebhookConfig, WebhookDeliverer
 from contenthub_async.store import daemons as daemon_store
 from contenthub_async.store.database import Database
 from contenthub_async.store.migrations import migrate
@@ -114,6 +115,10 @@ async def run_daemon(
         tracker = Tracker(ctx, on_slot_freed=wakeup.notify)
         janitor = Janitor(ctx, on_rescued=wakeup.notify)
         scheduler = Scheduler(ctx, wakeup)
+        webhook_config = WebhookConfig.from_settings(settings)
+        if webhook_config.webhook_url and not webhook_config.keys:
+            log.warning("webhook deliveries are unsigned: set WEBHOOK_SECRET_KEY so receivers can verify them")
+        deliverer = WebhookDeliverer(ctx, wakeup, webhook_config, webhook_config.sender())
 
         loops_scope = anyio.CancelScope()  # a second signal cancels it at once
         async with anyio.create_task_group() as background:
@@ -131,6 +136,7 @@ async def run_daemon(
                         log.warning("ASYNC_CONTENT_GENERATION_ENABLED is false: not claiming or tracking tasks")
                     loops.start_soon(janitor.run, handles.stopping)
                     loops.start_soon(scheduler.run, handles.stopping)
+                    loops.start_soon(deliverer.run, handles.stopping)
                     notifier.ready(f"contenthubd {__version__} running as {handles.daemon_id}")
                     log.info("contenthubd started", version=__version__, database=db.backend,
                              max_concurrent_tasks=knobs.max_concurrent_tasks, poll_interval=knobs.poll_interval)
