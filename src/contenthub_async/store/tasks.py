@@ -14,11 +14,12 @@ from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, insert, literal, null, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, func, insert, literal, null, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contenthub_async.domain.entities import Event, Task
 from contenthub_async.domain.ids import new_task_id
+from contenthub_async.domain.rescue import rescued_status
 from contenthub_async.domain.states import IN_FLIGHT, TERMINAL, TaskStatus, can_transition
 from contenthub_async.domain.submission import NewTask
 from contenthub_async.store import webhooks as webhook_store
@@ -226,41 +227,53 @@ async def claim_tasks(
 
 
 async def expire_leases(conn: AsyncConnection, *, now: datetime, actor: str) -> list[str]:
-    """Return ``submitting`` tasks whose lease expired (their daemon died mid-create) to
-    ``pending`` (or to ``cancelled`` when an operator asked for that meanwhile).
-    This is the one at-least-once window: the creator may hold a duplicate."""
-    expired = [T.status == S.SUBMITTING.value, T.lease_expires_at < now]
-    cleared = {"lease_owner": None, "lease_expires_at": None, "updated_at": now}
-    cancelled = (
-        await conn.execute(
-            update(tasks_table)
-            .where(*expired, T.cancel_requested_at.is_not(None))
-            .values(status=S.CANCELLED.value, completed_at=now, **cleared)
-            .returning(T.id)
-        )
-    ).all()
-    if cancelled:
-        await _insert_events(
-            conn, [(r.id, S.SUBMITTING, S.CANCELLED) for r in cancelled], now, actor,
-            "lease expired; cancelled as requested",
-        )
-        for r in cancelled:
-            finished = await get_task_by_pk(conn, r.id)
-            assert finished is not None
-            await _announce_finished(conn, finished, now=now)
-    requeued = (
-        await conn.execute(
-            update(tasks_table)
-            .where(*expired)
-            .values(status=S.PENDING.value, run_after=now, **cleared)
-            .returning(T.id, T.task_id)
-        )
-    ).all()
-    if requeued:
-        await _insert_events(
-            conn, [(r.id, S.SUBMITTING, S.PENDING) for r in requeued], now, actor, "lease expired; back to the queue"
-        )
-    return [r.task_id for r in requeued]
+    """Return ``submitting`` tasks whose lease expired (their daemon died mid-create, and no one
+    noticed sooner) to ``pending`` (or ``cancelled``: see ``domain/rescue.py``); their task ids."""
+    return await _rescue_submitting(conn, T.lease_expires_at < now, now=now, actor=actor, why="lease expired")
+
+
+async def release_tasks_of(conn: AsyncConnection, owners: Sequence[str], *, now: datetime, actor: str) -> list[str]:
+    """Return the ``submitting`` tasks of ``owners`` (daemons taken for dead) to ``pending`` (or
+    ``cancelled``: see ``domain/rescue.py``) at once, whatever their lease says; their task ids."""
+    if not owners:
+        return []
+    return await _rescue_submitting(
+        conn, T.lease_owner.in_(list(owners)), now=now, actor=actor, why="its daemon is dead"
+    )
+
+
+async def _rescue_submitting(
+    conn: AsyncConnection, which: ColumnElement[bool], *, now: datetime, actor: str, why: str
+) -> list[str]:
+    """The one at-least-once window: the creator may hold a duplicate of a rescued task."""
+    rescued: list[str] = []
+    for cancel_requested in (True, False):
+        target = rescued_status(cancel_requested=cancel_requested)
+        asked = T.cancel_requested_at.is_not(None) if cancel_requested else T.cancel_requested_at.is_(None)
+        values: dict[str, Any] = {"status": target.value, "lease_owner": None, "lease_expires_at": None,
+                                  "updated_at": now}
+        values.update({"completed_at": now} if target == S.CANCELLED else {"run_after": now})
+        rows = (
+            await conn.execute(
+                update(tasks_table)
+                .where(T.status == S.SUBMITTING.value, which, asked)
+                .values(**values)
+                .returning(T.id, T.task_id)
+            )
+        ).all()
+        if rows:
+            note = f"{why}; cancelled as requested" if target == S.CANCELLED else f"{why}; back to the queue"
+            await _insert_events(conn, [(r.id, S.SUBMITTING, target) for r in rows], now, actor, note)
+        if target in TERMINAL:
+            for r in rows:
+                finished = await get_task_by_pk(conn, r.id)
+                assert finished is not None
+                await _announce_finished(conn, finished, now=now)
+        if target == S.PENDING:
+            rescued.extend(r.task_id for r in rows)
+    if rescued:
+        await notify_changes(conn)
+    return rescued
 
 
 # ---------------------------------------------------------------- transitions
