@@ -1,7 +1,12 @@
-"""The JSON objects of tasks, shared by every place that shows one: ``contenthub-ctl``'s
-``--format json`` (docs/cli-json.md) and the ``data`` of webhook events (docs/webhooks.md).
+"""The JSON objects of ``contenthub-ctl --format json``, of the HTTP API and of webhook events
+(docs/webhooks.md): one serializer for all.
 
-Pure functions of the rows; keys are English and stable.
+Keys are English and stable, times are UTC ISO-8601 with milliseconds (the storage format),
+stored words (statuses) are the stored English words. The shapes are documented in
+docs/cli-json.md (the HTTP API returns the same objects, docs/api.md). ``message`` fields are
+human text: callers pass them already written in their reader's language.
+
+Only the standard library is imported here, so ``contenthub-ctl`` stays quick to start.
 """
 
 from __future__ import annotations
@@ -10,10 +15,9 @@ import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from contenthub_async.domain.entities import claims_of
-
 if TYPE_CHECKING:
     from contenthub_async.domain.entities import Account, Event, Task
+    from contenthub_async.services.task_queries import TaskDetail
     from contenthub_async.store.contents import ContentState
 
 
@@ -25,8 +29,11 @@ def utc_iso(value: datetime | None) -> str | None:
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
+# ---------------------------------------------------------------- tasks
+
+
 def task_json(task: Task, account: Account | None) -> dict[str, Any]:
-    """The task object of ``status`` and ``list`` (docs/cli-json.md)."""
+    """The task object of ``status`` and ``list``."""
     return {
         "task_id": task.task_id,
         "status": task.status.value,
@@ -84,10 +91,17 @@ def content_json(content: ContentState | None) -> dict[str, Any] | None:
     }
 
 
+def detail_json(detail: TaskDetail) -> dict[str, Any]:
+    """The ``status`` object: the task object, attempts, content and timeline."""
+    return task_status_json(detail.task, detail.account, detail.events, detail.content)
+
+
 def task_status_json(
     task: Task, account: Account | None, events: list[Event], content: ContentState | None
 ) -> dict[str, Any]:
-    """The ``status`` object: the task object, attempts, content and timeline."""
+    """The ``status`` object from its parts (the webhook outbox builds it inside a transaction)."""
+    from contenthub_async.domain.entities import claims_of
+
     return {
         **task_json(task, account),
         "attempts": claims_of(events),
@@ -100,3 +114,28 @@ def webhook_body(event_id: str, event_type: str, created_at: datetime, data: Any
     """The body of a webhook request (docs/webhooks.md): compact UTF-8 JSON."""
     body = {"id": event_id, "type": event_type, "timestamp": utc_iso(created_at), "data": data}
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def submitted_json(
+    task_id: str, status: str, message: str, *, account_id: int, priority: int, auto_approve: bool, max_retries: int
+) -> dict[str, Any]:
+    """The ``submit`` object."""
+    return {
+        "task_id": task_id,
+        "status": status,
+        "message": message,
+        "account_id": account_id,
+        "priority": priority,
+        "auto_approve": auto_approve,
+        "max_retries": max_retries,
+    }
+
+
+def cancelled_json(task_id: str, outcome: str, status: str, message: str) -> dict[str, Any]:
+    """The ``cancel`` object (``outcome``: cancelled, requested or already_requested)."""
+    return {"task_id": task_id, "outcome": outcome, "status": status, "message": message}
+
+
+def retried_json(task_id: str, status: str, message: str) -> dict[str, Any]:
+    """The ``retry TASK_ID`` object."""
+    return {"task_id": task_id, "status": status, "message": message}

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from contenthub_async.cli.messages import text
-from contenthub_async.json_objects import utc_iso as utc_iso  # the one UTC formatter of JSON output
+from contenthub_async.json_objects import utc_iso as utc_iso  # the one UTC format of JSON
 
 # ---------------------------------------------------------------- time
 

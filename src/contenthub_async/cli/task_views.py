@@ -1,8 +1,8 @@
-"""How tasks look: JSON objects (documented in docs/cli-json.md) and human views."""
+"""How tasks look to people (the JSON objects are in ``contenthub_async.json_objects``)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from contenthub_async.cli.messages import has_text, status_word, text
 from contenthub_async.cli.output import (
@@ -16,21 +16,11 @@ from contenthub_async.cli.output import (
     print_table,
     yes_no,
 )
-from contenthub_async.json_objects import task_json as task_json
-from contenthub_async.json_objects import task_status_json
 
 if TYPE_CHECKING:
     from contenthub_async.domain.entities import Account, Event, PoolEvent, Task
     from contenthub_async.services.task_queries import TaskDetail
     from contenthub_async.store.contents import ContentState
-
-
-# ---------------------------------------------------------------- JSON
-
-
-def detail_json(detail: TaskDetail) -> dict[str, Any]:
-    """The ``status`` object: the task object, attempts, content and timeline."""
-    return task_status_json(detail.task, detail.account, detail.events, detail.content)
 
 
 # ---------------------------------------------------------------- human
