@@ -24,9 +24,11 @@ from contenthub_async.config import Settings, unused_settings
 from contenthub_async.creator.cli import CliCreator
 from contenthub_async.creator.port import Creator
 from contenthub_async.daemon.notify import SystemdNotifier
-from contenthub_async.services.context import Knobs, ServiceContext
+from contenthub_async.publishers.registry import Publishers
+from contenthub_async.services.context import Knobs, ServiceContext, publishing_of
 from contenthub_async.services.dispatcher import Dispatcher
 from contenthub_async.services.janitor import Janitor
+from contenthub_async.services.publisher_loop import PublisherLoop
 from contenthub_async.services.scheduler import Scheduler
 from contenthub_async.services.tracker import Tracker
 from contenthub_async.services.wakeup import Wakeup, change_source_for, feed_wakeup
@@ -49,7 +51,15 @@ def knobs_from(settings: Settings) -> Knobs:
         shutdown_grace=settings.CONTENTHUB_SHUTDOWN_GRACE,
         wakeup_interval=settings.CONTENTHUB_WAKEUP_INTERVAL,
         auto_add_to_pool=settings.ASYNC_AUTO_ADD_TO_POOL,
+        publish_concurrency=settings.CONTENTHUB_PUBLISH_CONCURRENCY,
+        publish_max_attempts=settings.CONTENTHUB_PUBLISH_MAX_ATTEMPTS,
+        publish_backoff=settings.CONTENTHUB_PUBLISH_BACKOFF,
     )
+
+
+def publishers_from(settings: Settings) -> Publishers:
+    return Publishers(settings.CONTENTHUB_PUBLISHER, api_key=settings.PUBLISHER_API_KEY,
+                      timeout=settings.CONTENTHUB_PUBLISH_TIMEOUT)
 
 
 def creator_from(settings: Settings) -> Creator:
@@ -96,7 +106,11 @@ async def run_daemon(
     if knobs.lease_seconds <= settings.CONTENTHUB_CREATOR_CALL_TIMEOUT:
         log.error("CONTENTHUB_LEASE_SECONDS must exceed CONTENTHUB_CREATOR_CALL_TIMEOUT")
         return 2
+    if knobs.lease_seconds <= settings.CONTENTHUB_PUBLISH_TIMEOUT:
+        log.error("CONTENTHUB_LEASE_SECONDS must exceed CONTENTHUB_PUBLISH_TIMEOUT")
+        return 2
 
+    publishers: Publishers | None = None
     db = Database.open(settings.DATABASE_URL, pool_size=max(5, knobs.max_concurrent_tasks // 4))
     wakeup = Wakeup()
     try:
@@ -108,12 +122,15 @@ async def run_daemon(
                 conn, daemon_id=handles.daemon_id, hostname=socket.gethostname(), pid=os.getpid(),
                 version=__version__, now=clock.now(),
             )
+        publishers = publishers_from(settings)
         ctx = ServiceContext(db=db, creator=creator or creator_from(settings), clock=clock, knobs=knobs,
-                             daemon_id=handles.daemon_id, log=log)
+                             daemon_id=handles.daemon_id, log=log, publishers=publishers)
         dispatcher = Dispatcher(ctx, wakeup)
         tracker = Tracker(ctx, on_slot_freed=wakeup.notify)
         janitor = Janitor(ctx, on_rescued=wakeup.notify)
         scheduler = Scheduler(ctx, wakeup)
+        publisher = PublisherLoop(publishing_of(ctx), wakeup, concurrency=knobs.publish_concurrency,
+                                  shutdown_grace=knobs.shutdown_grace)
 
         loops_scope = anyio.CancelScope()  # a second signal cancels it at once
         async with anyio.create_task_group() as background:
@@ -131,6 +148,7 @@ async def run_daemon(
                         log.warning("ASYNC_CONTENT_GENERATION_ENABLED is false: not claiming or tracking tasks")
                     loops.start_soon(janitor.run, handles.stopping)
                     loops.start_soon(scheduler.run, handles.stopping)
+                    loops.start_soon(publisher.run, handles.stopping)
                     notifier.ready(f"contenthubd {__version__} running as {handles.daemon_id}")
                     log.info("contenthubd started", version=__version__, database=db.backend,
                              max_concurrent_tasks=knobs.max_concurrent_tasks, poll_interval=knobs.poll_interval)
@@ -149,6 +167,8 @@ async def run_daemon(
         return 0
     finally:
         with anyio.CancelScope(shield=True):
+            if publishers is not None:
+                await publishers.close()
             await db.close()
 
 

@@ -2,6 +2,7 @@
 
 Rescue guarantee (after Oban's Lifeline): a task stays ``submitting`` at most
 ``lease_seconds`` + one janitor interval after its daemon died; then it is ``pending`` again.
+So does a publish-pool entry left ``publishing``.
 A scheduled-job run left ``running`` by a daemon whose heartbeat stopped goes back to
 ``pending`` and runs again (executors are idempotent per run).
 """
@@ -18,6 +19,7 @@ from contenthub_async.services.context import ServiceContext
 from contenthub_async.services.loop import ServiceLoop
 from contenthub_async.store import daemons as daemon_store
 from contenthub_async.store import jobs as job_store
+from contenthub_async.store import pool as pool_store
 from contenthub_async.store import tasks as task_store
 
 #: A daemon whose heartbeat is older than this many heartbeat intervals is taken for dead.
@@ -55,9 +57,15 @@ class Janitor:
         ctx = self.ctx
         async with ctx.db.write() as conn:
             rescued = await task_store.expire_leases(conn, now=ctx.clock.now(), actor=ctx.daemon_id)
+            entries = await pool_store.expire_leases(conn, now=ctx.clock.now(), actor=ctx.daemon_id)
         for task_id in rescued:
             self.log.warning("task transition", task_id=task_id, from_status="submitting", to_status="pending",
                              message="lease expired")
+        for pool_id in entries:
+            self.log.warning("publish transition", pool_id=pool_id, from_status="publishing", to_status="pending",
+                             message="lease expired")
+        if entries and self._on_rescued is not None:
+            self._on_rescued()
         if rescued and self._on_rescued is not None:
             self._on_rescued()
         return rescued
