@@ -76,3 +76,4 @@ class DaemonStatus(StrEnum):
     RUNNING = "running"
     STOPPING = "stopping"
     STOPPED = "stopped"
+    DEAD = "dead"  # taken for dead by another daemon, which took over its work

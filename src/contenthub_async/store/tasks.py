@@ -12,11 +12,12 @@ from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, insert, literal, null, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, false, func, insert, literal, null, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contenthub_async.domain.entities import Event, Task
 from contenthub_async.domain.ids import new_task_id
+from contenthub_async.domain.rescue import rescued_status
 from contenthub_async.domain.states import IN_FLIGHT, TaskStatus, can_transition
 from contenthub_async.domain.submission import NewTask
 from contenthub_async.store.batches import chunks
@@ -126,6 +127,66 @@ async def list_tasks(
     return [task_from_row(r) for r in (await conn.execute(query)).all()]
 
 
+async def browse_tasks(
+    conn: AsyncConnection,
+    *,
+    statuses: Iterable[TaskStatus] | None = None,
+    account_id: int | None = None,
+    text: str | None = None,
+    oldest_first: bool = False,
+    after: int | None = None,
+    limit: int = 50,
+) -> list[Task]:
+    """One page of tasks in submission order (``created_at``, then id), newest first unless
+    ``oldest_first``; ``after``: the id of the last task of the previous page (keyset paging,
+    so a page deep in the table costs what the first one does).
+
+    ``text`` matches a task id by prefix when it starts with ``task-``, else a topic by
+    substring, case-insensitively. Indexes: ``ix_tasks_created_at``, ``ix_tasks_status_created``
+    (with statuses), ``ix_tasks_account`` (with an account); a topic substring walks one of them
+    in order and stops when the page is full.
+    """
+    query = select(*TASK_COLUMNS)
+    if statuses is not None:
+        query = query.where(T.status.in_([s.value for s in statuses]))
+    if account_id is not None:
+        query = query.where(T.account_id == account_id)
+    if text:
+        prefix = text.strip().lower()
+        if prefix.startswith("task-"):
+            query = query.where(*_task_id_prefix(prefix))
+        else:
+            query = query.where(T.topic.icontains(text, autoescape=True))
+    if after is not None:
+        cursor_at = (await conn.execute(select(T.created_at).where(T.id == after))).scalar_one_or_none()
+        key = tuple_(T.created_at, T.id)
+        if cursor_at is None:  # the cursor's task was deleted meanwhile: continue by id
+            query = query.where(T.id > after if oldest_first else T.id < after)
+        else:
+            bound = tuple_(literal(cursor_at, UtcDateTime()), literal(after))
+            query = query.where(key > bound if oldest_first else key < bound)
+    order = (T.created_at, T.id) if oldest_first else (T.created_at.desc(), T.id.desc())
+    query = query.order_by(*order).limit(limit)
+    return [task_from_row(r) for r in (await conn.execute(query)).all()]
+
+
+_HEX = "0123456789abcdef"
+
+
+def _task_id_prefix(prefix: str) -> list[Any]:
+    """Conditions for task ids starting with ``prefix`` (``task-`` + hex digits), as a range on
+    the unique index: LIKE could not use it on SQLite (case-insensitive) nor on PostgreSQL under a
+    non-C collation. The upper bound increments the last digit (9 → a, f → g), which sorts the
+    same way in every collation."""
+    digits = prefix[len("task-"):]
+    if not digits:
+        return []
+    if any(c not in _HEX for c in digits):
+        return [false()]
+    following = "a" if digits[-1] == "9" else chr(ord(digits[-1]) + 1)
+    return [T.task_id >= prefix, T.task_id < prefix[:-1] + following]
+
+
 async def tasks_of_run(conn: AsyncConnection, run_id: int) -> list[tuple[int, str]]:
     """(account id, task id) of the tasks a scheduled-job run submitted, in insertion order."""
     rows = await conn.execute(select(T.account_id, T.task_id).where(T.scheduled_job_run_id == run_id).order_by(T.id))
@@ -223,37 +284,48 @@ async def claim_tasks(
 
 
 async def expire_leases(conn: AsyncConnection, *, now: datetime, actor: str) -> list[str]:
-    """Return ``submitting`` tasks whose lease expired (their daemon died mid-create) to
-    ``pending`` (or to ``cancelled`` when an operator asked for that meanwhile).
-    This is the one at-least-once window: the creator may hold a duplicate."""
-    expired = [T.status == S.SUBMITTING.value, T.lease_expires_at < now]
-    cleared = {"lease_owner": None, "lease_expires_at": None, "updated_at": now}
-    cancelled = (
-        await conn.execute(
-            update(tasks_table)
-            .where(*expired, T.cancel_requested_at.is_not(None))
-            .values(status=S.CANCELLED.value, completed_at=now, **cleared)
-            .returning(T.id)
-        )
-    ).all()
-    if cancelled:
-        await _insert_events(
-            conn, [(r.id, S.SUBMITTING, S.CANCELLED) for r in cancelled], now, actor,
-            "lease expired; cancelled as requested",
-        )
-    requeued = (
-        await conn.execute(
-            update(tasks_table)
-            .where(*expired)
-            .values(status=S.PENDING.value, run_after=now, **cleared)
-            .returning(T.id, T.task_id)
-        )
-    ).all()
-    if requeued:
-        await _insert_events(
-            conn, [(r.id, S.SUBMITTING, S.PENDING) for r in requeued], now, actor, "lease expired; back to the queue"
-        )
-    return [r.task_id for r in requeued]
+    """Return ``submitting`` tasks whose lease expired (their daemon died mid-create, and no one
+    noticed sooner) to ``pending`` (or ``cancelled``: see ``domain/rescue.py``); their task ids."""
+    return await _rescue_submitting(conn, T.lease_expires_at < now, now=now, actor=actor, why="lease expired")
+
+
+async def release_tasks_of(conn: AsyncConnection, owners: Sequence[str], *, now: datetime, actor: str) -> list[str]:
+    """Return the ``submitting`` tasks of ``owners`` (daemons taken for dead) to ``pending`` (or
+    ``cancelled``: see ``domain/rescue.py``) at once, whatever their lease says; their task ids."""
+    if not owners:
+        return []
+    return await _rescue_submitting(
+        conn, T.lease_owner.in_(list(owners)), now=now, actor=actor, why="its daemon is dead"
+    )
+
+
+async def _rescue_submitting(
+    conn: AsyncConnection, which: ColumnElement[bool], *, now: datetime, actor: str, why: str
+) -> list[str]:
+    """The one at-least-once window: the creator may hold a duplicate of a rescued task."""
+    rescued: list[str] = []
+    for cancel_requested in (True, False):
+        target = rescued_status(cancel_requested=cancel_requested)
+        asked = T.cancel_requested_at.is_not(None) if cancel_requested else T.cancel_requested_at.is_(None)
+        values: dict[str, Any] = {"status": target.value, "lease_owner": None, "lease_expires_at": None,
+                                  "updated_at": now}
+        values.update({"completed_at": now} if target == S.CANCELLED else {"run_after": now})
+        rows = (
+            await conn.execute(
+                update(tasks_table)
+                .where(T.status == S.SUBMITTING.value, which, asked)
+                .values(**values)
+                .returning(T.id, T.task_id)
+            )
+        ).all()
+        if rows:
+            note = f"{why}; cancelled as requested" if target == S.CANCELLED else f"{why}; back to the queue"
+            await _insert_events(conn, [(r.id, S.SUBMITTING, target) for r in rows], now, actor, note)
+        if target == S.PENDING:
+            rescued.extend(r.task_id for r in rows)
+    if rescued:
+        await notify_changes(conn)
+    return rescued
 
 
 # ---------------------------------------------------------------- transitions
