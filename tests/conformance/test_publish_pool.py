@@ -164,16 +164,3 @@ async def test_removal_only_of_pending_or_failed_entries(db: Database, clock: Ma
         article = await content_store.get_content(conn, pending.content_id)
     assert article is not None and article["publish_status"] == "draft"
 
-
-async def test_entries_of_a_dead_daemon_come_back_at_once(db: Database, clock: ManualClock) -> None:
-    mine, theirs = await pool_entries(db, clock, 1, 5)
-    await claim(db, clock, 1, owner="dead-one", entry_ids=[mine])
-    await claim(db, clock, 1, owner="alive", entry_ids=[theirs])
-    async with db.write() as conn:  # the lease has not expired: only the owner's death counts
-        assert await pool_store.release_entries_of(conn, ["dead-one"], now=clock.now(), actor="d2") == [mine]
-        back = await pool_store.get_entry(conn, mine)
-        other = await pool_store.get_entry(conn, theirs)
-        events = await pool_store.events_of(conn, mine)
-    assert back is not None and back.status == P.PENDING and back.lease_owner is None
-    assert other is not None and other.status == P.PUBLISHING
-    assert events[-1].message == "its daemon is dead; back to the pool"

@@ -68,7 +68,7 @@ def publishers_from(settings: Settings) -> Publishers:
                       timeout=settings.CONTENTHUB_PUBLISH_TIMEOUT)
 
 
-def creator_from(settings: Settings) -> Creator:
+def creator_from(settings: Settings) -> CliCreator:
     return CliCreator.from_command_line(
         settings.CREATOR_CLI_PATH,
         workdir=settings.CREATOR_WORKDIR,
@@ -116,6 +116,13 @@ async def run_daemon(
         log.error("CONTENTHUB_LEASE_SECONDS must exceed CONTENTHUB_PUBLISH_TIMEOUT")
         return 2
 
+    if creator is None:
+        creator = creator_from(settings)
+        problem = creator.start_problem() if settings.ASYNC_CONTENT_GENERATION_ENABLED else None
+        if problem:
+            log.error("content-creator cannot be started: " + problem)
+            return 2
+
     publishers: Publishers | None = None
     db = Database.open(settings.DATABASE_URL, pool_size=max(5, knobs.max_concurrent_tasks // 4))
     wakeup = Wakeup()
@@ -133,7 +140,7 @@ async def run_daemon(
                 heartbeat_seconds=knobs.heartbeat_interval,
             )
         publishers = publishers_from(settings)
-        ctx = ServiceContext(db=db, creator=creator or creator_from(settings), clock=clock, knobs=knobs,
+        ctx = ServiceContext(db=db, creator=creator, clock=clock, knobs=knobs,
                              daemon_id=handles.daemon_id, log=log, publishers=publishers)
         declared_dead = False
 

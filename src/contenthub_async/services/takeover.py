@@ -39,20 +39,20 @@ async def _submitting_tasks(conn: AsyncConnection, dead: Sequence[str], now: dat
     return await task_store.release_tasks_of(conn, dead, now=now, actor=actor)
 
 
-async def _publishing_entries(conn: AsyncConnection, dead: Sequence[str], now: datetime, actor: str) -> list[str]:
-    return [str(pool_id) for pool_id in await pool_store.release_entries_of(conn, dead, now=now, actor=actor)]
-
-
 async def _job_runs(conn: AsyncConnection, dead: Sequence[str], now: datetime, actor: str) -> list[str]:
     return [str(run_id) for run_id in await job_store.requeue_runs_of(conn, dead)]
+
+
+async def _publishing_entries(conn: AsyncConnection, dead: Sequence[str], now: datetime, actor: str) -> list[str]:
+    return [str(entry_id) for entry_id in await pool_store.release_entries_of(conn, dead, now=now, actor=actor)]
 
 
 #: Every kind of work a daemon owns, by the name it is logged under.
 HANDBACKS: dict[str, Handback] = {
     "leases": _singleton_leases,
     "submitting_tasks": _submitting_tasks,
-    "publishing_entries": _publishing_entries,
     "job_runs": _job_runs,
+    "publishing_entries": _publishing_entries,
 }
 
 
