@@ -41,6 +41,9 @@ FAST = {
     "CONTENTHUB_CREATOR_CALL_TIMEOUT": "10",
     "CONTENTHUB_LEASE_SECONDS": "15",
     "CONTENTHUB_PUBLISH_TIMEOUT": "10",
+    # No HTTP listener unless a test asks for one: two daemons (or two test workers) would
+    # otherwise fight over the default port.
+    "CONTENTHUB_HTTP_LISTEN": "",
     "CONTENTHUB_PUBLISH_BACKOFF": "0.2",
     "CONTENTHUB_SHUTDOWN_GRACE": "5",
     "CONTENTHUB_CREATOR_MAX_PROCESSES": "8",
