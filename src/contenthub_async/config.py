@@ -90,6 +90,7 @@ class Settings(BaseSettings):
     CONTENTHUB_WAKEUP_INTERVAL: float = Field(0.1, gt=0, le=5)
     CONTENTHUB_LOG_LEVEL: str = "info"
     CONTENTHUB_LOG_FORMAT: str = "auto"
+    CONTENTHUB_LOG_FILE: str | None = None  # also log to this file, rotated (for hosts without journald)
 
     @field_validator("DATABASE_URL")
     @classmethod
