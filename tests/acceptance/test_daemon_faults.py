@@ -19,6 +19,11 @@ from tests.support.daemons import (
 )
 
 
+def environment(db_url: str, state_dir: Path, **overrides: str) -> dict[str, str]:
+    """The daemon's environment, without the HTTP API (its fixed default port may be taken)."""
+    return daemon_environment(db_url, state_dir, CONTENTHUB_HTTP_LISTEN="", **overrides)
+
+
 def run_daemon_process(env: dict[str, str], *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(CONTENTHUBD), *args], env=env, capture_output=True, text=True, timeout=timeout,
                           stdin=subprocess.DEVNULL, start_new_session=True)
@@ -41,7 +46,7 @@ def test_a_mistyped_creator_path_or_workdir_refuses_to_start(tmp_path: Path) -> 
         ({"CREATOR_WORKDIR": str(tmp_path / "no-such-dir")}, "CREATOR_WORKDIR"),
     ]
     for overrides, variable in cases:
-        env = {**daemon_environment(url, tmp_path / "fake"), **overrides}
+        env = {**environment(url, tmp_path / "fake"), **overrides}
         done = run_daemon_process(env)
         assert done.returncode == 2, (overrides, done.stderr)
         record = one_json_line(done.stderr)
@@ -51,7 +56,7 @@ def test_a_mistyped_creator_path_or_workdir_refuses_to_start(tmp_path: Path) -> 
 
 def test_help_and_version_print_and_exit_0_unknown_arguments_exit_2(tmp_path: Path) -> None:
     db = tmp_path / "c.db"
-    env = daemon_environment(f"sqlite:///{db}", tmp_path / "fake")
+    env = environment(f"sqlite:///{db}", tmp_path / "fake")
     helped = run_daemon_process(env, "--help")
     assert helped.returncode == 0 and "usage: contenthubd" in helped.stdout and "db init" in helped.stdout
     version = run_daemon_process(env, "--version")
@@ -64,20 +69,20 @@ def test_help_and_version_print_and_exit_0_unknown_arguments_exit_2(tmp_path: Pa
 
 def test_a_missing_database_is_refused_not_created(tmp_path: Path) -> None:
     for db in (tmp_path / "c.db", tmp_path / "typo" / "c.db"):
-        done = run_daemon_process(daemon_environment(f"sqlite:///{db}", tmp_path / "fake"))
+        done = run_daemon_process(environment(f"sqlite:///{db}", tmp_path / "fake"))
         assert done.returncode == 1, done.stderr
         record = one_json_line(done.stderr)
         assert record["level"] == "error" and str(db) in str(record["event"]) and "db init" in str(record["event"])
         assert not db.exists() and not (tmp_path / "typo").exists()
     empty = tmp_path / "empty.db"
     sqlite3.connect(empty).close()  # a file without our tables: as good as missing
-    done = run_daemon_process(daemon_environment(f"sqlite:///{empty}", tmp_path / "fake"))
+    done = run_daemon_process(environment(f"sqlite:///{empty}", tmp_path / "fake"))
     assert done.returncode == 1 and "db init" in str(one_json_line(done.stderr)["event"])
     assert sqlite3.connect(empty).execute("SELECT count(*) FROM sqlite_master").fetchone() == (0,)
 
 
 def test_an_unreachable_database_is_one_line_not_a_traceback(tmp_path: Path) -> None:
-    env = daemon_environment("postgresql://postgres@127.0.0.1:1/nowhere", tmp_path / "fake")
+    env = environment("postgresql://postgres@127.0.0.1:1/nowhere", tmp_path / "fake")
     done = run_daemon_process(env)
     assert done.returncode == 1
     record = one_json_line(done.stderr)
@@ -92,7 +97,7 @@ async def start_prepared(tmp_path: Path, **overrides: str) -> tuple[subprocess.P
     db = tmp_path / "contenthub.db"
     await prepare(f"sqlite:///{db}")
     log = tmp_path / "daemon.log"
-    daemon = start_daemon(daemon_environment(f"sqlite:///{db}", tmp_path / "fake", **overrides), log)
+    daemon = start_daemon(environment(f"sqlite:///{db}", tmp_path / "fake", **overrides), log)
     await wait_until(lambda: b"contenthubd started" in log.read_bytes(), timeout=60)
     return daemon, db, log
 
@@ -132,6 +137,6 @@ async def test_the_log_also_goes_to_contenthub_log_file(tmp_path: Path) -> None:
     assert daemon.wait(timeout=60) == 0
     events = [json.loads(line)["event"] for line in (logs / "app.log").read_text().splitlines()]
     assert "contenthubd started" in events and events[-1] == "contenthubd stopped"
-    missing = run_daemon_process(daemon_environment(f"sqlite:///{tmp_path / 'contenthub.db'}", tmp_path / "fake",
+    missing = run_daemon_process(environment(f"sqlite:///{tmp_path / 'contenthub.db'}", tmp_path / "fake",
                                                     CONTENTHUB_LOG_FILE=str(tmp_path / "nope" / "app.log")))
     assert missing.returncode == 2 and "CONTENTHUB_LOG_FILE" in missing.stderr
