@@ -103,6 +103,7 @@ class Settings(BaseSettings):
     CONTENTHUB_PUBLISH_TIMEOUT: float = Field(60, gt=0)  # one publish call (exec:, http:)
     PUBLISHER_API_KEY: str | None = None  # Bearer token of the content-publisher service
     CONTENTHUB_LOG_FORMAT: str = "auto"
+    CONTENTHUB_LOG_FILE: str | None = None  # also log to this file, rotated (for hosts without journald)
     # The HTTP API of contenthubd (docs/api.md): host:port, or empty for none.
     CONTENTHUB_HTTP_LISTEN: str = "127.0.0.1:18010"
     CONTENTHUB_API_TOKEN: str | None = None
