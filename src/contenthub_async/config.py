@@ -90,6 +90,22 @@ class Settings(BaseSettings):
     CONTENTHUB_WAKEUP_INTERVAL: float = Field(0.1, gt=0, le=5)
     CONTENTHUB_LOG_LEVEL: str = "info"
     CONTENTHUB_LOG_FORMAT: str = "auto"
+    # The HTTP API of contenthubd (docs/api.md): host:port, or empty for none.
+    CONTENTHUB_HTTP_LISTEN: str = "127.0.0.1:18010"
+    CONTENTHUB_API_TOKEN: str | None = None
+
+    @field_validator("CONTENTHUB_HTTP_LISTEN")
+    @classmethod
+    def _listen(cls, value: str) -> str:
+        value = value.strip()
+        if value:
+            listen_address(value)
+        return value
+
+    @field_validator("CONTENTHUB_API_TOKEN")
+    @classmethod
+    def _token(cls, value: str | None) -> str | None:
+        return value or None
 
     @field_validator("DATABASE_URL")
     @classmethod
@@ -123,6 +139,16 @@ class Settings(BaseSettings):
     @classmethod
     def _log_level(cls, value: str) -> str:
         return _one_of(value.lower(), ("debug", "info", "warning", "error"))
+
+
+def listen_address(value: str) -> tuple[str, int]:
+    """``127.0.0.1:18010``, ``[::1]:18010``, ``localhost:18010`` → (host, port)."""
+    host, sep, port = value.rpartition(":")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise PydanticCustomError("listen_address", "must be host:port (e.g. 127.0.0.1:18010), or empty", {})
+    return host, int(port)
 
 
 def _one_of(value: str, choices: tuple[str, ...]) -> str:

@@ -24,6 +24,7 @@ from contenthub_async.services.task_commands import submit_tasks
 from contenthub_async.store import accounts as account_store
 from contenthub_async.store.database import Database
 from contenthub_async.store.migrations import migrate
+from tests.support.processes import started_in_own_session
 
 ROOT = Path(__file__).resolve().parents[2]
 FAKE_CREATOR = ROOT / "scripts" / "fake-content-creator"
@@ -81,7 +82,8 @@ def daemon_environment(db_url: str, state_dir: Path, knobs: dict[str, Any] | Non
 
 def start_daemon(env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
     log = open(log_path, "ab")  # noqa: SIM115 - owned by the process
-    return subprocess.Popen([str(CONTENTHUBD)], env=env, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+    # Its own session: a test that fails or is interrupted leaves no daemon behind (tests/conftest.py).
+    return started_in_own_session([str(CONTENTHUBD)], env=env, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
 
 
 @contextmanager

@@ -20,7 +20,8 @@ from contenthub_async.cli import runtime
 from contenthub_async.cli.errors import EXIT_FAILED, EXIT_OK, CliError
 from contenthub_async.cli.messages import text
 from contenthub_async.cli.output import or_dash, print_json, print_lines, print_note
-from contenthub_async.cli.task_views import detail_json, event_line, status_text, stored_word_text
+from contenthub_async.cli.task_views import event_line, status_text, stored_word_text
+from contenthub_async.json_objects import detail_json
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -32,8 +33,7 @@ if TYPE_CHECKING:
     from contenthub_async.store.database import Database
 
 POLL_SECONDS = 0.5
-#: Exit code after Ctrl-C (128 + SIGINT), as shells report it.
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = runtime.EXIT_INTERRUPTED
 
 
 class Display(AbstractContextManager["Display"]):
@@ -152,9 +152,8 @@ def wait_for(task_id: str, *, fmt: str) -> int:
             return await task_queries.task_detail(db, task_id)
 
     try:
-        detail = runtime.run(main)
-    except KeyboardInterrupt:
-        print_note("wait.interrupted", task_id=task_id)
+        detail = runtime.run(main, on_interrupt=lambda: print_note("wait.interrupted", task_id=task_id))
+    except runtime.Interrupted:
         return EXIT_INTERRUPTED
     if detail is None:
         raise CliError("error.task_not_found", task_id=task_id)

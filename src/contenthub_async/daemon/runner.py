@@ -17,7 +17,7 @@ import signal
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import anyio
 import structlog
@@ -58,7 +58,7 @@ def knobs_from(settings: Settings) -> Knobs:
     )
 
 
-def creator_from(settings: Settings) -> Creator:
+def creator_from(settings: Settings) -> CliCreator:
     return CliCreator.from_command_line(
         settings.CREATOR_CLI_PATH,
         workdir=settings.CREATOR_WORKDIR,
@@ -102,6 +102,16 @@ async def run_daemon(
     if knobs.lease_seconds <= settings.CONTENTHUB_CREATOR_CALL_TIMEOUT:
         log.error("CONTENTHUB_LEASE_SECONDS must exceed CONTENTHUB_CREATOR_CALL_TIMEOUT")
         return 2
+    listener = _http_socket(settings, log)
+    if listener is False:
+        return 2
+
+    if creator is None:
+        creator = creator_from(settings)
+        problem = creator.start_problem() if settings.ASYNC_CONTENT_GENERATION_ENABLED else None
+        if problem:
+            log.error("content-creator cannot be started: " + problem)
+            return 2
 
     db = Database.open(settings.DATABASE_URL, pool_size=max(5, knobs.max_concurrent_tasks // 4))
     wakeup = Wakeup()
@@ -118,7 +128,7 @@ async def run_daemon(
                 process_key=running_process_key(os.getpid(), here.process_scope),
                 heartbeat_seconds=knobs.heartbeat_interval,
             )
-        ctx = ServiceContext(db=db, creator=creator or creator_from(settings), clock=clock, knobs=knobs,
+        ctx = ServiceContext(db=db, creator=creator, clock=clock, knobs=knobs,
                              daemon_id=handles.daemon_id, log=log)
         declared_dead = False
 
@@ -149,6 +159,10 @@ async def run_daemon(
                         log.warning("ASYNC_CONTENT_GENERATION_ENABLED is false: not claiming or tracking tasks")
                     loops.start_soon(janitor.run, handles.stopping)
                     loops.start_soon(scheduler.run, handles.stopping)
+                    if listener is not None:
+                        loops.start_soon(_serve_http, settings, db, clock, handles, listener)
+                        log.info("HTTP API listening", address=settings.CONTENTHUB_HTTP_LISTEN,
+                                 token_required=settings.CONTENTHUB_API_TOKEN is not None)
                     notifier.ready(f"contenthubd {__version__} running as {handles.daemon_id}")
                     log.info("contenthubd started", version=__version__, database=db.backend,
                              max_concurrent_tasks=knobs.max_concurrent_tasks, poll_interval=knobs.poll_interval)
@@ -166,8 +180,43 @@ async def run_daemon(
         log.info("contenthubd stopped")
         return 1 if declared_dead else 0
     finally:
+        if listener:
+            listener.close()
         with anyio.CancelScope(shield=True):
             await db.close()
+
+
+def _http_socket(settings: Settings, log: Any) -> socket.socket | None | Literal[False]:
+    """The bound socket of CONTENTHUB_HTTP_LISTEN (None: no HTTP; False: refused, logged).
+
+    Listening beyond this machine needs CONTENTHUB_API_TOKEN: the API writes to the queue.
+    """
+    if not settings.CONTENTHUB_HTTP_LISTEN:
+        return None
+    from contenthub_async.config import listen_address
+    from contenthub_async.http.server import bind, is_loopback
+
+    host, port = listen_address(settings.CONTENTHUB_HTTP_LISTEN)
+    if not is_loopback(host) and settings.CONTENTHUB_API_TOKEN is None:
+        log.error("refusing to listen beyond this machine without CONTENTHUB_API_TOKEN: set a token, or listen "
+                  "on 127.0.0.1", address=settings.CONTENTHUB_HTTP_LISTEN)
+        return False
+    try:
+        return bind(host, port)
+    except OSError as exc:
+        log.error("cannot listen for HTTP", address=settings.CONTENTHUB_HTTP_LISTEN, error=str(exc))
+        return False
+
+
+async def _serve_http(
+    settings: Settings, db: Database, clock: Clock, handles: DaemonRun, listener: socket.socket
+) -> None:
+    from contenthub_async.http.app import create_app
+    from contenthub_async.http.context import Api
+    from contenthub_async.http.server import serve
+
+    app = create_app(Api(db=db, clock=clock, settings=settings, daemon_id=handles.daemon_id))
+    await serve(app, listener, handles.stopping)
 
 
 async def _watch_signals(stopping: anyio.Event, stop_now: Callable[[], None], log: Any) -> None:
