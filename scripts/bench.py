@@ -135,6 +135,7 @@ def daemon_env(db_url: str, state: Path, fake: dict[str, Any] | None = None, **o
         "CONTENTHUB_SHUTDOWN_GRACE": "5",
         "CONTENTHUB_LOG_LEVEL": "warning",
         "CONTENTHUB_LOG_FORMAT": "json",
+        "CONTENTHUB_HTTP_LISTEN": "",  # no HTTP API: the default port may be taken on a shared machine
     })
     env.update({k: str(v) for k, v in overrides.items()})
     env.update(DATABASE_URL=db_url, CREATOR_CLI_PATH=str(FAKE_CREATOR),

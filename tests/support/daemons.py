@@ -42,6 +42,9 @@ FAST = {
     "CONTENTHUB_LEASE_SECONDS": "15",
     "CONTENTHUB_SHUTDOWN_GRACE": "5",
     "CONTENTHUB_CREATOR_MAX_PROCESSES": "8",
+    # No HTTP API unless a test asks for one on a port of its own: daemons of tests running at
+    # the same time (and anything else on this machine) would all want the default port.
+    "CONTENTHUB_HTTP_LISTEN": "",
 }
 
 
