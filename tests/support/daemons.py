@@ -47,9 +47,6 @@ FAST = {
     "CONTENTHUB_PUBLISH_BACKOFF": "0.2",
     "CONTENTHUB_SHUTDOWN_GRACE": "5",
     "CONTENTHUB_CREATOR_MAX_PROCESSES": "8",
-    # No HTTP API unless a test asks for one on a port of its own: daemons of tests running at
-    # the same time (and anything else on this machine) would all want the default port.
-    "CONTENTHUB_HTTP_LISTEN": "",
 }
 
 
