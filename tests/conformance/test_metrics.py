@@ -119,15 +119,16 @@ async def test_latest_heartbeat_skips_stopped_daemons_and_write_probe_leaves_not
 ) -> None:
     t0 = clock.now()
     async with db.read() as conn:
-        assert await metrics_store.latest_heartbeat(conn) is None
+        assert await daemon_store.latest_heartbeat(conn) is None
     async with db.write() as conn:
         for daemon_id, beat in (("old", t0 - timedelta(minutes=5)), ("live", t0 - timedelta(seconds=4)),
                                 ("gone", t0)):
             await daemon_store.register_daemon(conn, daemon_id=daemon_id, hostname="h", pid=1, version="1",
-                                               now=beat)
+                                               now=beat, settings={"processing_enabled": daemon_id != "old"})
         await daemon_store.mark_stopped(conn, "gone", now=t0)
     async with db.write() as conn:
         await metrics_store.write_probe(conn, now=t0)
     async with db.read() as conn:
-        assert await metrics_store.latest_heartbeat(conn) == ("live", t0 - timedelta(seconds=4))
+        assert await daemon_store.latest_heartbeat(conn) == daemon_store.Heartbeat(
+            "live", t0 - timedelta(seconds=4), {"processing_enabled": True})
         assert (await conn.execute(select(func.count()).select_from(leases))).scalar_one() == 0

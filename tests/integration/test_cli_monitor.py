@@ -340,8 +340,8 @@ def test_health_degraded_by_stuck_tasks_and_failure_rate(ctl: Ctl) -> None:
 
     code, data = health(ctl, env)
     assert (code, data["status"]) == (1, "degraded"), data
-    assert levels(data) == {"database": "ok", "daemon": "ok", "creator": "ok", "stuck_tasks": "degraded",
-                            "failure_rate": "ok"}
+    assert levels(data) == {"database": "ok", "daemon": "ok", "processing": "ok", "creator": "ok",
+                            "stuck_tasks": "degraded", "failure_rate": "ok"}
     assert data["checks"]["stuck_tasks"]["count"] == 1 and data["checks"]["stuck_tasks"]["task_ids"] == [stuck]
     r = ctl("monitor", "health", env=env, lang=ZH)
     assert r.code == 1 and r.out.startswith("系统状态: 降级\n") and stuck in r.out
@@ -356,7 +356,7 @@ def test_health_degraded_by_stuck_tasks_and_failure_rate(ctl: Ctl) -> None:
 def test_health_without_a_database_is_unhealthy_and_creates_nothing(ctl: Ctl) -> None:
     code, data = health(ctl, _creator_env(ctl))
     assert (code, data["status"]) == (2, "unhealthy")
-    assert levels(data) == {"database": "unhealthy", "daemon": "unknown", "creator": "ok",
+    assert levels(data) == {"database": "unhealthy", "daemon": "unknown", "processing": "unknown", "creator": "ok",
                             "stuck_tasks": "unknown", "failure_rate": "unknown"}
     assert "db init" in data["checks"]["database"]["error"] and data["checks"]["database"]["database"] == str(ctl.path)
     assert not ctl.path.exists()

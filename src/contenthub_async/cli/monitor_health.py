@@ -27,7 +27,6 @@ Overall: the worst level; exit code 0 healthy, 1 degraded, 2 unhealthy.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
@@ -35,16 +34,17 @@ from typing import TYPE_CHECKING, Any, Literal
 from contenthub_async.cli import runtime
 from contenthub_async.cli.errors import describe
 from contenthub_async.cli.output import utc_iso
+from contenthub_async.domain.liveness import STALE_AFTER_HEARTBEATS
 
 if TYPE_CHECKING:
     from contenthub_async.config import Settings
-    from contenthub_async.store.metrics import Heartbeat
+    from contenthub_async.store.daemons import Heartbeat
 
 Level = Literal["ok", "degraded", "unhealthy", "unknown"]
 Overall = Literal["healthy", "degraded", "unhealthy"]
 
 EXIT_CODES: dict[Overall, int] = {"healthy": 0, "degraded": 1, "unhealthy": 2}
-HEARTBEAT_STALE_FACTOR = 3
+HEARTBEAT_STALE_FACTOR = STALE_AFTER_HEARTBEATS
 STUCK_GRACE_FACTOR = 2
 STUCK_IDS_SHOWN = 10
 FAILURE_WINDOW_SECONDS = 3600
@@ -143,6 +143,7 @@ def _unknown_readers(stale_after: float, grace: float) -> list[Check]:
 async def _database_checks(config: Settings, now: datetime) -> tuple[list[Check], Heartbeat | None]:
     """database, daemon, processing, stuck_tasks and failure_rate: one read snapshot, then the
     write probe; and the freshest daemon's heartbeat (whose settings the creator check uses)."""
+    from contenthub_async.store import daemons as daemon_store
     from contenthub_async.store import metrics as metrics_store
     from contenthub_async.store.database import parse_database_url
 
@@ -153,7 +154,7 @@ async def _database_checks(config: Settings, now: datetime) -> tuple[list[Check]
     try:
         async with runtime.open_database() as db:
             async with db.read() as conn:
-                heartbeat = await metrics_store.latest_heartbeat(conn)
+                heartbeat = await daemon_store.latest_heartbeat(conn)
                 due = await metrics_store.due_pending_count(conn, now=now)
                 stuck_count, stuck_ids = await metrics_store.stuck_tasks(
                     conn, deadline_before=now - timedelta(seconds=grace), limit=STUCK_IDS_SHOWN)

@@ -83,14 +83,14 @@ def submit(
     )
 
     async def insert() -> tuple[str, bool]:
-        from contenthub_async.cli.monitor_health import HEARTBEAT_STALE_FACTOR
+        from contenthub_async.domain.liveness import STALE_AFTER_HEARTBEATS
         from contenthub_async.services.task_commands import submit_tasks
         from contenthub_async.services.task_queries import daemon_running
 
         async with runtime.open_database() as db:
             [task_id] = await submit_tasks(db, [new_task], clock=runtime.clock(), actor="cli")
             running = await daemon_running(db, now=runtime.clock().now(),
-                                           stale_after=HEARTBEAT_STALE_FACTOR * config.CONTENTHUB_HEARTBEAT_INTERVAL)
+                                           stale_after=STALE_AFTER_HEARTBEATS * config.CONTENTHUB_HEARTBEAT_INTERVAL)
         return task_id, running
 
     task_id, daemon_is_running = runtime.run(insert)

@@ -139,14 +139,16 @@ async def run_daemon(
             log.error("content-creator cannot be started: " + problem)
             return 2
 
+    listener = _http_socket(settings, log)  # configuration errors first, before the database
+    if listener is False:
+        return 2
     parsed_url = parse_database_url(settings.DATABASE_URL)
     if parsed_url.sqlite_path is not None and not parsed_url.sqlite_path.is_file():
         log.error(f"database file {parsed_url.sqlite_path.resolve()} does not exist: "
                   "create it with `contenthub-ctl db init` (or correct DATABASE_URL)")
+        if listener is not None:
+            listener.close()
         return 1
-    listener = _http_socket(settings, log)
-    if listener is False:
-        return 2
     publishers: Publishers | None = None
     db = Database.from_url(parsed_url, pool_size=max(5, knobs.max_concurrent_tasks // 4))
     wakeup = Wakeup()

@@ -26,6 +26,11 @@ from enum import StrEnum
 #: A daemon whose heartbeat is older than this many of its heartbeat intervals is dead.
 DEAD_AFTER_HEARTBEATS = 2
 
+#: What operators are told: ``monitor health`` and ``submit`` call a daemon running while its
+#: last beat is at most this many of CONTENTHUB_HEARTBEAT_INTERVAL old (one beat of slack more
+#: than the takeover rule, so a report never calls a daemon down that no one took over).
+STALE_AFTER_HEARTBEATS = 3
+
 
 class CauseOfDeath(StrEnum):
     SILENT = "no heartbeat"

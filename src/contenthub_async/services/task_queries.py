@@ -58,8 +58,8 @@ async def task_list(
 
 async def daemon_running(db: Database, *, now: datetime, stale_after: float) -> bool:
     """Whether some daemon beat within ``stale_after`` seconds (so a queued task will be picked up)."""
-    from contenthub_async.store import metrics as metrics_store
+    from contenthub_async.store import daemons as daemon_store
 
     async with db.read() as conn:
-        beat = await metrics_store.latest_heartbeat(conn)
+        beat = await daemon_store.latest_heartbeat(conn)
     return beat is not None and (now - beat.at).total_seconds() <= stale_after

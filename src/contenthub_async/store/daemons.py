@@ -44,6 +44,27 @@ async def database_now(conn: AsyncConnection) -> datetime:
     return await dialect_of(conn).database_now(conn)
 
 
+@dataclass(frozen=True)
+class Heartbeat:
+    """The freshest daemon not marked stopped: its id, last beat and recorded settings."""
+
+    daemon_id: str
+    at: datetime
+    settings: dict[str, Any] | None
+
+
+async def latest_heartbeat(conn: AsyncConnection) -> Heartbeat | None:
+    """The freshest daemon not marked stopped, or None."""
+    query = (
+        select(D.id, D.heartbeat_at, D.settings)
+        .where(D.status.in_((DaemonStatus.RUNNING, DaemonStatus.STOPPING)))
+        .order_by(D.heartbeat_at.desc())
+        .limit(1)
+    )
+    row = (await conn.execute(query)).first()
+    return Heartbeat(row.id, row.heartbeat_at, row.settings) if row else None
+
+
 async def register_daemon(
     conn: AsyncConnection,
     *,

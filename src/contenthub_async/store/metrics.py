@@ -182,27 +182,6 @@ async def failure_reasons(conn: AsyncConnection, *, since: datetime, limit: int)
 # ---------------------------------------------------------------- health
 
 
-@dataclass(frozen=True)
-class Heartbeat:
-    """The freshest daemon not marked stopped: its id, last beat and recorded settings."""
-
-    daemon_id: str
-    at: datetime
-    settings: dict[str, Any] | None
-
-
-async def latest_heartbeat(conn: AsyncConnection) -> Heartbeat | None:
-    """The freshest daemon not marked stopped, or None."""
-    query = (
-        select(D.id, D.heartbeat_at, D.settings)
-        .where(D.status.in_(("running", "stopping")))
-        .order_by(D.heartbeat_at.desc())
-        .limit(1)
-    )
-    row = (await conn.execute(query)).first()
-    return Heartbeat(row.id, row.heartbeat_at, row.settings) if row else None
-
-
 async def due_pending_count(conn: AsyncConnection, *, now: datetime) -> int:
     """Pending tasks whose ``run_after`` has come: what a processing daemon would claim now."""
     query = select(func.count()).where(T.status == S.PENDING.value, T.run_after <= now)
