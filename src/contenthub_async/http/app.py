@@ -10,11 +10,18 @@ from fastapi import APIRouter, FastAPI
 from contenthub_async import __version__
 from contenthub_async.http.context import Api
 from contenthub_async.http.errors import install_error_handlers
-from contenthub_async.http.middleware import BodyLimitMiddleware, LanguageMiddleware, TokenMiddleware
-from contenthub_async.http.routes import health, tasks
+from contenthub_async.http.middleware import (
+    BodyLimitMiddleware,
+    LanguageMiddleware,
+    RequestCountMiddleware,
+    TokenMiddleware,
+)
+from contenthub_async.http.routes import docs, health, imports, monitor, prometheus, scheduler, tasks
 
 #: Every router of the API, in the order they are matched.
-ROUTERS: list[APIRouter] = [health.router, tasks.router]
+ROUTERS: list[APIRouter] = [
+    health.router, tasks.router, imports.router, monitor.router, scheduler.router, prometheus.router, docs.router,
+]
 
 
 def create_app(api: Api) -> FastAPI:
@@ -23,13 +30,17 @@ def create_app(api: Api) -> FastAPI:
         title="contenthub-async",
         version=__version__,
         description="The HTTP API of contenthubd: submit and follow content-generation tasks (docs/api.md).",
+        docs_url=None,  # http/routes/docs.py serves /docs from the package's own assets
+        redoc_url=None,
     )
     app.state.api = api
     for router in ROUTERS:
         app.include_router(router)
     install_error_handlers(app)
-    # Added last = runs first: the token before anything is read, then the body cap, then the language.
+    # Added last = runs first: every answer is counted, the token checked before anything is read,
+    # then the body cap, then the language.
     app.add_middleware(LanguageMiddleware)
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(TokenMiddleware, token=api.settings.CONTENTHUB_API_TOKEN)
+    app.add_middleware(RequestCountMiddleware)
     return app

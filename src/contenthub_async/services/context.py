@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from contenthub_async import telemetry
 from contenthub_async.clock import Clock
 from contenthub_async.creator.port import Creator
 from contenthub_async.domain.entities import Task
@@ -39,7 +40,8 @@ class ServiceContext:
 
 
 def log_transition(log: Any, before: Task, after: Task, message: str | None = None, **fields: Any) -> None:
-    """One log event per transition, always with the task id."""
+    """One log event per transition, always with the task id; counted for ``/metrics``."""
+    telemetry.count_transition(before.status.value, after.status.value)
     level = "warning" if after.status in (TaskStatus.FAILED, TaskStatus.TIMEOUT) else "info"
     getattr(log, level)(
         "task transition",

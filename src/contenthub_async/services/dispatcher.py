@@ -13,6 +13,7 @@ from datetime import timedelta
 import anyio
 import anyio.abc
 
+from contenthub_async import telemetry
 from contenthub_async.creator.port import CreateRequest, CreatorError
 from contenthub_async.domain.entities import Task
 from contenthub_async.domain.states import TaskStatus
@@ -68,6 +69,7 @@ class Dispatcher:
         (there may be more free slots and due tasks), else after a short idle re-check."""
         assert self._submissions is not None, "run_once runs inside run()"
         claimed = await self.claim_once()
+        telemetry.CLAIMS.inc(len(claimed))
         for task in claimed:
             self.log.info("task transition", task_id=task.task_id, from_status="pending",
                           to_status="submitting", priority=task.priority)

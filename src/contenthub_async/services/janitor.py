@@ -19,6 +19,7 @@ from datetime import timedelta
 
 import anyio
 
+from contenthub_async import telemetry
 from contenthub_async.domain.liveness import DEAD_AFTER_HEARTBEATS, Here
 from contenthub_async.domain.vocabulary import DaemonStatus
 from contenthub_async.services.context import ServiceContext
@@ -56,7 +57,9 @@ class Janitor:
         return min(knobs.janitor_interval, knobs.heartbeat_interval)
 
     async def run_once(self) -> float | None:
-        if not await self.heartbeat():
+        if await self.heartbeat():
+            telemetry.HEARTBEAT.set_to_current_time()
+        else:
             self.log.error("this daemon was taken for dead by another, which took over its work; stopping")
             if self._on_declared_dead is not None:
                 self._on_declared_dead()

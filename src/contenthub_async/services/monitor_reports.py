@@ -153,3 +153,30 @@ async def load_stats(db: Database, *, now: datetime, days: int, zone: tzinfo) ->
         for day in window
     ]
     return Stats(since=window[0].start, until=now, zone=zone_name(zone, now), days=per_day, failure_reasons=reasons)
+
+
+@dataclass(frozen=True)
+class QueueGauges:
+    """Database-wide numbers for ``/metrics``: one snapshot, reported by one daemon only."""
+
+    by_status: dict[str, int]  # every status, zeros included
+    due_pending: int
+    in_flight: int
+
+
+async def queue_gauges_if_tracker(db: Database, *, daemon_id: str) -> QueueGauges | None:
+    """The queue's numbers if ``daemon_id`` holds the tracker lease now (else None), so that of
+    several daemons on one database exactly one reports them and a sum over daemons counts each
+    task once. (A moment without a holder reports nothing rather than twice.)"""
+    from contenthub_async.services.tracker import LEASE_NAME
+    from contenthub_async.store import daemons as daemon_store
+
+    async with db.read() as conn:
+        now = await daemon_store.database_now(conn)
+        holder = await daemon_store.lease_holder(conn, LEASE_NAME)
+        if holder is None or holder[0] != daemon_id or holder[1] <= now:
+            return None
+        counts = await task_store.count_by_status(conn)
+        due = await metrics_store.due_pending(conn, now=now)
+        in_flight = await task_store.count_in_flight(conn)
+    return QueueGauges({s.value: counts.get(s.value, 0) for s in TaskStatus}, due, in_flight)
