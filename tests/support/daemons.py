@@ -42,6 +42,9 @@ FAST = {
     "CONTENTHUB_LEASE_SECONDS": "15",
     "CONTENTHUB_SHUTDOWN_GRACE": "5",
     "CONTENTHUB_CREATOR_MAX_PROCESSES": "8",
+    # No HTTP listener unless a test asks for one (tests/support/http.py): daemons of tests that
+    # run at once must not contend for the default port.
+    "CONTENTHUB_HTTP_LISTEN": "",
 }
 
 
