@@ -9,7 +9,8 @@ Stdlib plus the project's own dependencies. Every timing is the median of severa
 and is also given as a ratio to a baseline measured in the same run (absolute times drift
 on shared machines). Everything happens in a temporary directory; child processes are
 stopped at the end. Figures: submit_latency, bulk_enqueue, claim_throughput,
-pickup_latency, end_to_end, tracking_cost, memory, postgresql, console_pages.
+pickup_latency, end_to_end, tracking_cost, memory, postgresql, console_pages, http_api
+(scripts/bench_http.py).
 """
 
 from __future__ import annotations
@@ -54,9 +55,10 @@ from contenthub_async.store.types import format_utc  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import bench_console  # noqa: E402
+import bench_http  # noqa: E402
 
 FIGURES = ["submit_latency", "bulk_enqueue", "claim_throughput", "pickup_latency", "end_to_end",
-           "tracking_cost", "memory", "postgresql", "console_pages"]
+           "tracking_cost", "memory", "postgresql", "console_pages", "http_api"]
 FAKE_CREATOR = ROOT / "scripts" / "fake-content-creator"
 BIN = Path(sys.executable).parent
 CONTENTHUBD = BIN / "contenthubd"
@@ -135,6 +137,7 @@ def daemon_env(db_url: str, state: Path, fake: dict[str, Any] | None = None, **o
         "CONTENTHUB_SHUTDOWN_GRACE": "5",
         "CONTENTHUB_LOG_LEVEL": "warning",
         "CONTENTHUB_LOG_FORMAT": "json",
+        "CONTENTHUB_HTTP_LISTEN": "",  # figures that measure the HTTP API give a port
     })
     env.update({k: str(v) for k, v in overrides.items()})
     env.update(DATABASE_URL=db_url, CREATOR_CLI_PATH=str(FAKE_CREATOR),
@@ -614,8 +617,8 @@ def db_ready(db_path: Path) -> bool:
 # ------------------------------------------------------------------ 5. end to end
 
 
-async def run_end_to_end(url: str, tmp: Path, label: str, n: int, concurrency: int) -> dict[str, Any]:
-    """One run: ``n`` pending tasks, a fresh daemon, until all are completed.
+async def run_end_to_end(url: str, tmp: Path, label: str, n: int, concurrency: int, **overrides: Any) -> dict[str, Any]:
+    """One run: ``n`` pending tasks, a fresh daemon (``overrides``: more settings), until all are completed.
 
     Timed from the first creator call (daemon start-up excluded) to the poll that sees the last
     task completed (0.1 s polling).
@@ -623,7 +626,7 @@ async def run_end_to_end(url: str, tmp: Path, label: str, n: int, concurrency: i
     state = tmp / f"e2e-fake-{label}"
     await insert_pending(url, n)
     env = daemon_env(url, state, ASYNC_MAX_CONCURRENT_TASKS=concurrency,
-                     CONTENTHUB_CREATOR_MAX_PROCESSES=max(4, min(concurrency, 8)))
+                     CONTENTHUB_CREATOR_MAX_PROCESSES=max(4, min(concurrency, 8)), **overrides)
     started = time.perf_counter()
     daemon = start_daemon(env, tmp / f"e2e-daemon-{label}.log")
     try:
@@ -944,6 +947,11 @@ def table(results: dict[str, Any]) -> str:
                 add("", "  daemon CPU s / cycle", t["daemon_cpu_seconds_per_cycle"])
                 label = ""
             add("", "  baseline: one bare creator call (2 s delay)", f"{r['baseline_bare_creator_call_seconds']} s")
+        elif name == "http_api":
+            label = name
+            for what, value, note in bench_http.table_rows(r):
+                add(label, what, value, note)
+                label = ""
         elif name == "console_pages":
             label = name
             for what, value, note in bench_console.table_rows(r):
@@ -967,6 +975,9 @@ RUNNERS: dict[str, Callable[[Path, bool], dict[str, Any]]] = {
     "memory": bench_memory,
     "postgresql": bench_postgresql,
     "console_pages": bench_console.bench_console_pages,
+    "http_api": lambda tmp, quick: bench_http.bench_http_api(
+        tmp, quick, account=ACCOUNT, prepare_db=prepare_db, daemon_env=daemon_env, start_daemon=start_daemon,
+        stop_daemon=stop_daemon, ctl=CTL, end_to_end=run_end_to_end),
 }
 
 

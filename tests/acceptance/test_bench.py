@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / "scripts" / "bench.py"
 
 FIGURES = ["submit_latency", "bulk_enqueue", "claim_throughput", "pickup_latency", "end_to_end",
-           "tracking_cost", "memory", "postgresql"]
+           "tracking_cost", "memory", "postgresql", "http_api"]
 
 
 def numeric(value: Any) -> bool:
@@ -79,6 +79,13 @@ def test_quick_benchmark_produces_every_figure(tmp_path: Path) -> None:
 
     memory = results["memory"]
     assert numeric(memory["vm_hwm_mib"]) and numeric(memory["ratio_to_baseline"])
+
+    http = results["http_api"]
+    for clients in ("clients_1", "clients_16"):
+        for key in ("p50_seconds", "p99_seconds", "submits_per_s", "daemon_cpu_seconds_per_request"):
+            assert numeric(http[clients][key]), (clients, key)
+    assert numeric(http["contenthub_ctl_submit_seconds"])
+    assert numeric(http["end_to_end_concurrency_5"]["ratio_on_to_off"])
 
     postgresql = results["postgresql"]
     if "CONTENTHUB_TEST_POSTGRES_URL" in os.environ:
