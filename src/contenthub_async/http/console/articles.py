@@ -25,7 +25,7 @@ def _image_as_link(renderer: Any, tokens: Any, idx: int, options: Any, env: Any)
     token = tokens[idx]
     src = token.attrGet("src") or ""
     alt = token.content or src
-    return f'<a href="{escape(src)}">🖼 {escape(alt)}</a>'
+    return f'<a href="{escape(src)}">↗ {escape(alt)}</a>'
 
 
 def _renderer() -> MarkdownIt:
