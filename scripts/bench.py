@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Benchmark of contenthub-async: submit latency, enqueue/claim throughput, pickup latency,
-end-to-end throughput, tracking cost, daemon memory, the PostgreSQL figures, and the web
-console's page times (scripts/bench_console.py).
+end-to-end throughput, tracking cost, daemon memory, the PostgreSQL figures, the web
+console's page times (scripts/bench_console.py) and publishing with dir:
+(scripts/bench_publishing.py).
 
     python scripts/bench.py [--quick] [--output bench-results.json] [--only NAME[,NAME]]
 
@@ -9,7 +10,7 @@ Stdlib plus the project's own dependencies. Every timing is the median of severa
 and is also given as a ratio to a baseline measured in the same run (absolute times drift
 on shared machines). Everything happens in a temporary directory; child processes are
 stopped at the end. Figures: submit_latency, bulk_enqueue, claim_throughput,
-pickup_latency, end_to_end, tracking_cost, memory, postgresql, console_pages.
+pickup_latency, end_to_end, tracking_cost, memory, postgresql, console_pages, publishing.
 """
 
 from __future__ import annotations
@@ -54,9 +55,10 @@ from contenthub_async.store.types import format_utc  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import bench_console  # noqa: E402
+import bench_publishing  # noqa: E402
 
 FIGURES = ["submit_latency", "bulk_enqueue", "claim_throughput", "pickup_latency", "end_to_end",
-           "tracking_cost", "memory", "postgresql", "console_pages"]
+           "tracking_cost", "memory", "postgresql", "console_pages", "publishing"]
 FAKE_CREATOR = ROOT / "scripts" / "fake-content-creator"
 BIN = Path(sys.executable).parent
 CONTENTHUBD = BIN / "contenthubd"
@@ -944,6 +946,11 @@ def table(results: dict[str, Any]) -> str:
                 add("", "  daemon CPU s / cycle", t["daemon_cpu_seconds_per_cycle"])
                 label = ""
             add("", "  baseline: one bare creator call (2 s delay)", f"{r['baseline_bare_creator_call_seconds']} s")
+        elif name == "publishing":
+            label = name
+            for what, value, note in bench_publishing.table_rows(r):
+                add(label, what, value, note)
+                label = ""
         elif name == "console_pages":
             label = name
             for what, value, note in bench_console.table_rows(r):
@@ -967,6 +974,7 @@ RUNNERS: dict[str, Callable[[Path, bool], dict[str, Any]]] = {
     "memory": bench_memory,
     "postgresql": bench_postgresql,
     "console_pages": bench_console.bench_console_pages,
+    "publishing": bench_publishing.bench_publishing,
 }
 
 

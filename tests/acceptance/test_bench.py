@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / "scripts" / "bench.py"
 
 FIGURES = ["submit_latency", "bulk_enqueue", "claim_throughput", "pickup_latency", "end_to_end",
-           "tracking_cost", "memory", "postgresql"]
+           "tracking_cost", "memory", "postgresql", "publishing"]
 
 
 def numeric(value: Any) -> bool:
@@ -70,6 +70,11 @@ def test_quick_benchmark_produces_every_figure(tmp_path: Path) -> None:
     assert numeric(pickup["p50_seconds"]) and numeric(pickup["p95_seconds"])
 
     check_end_to_end(results["end_to_end"])
+
+    publishing = results["publishing"]
+    assert numeric(publishing["baseline_plain_loop_entries_per_s"])
+    for key in ("concurrency_1", "concurrency_2"):
+        assert numeric(publishing[key]["entries_per_s"]) and numeric(publishing[key]["overhead_ms_per_entry"]), key
 
     tracking = results["tracking_cost"]["in_flight"]
     assert {"10", "100"} <= set(tracking)
