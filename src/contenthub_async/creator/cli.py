@@ -37,6 +37,7 @@ from contenthub_async.creator.port import (
     CreatorTaskState,
 )
 from contenthub_async.domain.creator_args import CreatorMode, build_create_argv
+from contenthub_async.domain.notes import Note
 
 __all__ = ["CliCreator"]
 
@@ -216,6 +217,7 @@ class CliCreator:
                     raise CreatorError(
                         CreatorErrorKind.TIMEOUT,
                         f"no answer within {self.call_timeout:g} s; process group killed",
+                        note=Note("creator.no_answer", {"seconds": self.call_timeout}),
                         command=command,
                         returncode=proc.returncode,
                         stderr_tail=_tail(stderr),
@@ -233,7 +235,8 @@ class CliCreator:
                 await self._slots.acquire()
         except TimeoutError:
             raise CreatorError(
-                CreatorErrorKind.TIMEOUT, "no creator process slot was free before the deadline", command=command
+                CreatorErrorKind.TIMEOUT, "no creator process slot was free before the deadline", command=command,
+                note=Note("creator.no_slot"),
             ) from None
         try:
             with _timed(args):
@@ -251,6 +254,7 @@ class CliCreator:
                     raise CreatorError(
                         CreatorErrorKind.TIMEOUT,
                         "the generation had not ended by its deadline; process group stopped",
+                        note=Note("creator.deadline"),
                         command=command,
                         returncode=proc.returncode,
                         stderr_tail=_tail(stderr),
@@ -268,7 +272,8 @@ class CliCreator:
         if proc.returncode in (126, 127) and done.stderr.startswith(guard.CANNOT_START):
             reason = done.stderr.strip().rsplit(": ", 1)[-1]
             raise CreatorError(
-                CreatorErrorKind.NOT_FOUND, f"cannot start content-creator command {argv[0]!r}: {reason}", command=command
+                CreatorErrorKind.NOT_FOUND, f"cannot start content-creator command {argv[0]!r}: {reason}", command=command,
+                note=Note("creator.cannot_start", {"command": argv[0], "reason": reason}),
             )
         return done
 
@@ -315,10 +320,10 @@ class CliCreator:
             raise
         except (FileNotFoundError, PermissionError, NotADirectoryError) as e:
             if self.workdir is not None and not os.path.isdir(self.workdir):
-                what = f"working directory {self.workdir!r} of content-creator does not exist"
+                note = Note("creator.no_workdir", {"workdir": str(self.workdir)})
             else:
-                what = f"cannot start content-creator command {argv[0]!r}: {e.strerror or e}"
-            raise CreatorError(CreatorErrorKind.NOT_FOUND, what, command=command) from e
+                note = Note("creator.cannot_start", {"command": argv[0], "reason": str(e.strerror or e)})
+            raise CreatorError(CreatorErrorKind.NOT_FOUND, note.english(), command=command, note=note) from e
         except OSError as e:  # e.g. out of processes or memory: may pass
             raise CreatorError(
                 CreatorErrorKind.EXIT_STATUS,
