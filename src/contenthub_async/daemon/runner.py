@@ -40,6 +40,7 @@ from contenthub_async.services.publisher_loop import PublisherLoop
 from contenthub_async.services.scheduler import Scheduler
 from contenthub_async.services.tracker import Tracker
 from contenthub_async.services.wakeup import Wakeup, change_source_for, feed_wakeup
+from contenthub_async.services.webhook_deliverer import WebhookConfig, WebhookDeliverer
 from contenthub_async.store import daemons as daemon_store
 from contenthub_async.store.database import Database, parse_database_url
 from contenthub_async.store.migrations import current_version, migrate
@@ -180,6 +181,10 @@ async def run_daemon(
         publisher = PublisherLoop(publishing_of(ctx), wakeup, concurrency=knobs.publish_concurrency,
                                   shutdown_grace=knobs.shutdown_grace)
         await janitor.take_over_dead()  # before the first claim and the first tracking cycle
+        webhook_config = WebhookConfig.from_settings(settings)
+        if webhook_config.webhook_url and not webhook_config.keys:
+            log.warning("webhook deliveries are unsigned: set WEBHOOK_SECRET_KEY so receivers can verify them")
+        deliverer = WebhookDeliverer(ctx, wakeup, webhook_config, webhook_config.sender())
 
         loops_scope = anyio.CancelScope()  # a second signal cancels it at once
         async with anyio.create_task_group() as background:
@@ -205,6 +210,7 @@ async def run_daemon(
                         loops.start_soon(_serve_http, settings, db, clock, handles, listener)
                         log.info("HTTP API listening", address=settings.CONTENTHUB_HTTP_LISTEN,
                                  token_required=settings.CONTENTHUB_API_TOKEN is not None)
+                    loops.start_soon(deliverer.run, handles.stopping)
                     notifier.ready(f"contenthubd {__version__} running as {handles.daemon_id}")
                     log.info("contenthubd started", version=__version__, database=db.backend,
                              max_concurrent_tasks=knobs.max_concurrent_tasks, poll_interval=knobs.poll_interval)
