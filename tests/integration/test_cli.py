@@ -1,6 +1,7 @@
-"""contenthub-ctl as operators run it: real processes of the installed console script against a
-SQLite file. Fixtures are written with the store API in-process (fast); only what is under test
-runs through the CLI. Every process costs ~0.5 s, so cases are grouped.
+"""contenthub-ctl as operators run it, against a SQLite file: commands run in-process through the
+cyclopts app (tests/support/cli.py); the installed console script as a real process where the
+process is what is tested (exit statuses, stream encodings, start-up imports). Fixtures are
+written with the store API in-process; only what is under test runs through the CLI.
 """
 
 from __future__ import annotations
@@ -8,7 +9,6 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 
 from contenthub_async.clock import ManualClock
 from contenthub_async.domain.states import TaskStatus
@@ -17,6 +17,7 @@ from contenthub_async.services import task_commands
 from contenthub_async.store import accounts as account_store
 from contenthub_async.store import tasks as task_store
 from contenthub_async.store.database import Database
+from contenthub_async.store.migrations import SCHEMA_VERSION
 from tests.support.cli import EN, ISO_Z, TASK_ID, ZH, Ctl
 
 
@@ -57,14 +58,14 @@ def test_empty_database_hint_then_db_init_and_accounts(ctl: Ctl) -> None:
     assert r.code == 1 and r.out == "" and str(ctl.path) in r.err and "db init" in one_line(r.err)
     assert not ctl.path.exists()
     r = ctl("db", "version", "--format", "json")
-    assert r.json() == {"database": str(ctl.path), "version": 0, "expected_version": 1, "up_to_date": False}
+    assert r.json() == {"database": str(ctl.path), "version": 0, "expected_version": SCHEMA_VERSION, "up_to_date": False}
 
     r = ctl("db", "init")
-    assert r.code == 0 and "0 → 1" in r.out and str(ctl.path) in r.out
+    assert r.code == 0 and f"0 → {SCHEMA_VERSION}" in r.out and str(ctl.path) in r.out
     assert ctl("db", "init", "--format", "json").json() == {
-        "database": str(ctl.path), "from_version": 1, "to_version": 1}
+        "database": str(ctl.path), "from_version": SCHEMA_VERSION, "to_version": SCHEMA_VERSION}
     r = ctl("db", "version", lang=ZH)
-    assert r.code == 0 and f"数据库 {ctl.path}：结构版本 1" in r.out
+    assert r.code == 0 and f"数据库 {ctl.path}：结构版本 {SCHEMA_VERSION}" in r.out
 
     r = ctl("account", "add", "--name", "科技号", "--id", "49", "--platform", "wechat", "--category", "科技")
     assert r.code == 0 and "49" in r.out and "科技号" in r.out
@@ -140,8 +141,7 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(ctl: Ctl) -> None:
         (["submit", "-a", "1"], "--topic"),                                # missing option
         (["list", "--status", "running"], "running"),                      # bad status
     ]
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        results = list(pool.map(lambda case: ctl(*case[0]), cases))
+    results = [ctl(*args) for args, _ in cases]
     for (args, needle), r in zip(cases, results, strict=True):
         assert r.code == 2, (args, r)
         assert r.out == "", (args, r)
@@ -282,6 +282,22 @@ def test_seed_spellings(ctl: Ctl) -> None:
     r = ctl("task", "cancel", task_id)
     assert r.code == 0 and "cancelled" in r.out
     assert ctl.rows("SELECT status FROM content_generation_tasks WHERE task_id = ?", task_id) == [("cancelled",)]
+
+
+# ---------------------------------------------------------------- the process boundary
+
+
+def test_the_console_script_exit_statuses_and_streams(ctl: Ctl) -> None:
+    ids = ctl.store(_two_tasks)
+    assert isinstance(ids, list)
+    r = ctl.process("status", ids[0], lang=ZH)
+    assert r.code == 0 and r.err == "" and ids[0] in r.out and "待处理" in r.out
+    r = ctl.process("list", lang="C")  # an ASCII locale: Chinese data is written as UTF-8
+    assert r.code == 0 and "第一篇：AI 客服" in r.out
+    r = ctl.process("status", "task-ffffffffffff")
+    assert (r.code, r.out) == (1, "") and "task-ffffffffffff" in one_line(r.err)
+    r = ctl.process("list", "--limit", "x")
+    assert (r.code, r.out) == (2, "") and one_line(r.err).startswith("contenthub-ctl: error: ")
 
 
 # ---------------------------------------------------------------- start-up cost (one process)
