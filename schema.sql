@@ -1,6 +1,6 @@
 -- contenthub-async: the reviewed DDL (SQLite dialect, the embedded default).
 --
--- Schema version 4 (SQLite: PRAGMA user_version; PostgreSQL: table schema_version).
+-- Schema version 5 (SQLite: PRAGMA user_version; PostgreSQL: table schema_version).
 -- `contenthub-ctl db init` and contenthubd create and upgrade the tables by applying the
 -- numbered migrations of src/contenthub_async/store/migrations/<backend>/ in order; tests
 -- apply them on both backends and compare the reflected schema with this file, and compare
@@ -16,7 +16,7 @@
 --   * JSON is stored as UTF-8 text (Chinese stays readable);
 --   * content_generation_tasks.task_id ('task-' + 12 hex) is the id people use.
 
-PRAGMA user_version = 4;
+PRAGMA user_version = 5;
 
 -- Self-media accounts that content is generated for.
 CREATE TABLE accounts (
@@ -247,3 +247,13 @@ CREATE TABLE leases (
     expires_at  TEXT NOT NULL,
     PRIMARY KEY (name)
 );
+
+-- Idempotency-Key of HTTP submissions: a repeated key returns the task it created first.
+CREATE TABLE idempotency_keys (
+    key                TEXT NOT NULL,
+    generation_task_id INTEGER NOT NULL,
+    created_at         TEXT NOT NULL,
+    PRIMARY KEY (key),
+    CONSTRAINT fk_idempotency_task FOREIGN KEY (generation_task_id) REFERENCES content_generation_tasks (id) ON DELETE CASCADE
+);
+CREATE INDEX ix_idempotency_task ON idempotency_keys (generation_task_id);

@@ -89,7 +89,31 @@ class Settings(BaseSettings):
     CONTENTHUB_SHUTDOWN_GRACE: float = Field(30, ge=0)
     CONTENTHUB_WAKEUP_INTERVAL: float = Field(0.1, gt=0, le=5)
     CONTENTHUB_LOG_LEVEL: str = "info"
+
+    # Publishing (docs/publishing.md).
+    CONTENTHUB_PUBLISHER: str = "dir:data/published"  # accounts without a publisher of their own
+    CONTENTHUB_PUBLISH_CONCURRENCY: int = Field(2, ge=1, le=100)  # publish calls at once, per daemon
+    CONTENTHUB_PUBLISH_MAX_ATTEMPTS: int = Field(3, ge=1, le=100)
+    CONTENTHUB_PUBLISH_BACKOFF: float = Field(30, ge=0)  # base of the exponential backoff, seconds
+    CONTENTHUB_PUBLISH_TIMEOUT: float = Field(60, gt=0)  # one publish call (exec:, http:)
+    PUBLISHER_API_KEY: str | None = None  # Bearer token of the content-publisher service
     CONTENTHUB_LOG_FORMAT: str = "auto"
+    # The HTTP API of contenthubd (docs/api.md): host:port, or empty for none.
+    CONTENTHUB_HTTP_LISTEN: str = "127.0.0.1:18010"
+    CONTENTHUB_API_TOKEN: str | None = None
+
+    @field_validator("CONTENTHUB_HTTP_LISTEN")
+    @classmethod
+    def _listen(cls, value: str) -> str:
+        value = value.strip()
+        if value:
+            listen_address(value)
+        return value
+
+    @field_validator("CONTENTHUB_API_TOKEN")
+    @classmethod
+    def _token(cls, value: str | None) -> str | None:
+        return value or None
 
     @field_validator("DATABASE_URL")
     @classmethod
@@ -108,6 +132,16 @@ class Settings(BaseSettings):
             raise PydanticCustomError("http_url", "must be an http:// or https:// URL", {})
         return value
 
+    @field_validator("CONTENTHUB_PUBLISHER")
+    @classmethod
+    def _publisher_spec(cls, value: str) -> str:
+        from contenthub_async.publishers.specs import InvalidSpec, parse_spec
+
+        try:
+            return str(parse_spec(value))
+        except InvalidSpec:
+            raise PydanticCustomError("publisher_spec", "must be dir:PATH, exec:COMMAND or an http(s):// URL", {}) from None
+
     @model_validator(mode="after")
     def _one_switch(self) -> Settings:
         if self.ASYNC_ENABLED is False:
@@ -123,6 +157,16 @@ class Settings(BaseSettings):
     @classmethod
     def _log_level(cls, value: str) -> str:
         return _one_of(value.lower(), ("debug", "info", "warning", "error"))
+
+
+def listen_address(value: str) -> tuple[str, int]:
+    """``127.0.0.1:18010``, ``[::1]:18010``, ``localhost:18010`` → (host, port)."""
+    host, sep, port = value.rpartition(":")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise PydanticCustomError("listen_address", "must be host:port (e.g. 127.0.0.1:18010), or empty", {})
+    return host, int(port)
 
 
 def _one_of(value: str, choices: tuple[str, ...]) -> str:

@@ -58,7 +58,8 @@ def test_empty_database_hint_then_db_init_and_accounts(ctl: Ctl) -> None:
     assert r.code == 1 and r.out == "" and str(ctl.path) in r.err and "db init" in one_line(r.err)
     assert not ctl.path.exists()
     r = ctl("db", "version", "--format", "json")
-    assert r.json() == {"database": str(ctl.path), "version": 0, "expected_version": SCHEMA_VERSION, "up_to_date": False}
+    assert r.json() == {"database": str(ctl.path), "version": 0, "expected_version": SCHEMA_VERSION,
+                        "up_to_date": False}
 
     r = ctl("db", "init")
     assert r.code == 0 and f"0 → {SCHEMA_VERSION}" in r.out and str(ctl.path) in r.out

@@ -40,6 +40,11 @@ FAST = {
     "CONTENTHUB_HEARTBEAT_INTERVAL": "1",
     "CONTENTHUB_CREATOR_CALL_TIMEOUT": "10",
     "CONTENTHUB_LEASE_SECONDS": "15",
+    "CONTENTHUB_PUBLISH_TIMEOUT": "10",
+    # No HTTP listener unless a test asks for one: two daemons (or two test workers) would
+    # otherwise fight over the default port.
+    "CONTENTHUB_HTTP_LISTEN": "",
+    "CONTENTHUB_PUBLISH_BACKOFF": "0.2",
     "CONTENTHUB_SHUTDOWN_GRACE": "5",
     "CONTENTHUB_CREATOR_MAX_PROCESSES": "8",
 }
@@ -58,7 +63,7 @@ def fake_knobs(state_dir: Path, **knobs: Any) -> dict[str, str]:
 
 
 def settings_for(db_url: str, state_dir: Path, knobs: dict[str, Any] | None = None, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {**FAST, **overrides}
+    values: dict[str, Any] = {"CONTENTHUB_PUBLISHER": f"dir:{state_dir / 'published'}", **FAST, **overrides}
     return load_settings(
         DATABASE_URL=db_url,
         CREATOR_CLI_PATH=str(FAKE_CREATOR),
@@ -70,6 +75,7 @@ def settings_for(db_url: str, state_dir: Path, knobs: dict[str, Any] | None = No
 def daemon_environment(db_url: str, state_dir: Path, knobs: dict[str, Any] | None = None, **overrides: Any) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FAKE_CREATOR_", "ASYNC_", "CONTENTHUB_"))}
     env.update(FAST)
+    env["CONTENTHUB_PUBLISHER"] = f"dir:{state_dir / 'published'}"  # never the working directory's data/
     env.update({k: str(v) for k, v in overrides.items()})
     env.update(
         DATABASE_URL=db_url,

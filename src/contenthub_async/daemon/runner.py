@@ -17,7 +17,7 @@ import signal
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import anyio
 import structlog
@@ -30,9 +30,11 @@ from contenthub_async.creator.port import Creator
 from contenthub_async.daemon.notify import SystemdNotifier
 from contenthub_async.domain.liveness import Here
 from contenthub_async.host import host_id, process_scope, running_process_key
-from contenthub_async.services.context import Knobs, ServiceContext
+from contenthub_async.publishers.registry import Publishers
+from contenthub_async.services.context import Knobs, ServiceContext, publishing_of
 from contenthub_async.services.dispatcher import Dispatcher
 from contenthub_async.services.janitor import Janitor
+from contenthub_async.services.publisher_loop import PublisherLoop
 from contenthub_async.services.scheduler import Scheduler
 from contenthub_async.services.tracker import Tracker
 from contenthub_async.services.wakeup import Wakeup, change_source_for, feed_wakeup
@@ -55,7 +57,15 @@ def knobs_from(settings: Settings) -> Knobs:
         shutdown_grace=settings.CONTENTHUB_SHUTDOWN_GRACE,
         wakeup_interval=settings.CONTENTHUB_WAKEUP_INTERVAL,
         auto_add_to_pool=settings.ASYNC_AUTO_ADD_TO_POOL,
+        publish_concurrency=settings.CONTENTHUB_PUBLISH_CONCURRENCY,
+        publish_max_attempts=settings.CONTENTHUB_PUBLISH_MAX_ATTEMPTS,
+        publish_backoff=settings.CONTENTHUB_PUBLISH_BACKOFF,
     )
+
+
+def publishers_from(settings: Settings) -> Publishers:
+    return Publishers(settings.CONTENTHUB_PUBLISHER, api_key=settings.PUBLISHER_API_KEY,
+                      timeout=settings.CONTENTHUB_PUBLISH_TIMEOUT)
 
 
 def creator_from(settings: Settings) -> CliCreator:
@@ -102,6 +112,12 @@ async def run_daemon(
     if knobs.lease_seconds <= settings.CONTENTHUB_CREATOR_CALL_TIMEOUT:
         log.error("CONTENTHUB_LEASE_SECONDS must exceed CONTENTHUB_CREATOR_CALL_TIMEOUT")
         return 2
+    if knobs.lease_seconds <= settings.CONTENTHUB_PUBLISH_TIMEOUT:
+        log.error("CONTENTHUB_LEASE_SECONDS must exceed CONTENTHUB_PUBLISH_TIMEOUT")
+        return 2
+    listener = _http_socket(settings, log)
+    if listener is False:
+        return 2
 
     if creator is None:
         creator = creator_from(settings)
@@ -110,6 +126,7 @@ async def run_daemon(
             log.error("content-creator cannot be started: " + problem)
             return 2
 
+    publishers: Publishers | None = None
     db = Database.open(settings.DATABASE_URL, pool_size=max(5, knobs.max_concurrent_tasks // 4))
     wakeup = Wakeup()
     try:
@@ -125,8 +142,9 @@ async def run_daemon(
                 process_key=running_process_key(os.getpid(), here.process_scope),
                 heartbeat_seconds=knobs.heartbeat_interval,
             )
+        publishers = publishers_from(settings)
         ctx = ServiceContext(db=db, creator=creator, clock=clock, knobs=knobs,
-                             daemon_id=handles.daemon_id, log=log)
+                             daemon_id=handles.daemon_id, log=log, publishers=publishers)
         declared_dead = False
 
         def stop_declared_dead() -> None:
@@ -138,6 +156,8 @@ async def run_daemon(
         tracker = Tracker(ctx, on_slot_freed=wakeup.notify)
         janitor = Janitor(ctx, here, on_rescued=wakeup.notify, on_declared_dead=stop_declared_dead)
         scheduler = Scheduler(ctx, wakeup)
+        publisher = PublisherLoop(publishing_of(ctx), wakeup, concurrency=knobs.publish_concurrency,
+                                  shutdown_grace=knobs.shutdown_grace)
         await janitor.take_over_dead()  # before the first claim and the first tracking cycle
 
         loops_scope = anyio.CancelScope()  # a second signal cancels it at once
@@ -156,6 +176,11 @@ async def run_daemon(
                         log.warning("ASYNC_CONTENT_GENERATION_ENABLED is false: not claiming or tracking tasks")
                     loops.start_soon(janitor.run, handles.stopping)
                     loops.start_soon(scheduler.run, handles.stopping)
+                    loops.start_soon(publisher.run, handles.stopping)
+                    if listener is not None:
+                        loops.start_soon(_serve_http, settings, db, clock, handles, listener)
+                        log.info("HTTP API listening", address=settings.CONTENTHUB_HTTP_LISTEN,
+                                 token_required=settings.CONTENTHUB_API_TOKEN is not None)
                     notifier.ready(f"contenthubd {__version__} running as {handles.daemon_id}")
                     log.info("contenthubd started", version=__version__, database=db.backend,
                              max_concurrent_tasks=knobs.max_concurrent_tasks, poll_interval=knobs.poll_interval)
@@ -173,8 +198,45 @@ async def run_daemon(
         log.info("contenthubd stopped")
         return 1 if declared_dead else 0
     finally:
+        if listener:
+            listener.close()
         with anyio.CancelScope(shield=True):
+            if publishers is not None:
+                await publishers.close()
             await db.close()
+
+
+def _http_socket(settings: Settings, log: Any) -> socket.socket | None | Literal[False]:
+    """The bound socket of CONTENTHUB_HTTP_LISTEN (None: no HTTP; False: refused, logged).
+
+    Listening beyond this machine needs CONTENTHUB_API_TOKEN: the API writes to the queue.
+    """
+    if not settings.CONTENTHUB_HTTP_LISTEN:
+        return None
+    from contenthub_async.config import listen_address
+    from contenthub_async.http.server import bind, is_loopback
+
+    host, port = listen_address(settings.CONTENTHUB_HTTP_LISTEN)
+    if not is_loopback(host) and settings.CONTENTHUB_API_TOKEN is None:
+        log.error("refusing to listen beyond this machine without CONTENTHUB_API_TOKEN: set a token, or listen "
+                  "on 127.0.0.1", address=settings.CONTENTHUB_HTTP_LISTEN)
+        return False
+    try:
+        return bind(host, port)
+    except OSError as exc:
+        log.error("cannot listen for HTTP", address=settings.CONTENTHUB_HTTP_LISTEN, error=str(exc))
+        return False
+
+
+async def _serve_http(
+    settings: Settings, db: Database, clock: Clock, handles: DaemonRun, listener: socket.socket
+) -> None:
+    from contenthub_async.http.app import create_app
+    from contenthub_async.http.context import Api
+    from contenthub_async.http.server import serve
+
+    app = create_app(Api(db=db, clock=clock, settings=settings, daemon_id=handles.daemon_id))
+    await serve(app, listener, handles.stopping)
 
 
 async def _watch_signals(stopping: anyio.Event, stop_now: Callable[[], None], log: Any) -> None:

@@ -45,9 +45,11 @@ async def task_list(
     account_id: int | None,
     statuses: Iterable[TaskStatus] | None,
     limit: int,
+    before: str | None = None,
 ) -> tuple[list[Task], dict[int, Account]]:
-    """Newest tasks first, with the accounts they belong to."""
+    """Newest tasks first, with the accounts they belong to; ``before``: the page after that task."""
     async with db.read() as conn:
-        tasks = await task_store.list_tasks(conn, account_id=account_id, statuses=statuses, limit=limit)
+        tasks = await task_store.list_tasks(conn, account_id=account_id, statuses=statuses, limit=limit,
+                                            before=before)
         found = await account_store.get_accounts(conn, (t.account_id for t in tasks))
     return tasks, found

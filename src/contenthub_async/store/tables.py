@@ -303,11 +303,26 @@ leases = Table(
     Column("expires_at", UtcDateTime(), nullable=False),
 )
 
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column(
+        "generation_task_id",
+        Integer,
+        ForeignKey("content_generation_tasks.id", name="fk_idempotency_task", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+Index("ix_idempotency_task", idempotency_keys.c.generation_task_id)
+
 __all__ = [
     "accounts",
     "content_generation_tasks",
     "contents",
     "daemons",
+    "idempotency_keys",
     "job_runs",
     "leases",
     "metadata",

@@ -23,7 +23,7 @@ from contenthub_async.domain.submission import NewTask
 from contenthub_async.store.batches import chunks
 from contenthub_async.store.dialect import dialect_of, notify_changes
 from contenthub_async.store.tables import content_generation_tasks as tasks_table
-from contenthub_async.store.tables import task_events
+from contenthub_async.store.tables import idempotency_keys, task_events
 from contenthub_async.store.types import UtcDateTime
 
 S = TaskStatus
@@ -97,6 +97,21 @@ async def insert_tasks(
     return task_ids
 
 
+async def record_idempotency_key(conn: AsyncConnection, key: str, task_id: str, *, now: datetime) -> None:
+    """Remember that ``key`` created ``task_id`` (a second insert of the key violates its primary key)."""
+    pk = select(T.id).where(T.task_id == task_id).scalar_subquery()
+    await conn.execute(insert(idempotency_keys).values(key=key, generation_task_id=pk, created_at=now))
+
+
+async def task_of_idempotency_key(conn: AsyncConnection, key: str) -> Task | None:
+    """The task that ``key`` created, if any."""
+    query = select(*TASK_COLUMNS).join(idempotency_keys, idempotency_keys.c.generation_task_id == T.id).where(
+        idempotency_keys.c.key == key
+    )
+    row = (await conn.execute(query)).first()
+    return task_from_row(row) if row else None
+
+
 # ---------------------------------------------------------------- reads
 
 
@@ -117,8 +132,13 @@ async def list_tasks(
     statuses: Iterable[TaskStatus] | None = None,
     limit: int = 50,
     newest_first: bool = True,
+    before: str | None = None,
 ) -> list[Task]:
+    """Tasks by id order; ``before``: only tasks created before the task with this task id
+    (the next page of a newest-first listing; none when that task does not exist)."""
     query = select(*TASK_COLUMNS)
+    if before is not None:
+        query = query.where(T.id < select(T.id).where(T.task_id == before).scalar_subquery())
     if account_id is not None:
         query = query.where(T.account_id == account_id)
     if statuses is not None:
