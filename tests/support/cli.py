@@ -74,7 +74,12 @@ class Ctl:
         return {**env, **(extra or {})}
 
     def __call__(self, *args: str, lang: str = EN, env: dict[str, str] | None = None, stdin: str = "") -> Result:
-        """``contenthub-ctl args`` in this process (see the module doc)."""
+        """``contenthub-ctl args`` in this process (see the module doc); from a coroutine (whose
+        loop this command's own loop cannot share), as a real process."""
+        if _in_running_loop():
+            if stdin:
+                raise ValueError("stdin is only given to in-process runs")
+            return self.process(*args, lang=lang, env=env)
         out, err = io.StringIO(), io.StringIO()
         with process_state(self.env(lang, env), self.cwd, stdin), redirect_stdout(out), redirect_stderr(err):
             from contenthub_async.cli.main import run_cli  # imported afresh, as in a new process
@@ -122,6 +127,14 @@ class Ctl:
                 await db.close()
 
         return asyncio.run(main())
+
+
+def _in_running_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def _forget_process_caches() -> None:
