@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / "scripts" / "bench.py"
 
 FIGURES = ["submit_latency", "bulk_enqueue", "claim_throughput", "pickup_latency", "end_to_end",
-           "tracking_cost", "memory", "postgresql"]
+           "tracking_cost", "memory", "postgresql", "recovery", "publishing"]
 
 
 def numeric(value: Any) -> bool:
@@ -71,6 +71,11 @@ def test_quick_benchmark_produces_every_figure(tmp_path: Path) -> None:
 
     check_end_to_end(results["end_to_end"])
 
+    publishing = results["publishing"]
+    assert numeric(publishing["baseline_plain_loop_entries_per_s"])
+    for key in ("concurrency_1", "concurrency_2"):
+        assert numeric(publishing[key]["entries_per_s"]) and numeric(publishing[key]["overhead_ms_per_entry"]), key
+
     tracking = results["tracking_cost"]["in_flight"]
     assert {"10", "100"} <= set(tracking)
     for row in tracking.values():
@@ -86,3 +91,13 @@ def test_quick_benchmark_produces_every_figure(tmp_path: Path) -> None:
     if not skipped(postgresql):
         check_claims(postgresql["claim_throughput"])
         check_end_to_end(postgresql["end_to_end"])
+
+    recovery = results["recovery"]
+    cases = [recovery["same_host_sqlite"]]
+    if "CONTENTHUB_TEST_POSTGRES_URL" in os.environ:
+        cases.append(recovery["other_host_postgresql"])
+    for case in cases:
+        for key in ("first_state_change_seconds", "startup_seconds", "normal_rate_seconds", "goal_seconds",
+                    "baseline_daemon_import_seconds"):
+            assert numeric(case[key]), key
+        assert isinstance(case["goal_met"], bool)

@@ -2,7 +2,9 @@
 
 Every status change goes through :func:`transition`: one guarded UPDATE (``WHERE id = ?
 AND status = <the status the caller saw>``) plus its ``task_events`` row, in the caller's
-transaction. A guard that no longer holds changes nothing and returns None.
+transaction. A guard that no longer holds changes nothing and returns None. A move to a
+terminal status also writes its webhook event (``store.webhooks``, the outbox) in that
+transaction, and so does a lease expiry that cancels a task.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from contenthub_async.domain.entities import Event, Task
 from contenthub_async.domain.ids import new_task_id
 from contenthub_async.domain.rescue import rescued_status
-from contenthub_async.domain.states import IN_FLIGHT, TaskStatus, can_transition
+from contenthub_async.domain.states import IN_FLIGHT, TERMINAL, TaskStatus, can_transition
 from contenthub_async.domain.submission import NewTask
+from contenthub_async.store import webhooks as webhook_store
 from contenthub_async.store.batches import chunks
 from contenthub_async.store.dialect import dialect_of, notify_changes
 from contenthub_async.store.tables import content_generation_tasks as tasks_table
@@ -341,6 +344,11 @@ async def _rescue_submitting(
         if rows:
             note = f"{why}; cancelled as requested" if target == S.CANCELLED else f"{why}; back to the queue"
             await _insert_events(conn, [(r.id, S.SUBMITTING, target) for r in rows], now, actor, note)
+        if target in TERMINAL:
+            for r in rows:
+                finished = await get_task_by_pk(conn, r.id)
+                assert finished is not None
+                await _announce_finished(conn, finished, now=now)
         if target == S.PENDING:
             rescued.extend(r.task_id for r in rows)
     if rescued:
@@ -384,7 +392,10 @@ async def transition(
     if row is None:
         return None
     await _insert_events(conn, [(task.id, task.status, to)], now, actor, message)
-    return task_from_row(row)
+    moved = task_from_row(row)
+    if to in TERMINAL:
+        await _announce_finished(conn, moved, now=now)
+    return moved
 
 
 async def requeue_finished(
@@ -493,6 +504,11 @@ async def cancel_requests(conn: AsyncConnection, *, limit: int = 500) -> list[Ta
         .limit(limit)
     )
     return [task_from_row(r) for r in (await conn.execute(query)).all()]
+
+
+async def _announce_finished(conn: AsyncConnection, task: Task, *, now: datetime) -> None:
+    """The webhook event of a task that just reached a terminal status, in the same transaction."""
+    await webhook_store.record_task_event(conn, task, await task_events_of(conn, task.id), now=now)
 
 
 async def _insert_events(
