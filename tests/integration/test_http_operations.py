@@ -1,6 +1,5 @@
 """The HTTP API's monitoring, scheduler, import, /metrics and /docs, on a real contenthubd over
-loopback, on SQLite and PostgreSQL; and /metrics of two daemons on one database counting each
-task once."""
+loopback, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -17,7 +16,6 @@ from contenthub_async.store.database import Database
 from tests.integration.test_http_api import SUBMIT, TASKS, count_rows, wait_for_status
 from tests.support.cli import Ctl
 from tests.support.daemons import prepare
-from tests.support.databases import requires_postgres
 from tests.support.http import http_daemon
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
@@ -141,28 +139,3 @@ async def test_scheduler_and_import(db_url: str, tmp_path: Path) -> None:
         assert imported["topic"] == "AI技术" and imported["source"] == "import"
         empty = client.post("/api/v1/content/import", content=b"", headers={"Content-Type": "text/csv"})
         assert empty.status_code == 422
-
-
-@requires_postgres
-async def test_two_daemons_on_one_database_count_each_task_once(tmp_path: Path) -> None:
-    from tests.support.databases import database_url
-
-    with database_url("postgresql", tmp_path) as url:
-        await prepare(url, (49,))
-        # one fake content-creator state for both, as both daemons would call one content-creator
-        with http_daemon(url, tmp_path) as first, http_daemon(url, tmp_path) as second, \
-                first.client() as a, second.client() as b:
-            ids = [a.post(SUBMIT, json={"account_id": 49, "topic": f"两个 {i}"}).json()["task_id"] for i in range(3)]
-            for task_id in ids:
-                wait_for_status(b, task_id, "completed")
-            deadline = time.monotonic() + 60
-            while True:
-                both = [scrape(a), scrape(b)]
-                reported = sum(value(s, "contenthub_queue_gauges_reported") for s in both)
-                if reported == 1 or time.monotonic() > deadline:
-                    break
-                time.sleep(0.2)
-            assert reported == 1, "exactly one daemon reports the database-wide gauges"
-            assert sum(value(s, "contenthub_tasks", status="completed") for s in both) == 3
-            assert sum(value(s, "contenthub_task_completions_total") for s in both) == 3
-            assert sum(value(s, "contenthub_task_claims_total") for s in both) == 3
