@@ -1,4 +1,5 @@
-"""The JSON objects of ``contenthub-ctl --format json`` and of the HTTP API: one serializer for both.
+"""The JSON objects of ``contenthub-ctl --format json``, of the HTTP API and of webhook events
+(docs/webhooks.md): one serializer for all.
 
 Keys are English and stable, times are UTC ISO-8601 with milliseconds (the storage format),
 stored words (statuses) are the stored English words. The shapes are documented in
@@ -10,6 +11,7 @@ Only the standard library is imported here, so ``contenthub-ctl`` stays quick to
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -55,6 +57,7 @@ def task_json(task: Task, account: Account | None) -> dict[str, Any]:
         "lease_owner": task.lease_owner,
         "lease_expires_at": utc_iso(task.lease_expires_at),
         "scheduled_job_run_id": task.scheduled_job_run_id,
+        "callback_url": task.callback_url,
         "run_after": utc_iso(task.run_after),
         "created_at": utc_iso(task.created_at),
         "updated_at": utc_iso(task.updated_at),
@@ -72,6 +75,7 @@ def event_json(event: Event) -> dict[str, Any]:
         "to": event.to_status,
         "actor": event.actor,
         "message": event.message,
+        "code": event.note.code if event.note else None,
     }
 
 
@@ -90,12 +94,27 @@ def content_json(content: ContentState | None) -> dict[str, Any] | None:
 
 def detail_json(detail: TaskDetail) -> dict[str, Any]:
     """The ``status`` object: the task object, attempts, content and timeline."""
+    return task_status_json(detail.task, detail.account, detail.events, detail.content)
+
+
+def task_status_json(
+    task: Task, account: Account | None, events: list[Event], content: ContentState | None
+) -> dict[str, Any]:
+    """The ``status`` object from its parts (the webhook outbox builds it inside a transaction)."""
+    from contenthub_async.domain.entities import claims_of
+
     return {
-        **task_json(detail.task, detail.account),
-        "attempts": detail.attempts,
-        "content": content_json(detail.content),
-        "events": [event_json(e) for e in detail.events],
+        **task_json(task, account),
+        "attempts": claims_of(events),
+        "content": content_json(content),
+        "events": [event_json(e) for e in events],
     }
+
+
+def webhook_body(event_id: str, event_type: str, created_at: datetime, data: Any) -> bytes:
+    """The body of a webhook request (docs/webhooks.md): compact UTF-8 JSON."""
+    body = {"id": event_id, "type": event_type, "timestamp": utc_iso(created_at), "data": data}
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def submitted_json(

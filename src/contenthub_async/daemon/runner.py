@@ -4,7 +4,7 @@ At start the daemon registers (host id, process identity, heartbeat interval) an
 the work of daemons that are dead (``services/takeover.py``) before its loops start. A daemon
 that finds itself taken for dead by another stops with status 1.
 
-Signals: the first SIGTERM/SIGINT stops claiming; in-flight ``create`` calls get
+Signals: the first SIGTERM/SIGINT/SIGHUP stops claiming; in-flight ``create`` calls get
 CONTENTHUB_SHUTDOWN_GRACE seconds, then are killed and their tasks released. A second
 signal stops at once (tasks are still released, or their leases expire).
 """
@@ -17,10 +17,12 @@ import signal
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import anyio
 import structlog
+from sqlalchemy.engine import make_url
 
 from contenthub_async import __version__
 from contenthub_async.clock import Clock, SystemClock
@@ -38,9 +40,10 @@ from contenthub_async.services.publisher_loop import PublisherLoop
 from contenthub_async.services.scheduler import Scheduler
 from contenthub_async.services.tracker import Tracker
 from contenthub_async.services.wakeup import Wakeup, change_source_for, feed_wakeup
+from contenthub_async.services.webhook_deliverer import WebhookConfig, WebhookDeliverer
 from contenthub_async.store import daemons as daemon_store
-from contenthub_async.store.database import Database
-from contenthub_async.store.migrations import migrate
+from contenthub_async.store.database import Database, parse_database_url
+from contenthub_async.store.migrations import current_version, migrate
 
 
 def knobs_from(settings: Settings) -> Knobs:
@@ -115,10 +118,6 @@ async def run_daemon(
     if knobs.lease_seconds <= settings.CONTENTHUB_PUBLISH_TIMEOUT:
         log.error("CONTENTHUB_LEASE_SECONDS must exceed CONTENTHUB_PUBLISH_TIMEOUT")
         return 2
-    listener = _http_socket(settings, log)
-    if listener is False:
-        return 2
-
     if creator is None:
         creator = creator_from(settings)
         problem = creator.start_problem() if settings.ASYNC_CONTENT_GENERATION_ENABLED else None
@@ -126,10 +125,24 @@ async def run_daemon(
             log.error("content-creator cannot be started: " + problem)
             return 2
 
+    parsed_url = parse_database_url(settings.DATABASE_URL)
+    if parsed_url.sqlite_path is not None and not parsed_url.sqlite_path.is_file():
+        log.error(f"database file {parsed_url.sqlite_path.resolve()} does not exist: "
+                  "create it with `contenthub-ctl db init` (or correct DATABASE_URL)")
+        return 1
+    listener = _http_socket(settings, log)
+    if listener is False:
+        return 2
     publishers: Publishers | None = None
-    db = Database.open(settings.DATABASE_URL, pool_size=max(5, knobs.max_concurrent_tasks // 4))
+    db = Database.from_url(parsed_url, pool_size=max(5, knobs.max_concurrent_tasks // 4))
     wakeup = Wakeup()
     try:
+        async with db.read() as conn:
+            if await current_version(conn) == 0:
+                log.error("the database has no contenthub tables: create them with `contenthub-ctl db init`"
+                          " (or correct DATABASE_URL)",
+                          database=make_url(settings.DATABASE_URL).render_as_string(hide_password=True))
+                return 1
         before, after = await migrate(db)
         if before != after:
             log.info("database schema created or upgraded", version_before=before, version=after)
@@ -152,6 +165,15 @@ async def run_daemon(
             declared_dead = True
             handles.stopping.set()
 
+        database_lost = False
+
+        def stop_database_lost() -> None:
+            nonlocal database_lost
+            database_lost = True
+            log.error(f"the database file {parsed_url.sqlite_path} was deleted or replaced under the running"
+                      " daemon: stopping (restore the file, then restart; nothing written since is in it)")
+            handles.stopping.set()
+
         dispatcher = Dispatcher(ctx, wakeup)
         tracker = Tracker(ctx, on_slot_freed=wakeup.notify)
         janitor = Janitor(ctx, here, on_rescued=wakeup.notify, on_declared_dead=stop_declared_dead)
@@ -159,6 +181,10 @@ async def run_daemon(
         publisher = PublisherLoop(publishing_of(ctx), wakeup, concurrency=knobs.publish_concurrency,
                                   shutdown_grace=knobs.shutdown_grace)
         await janitor.take_over_dead()  # before the first claim and the first tracking cycle
+        webhook_config = WebhookConfig.from_settings(settings)
+        if webhook_config.webhook_url and not webhook_config.keys:
+            log.warning("webhook deliveries are unsigned: set WEBHOOK_SECRET_KEY so receivers can verify them")
+        deliverer = WebhookDeliverer(ctx, wakeup, webhook_config, webhook_config.sender())
 
         loops_scope = anyio.CancelScope()  # a second signal cancels it at once
         async with anyio.create_task_group() as background:
@@ -167,6 +193,9 @@ async def run_daemon(
             if notifier.watchdog_interval:
                 background.start_soon(_watchdog, notifier, notifier.watchdog_interval)
             background.start_soon(feed_wakeup, change_source_for(db, knobs.wakeup_interval), wakeup, log)
+            if parsed_url.sqlite_path is not None:
+                background.start_soon(_watch_database_file, parsed_url.sqlite_path, knobs.heartbeat_interval,
+                                      stop_database_lost)
             with loops_scope:
                 async with anyio.create_task_group() as loops:
                     if settings.ASYNC_CONTENT_GENERATION_ENABLED:
@@ -181,6 +210,7 @@ async def run_daemon(
                         loops.start_soon(_serve_http, settings, db, clock, handles, listener)
                         log.info("HTTP API listening", address=settings.CONTENTHUB_HTTP_LISTEN,
                                  token_required=settings.CONTENTHUB_API_TOKEN is not None)
+                    loops.start_soon(deliverer.run, handles.stopping)
                     notifier.ready(f"contenthubd {__version__} running as {handles.daemon_id}")
                     log.info("contenthubd started", version=__version__, database=db.backend,
                              max_concurrent_tasks=knobs.max_concurrent_tasks, poll_interval=knobs.poll_interval)
@@ -193,10 +223,11 @@ async def run_daemon(
                     loops_scope.deadline = anyio.current_time() + knobs.shutdown_grace + 10
             background.cancel_scope.cancel()
         with anyio.CancelScope(shield=True), anyio.move_on_after(5):
-            async with db.write() as conn:
-                await daemon_store.mark_stopped(conn, handles.daemon_id, now=clock.now())
+            if not database_lost:  # the file is not the one this daemon registered in
+                async with db.write() as conn:
+                    await daemon_store.mark_stopped(conn, handles.daemon_id, now=clock.now())
         log.info("contenthubd stopped")
-        return 1 if declared_dead else 0
+        return 1 if declared_dead or database_lost else 0
     finally:
         if listener:
             listener.close()
@@ -240,7 +271,9 @@ async def _serve_http(
 
 
 async def _watch_signals(stopping: anyio.Event, stop_now: Callable[[], None], log: Any) -> None:
-    with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+    # SIGHUP (the terminal or session went away, or `kill -HUP`) stops like SIGTERM: there is no
+    # configuration to reload that could not be read again by a restart.
+    with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT, signal.SIGHUP) as signals:
         async for signum in signals:
             if not stopping.is_set():
                 log.info("signal received: stopping gracefully", signal=signal.Signals(signum).name)
@@ -249,6 +282,27 @@ async def _watch_signals(stopping: anyio.Event, stop_now: Callable[[], None], lo
                 log.warning("second signal: stopping now", signal=signal.Signals(signum).name)
                 stop_now()
                 return
+
+
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        return None
+    return status.st_dev, status.st_ino
+
+
+async def _watch_database_file(path: Path, interval: float, on_lost: Callable[[], None]) -> None:
+    """Every heartbeat interval: is ``path`` still the file the daemon opened? A deleted or
+    replaced file goes on living for the daemon's open connections, so its writes would land in
+    a file nobody else can read."""
+    opened = _file_identity(path)
+    while True:
+        await anyio.sleep(interval)
+        now = _file_identity(path)
+        if now != opened:  # gone, or a new file (SQLite creates one when a connection opens the path)
+            on_lost()
+            return
 
 
 async def _watchdog(notifier: SystemdNotifier, interval: float) -> None:
