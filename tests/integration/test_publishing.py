@@ -225,8 +225,12 @@ async def test_two_daemons_share_one_postgresql_pool(db_url: str, tmp_path: Path
         async with db.write() as conn:
             await account_store.update_account(conn, 49, {"publisher": f"exec:{script}"}, now=clock.now())
         ids = [await setup_more(db, clock) for _ in range(24)]
+        # Heartbeats every 10 s: on a loaded machine a 1 s heartbeat can fall 2 intervals behind, the
+        # other daemon then takes this one for dead and publishes its entry again (the documented
+        # at-least-once window), which is not what this test is about.
         settings = settings_for(db_url, tmp_path / "fake", CONTENTHUB_PUBLISH_CONCURRENCY=2,
-                                CONTENTHUB_PUBLISH_TIMEOUT=60, CONTENTHUB_LEASE_SECONDS=90)
+                                CONTENTHUB_PUBLISH_TIMEOUT=60, CONTENTHUB_LEASE_SECONDS=90,
+                                CONTENTHUB_HEARTBEAT_INTERVAL=10)
         async with running_daemon(settings) as first, running_daemon(settings) as second:
             async def published() -> int:
                 async with db.read() as conn:
