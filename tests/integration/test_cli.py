@@ -180,7 +180,8 @@ def test_status_list_cancel_retry(ctl: Ctl) -> None:
         first, "pending", 7, "main")
     assert detail["created_at"] == "2026-11-22T08:00:00.000Z" and detail["completed_at"] is None
     assert detail["events"] == [
-        {"at": "2026-11-22T08:00:00.000Z", "from": None, "to": "pending", "actor": "cli", "message": "submitted"}
+        {"at": "2026-11-22T08:00:00.000Z", "from": None, "to": "pending", "actor": "cli", "message": "submitted",
+             "code": "task.submitted"}
     ]
 
     r = ctl("list")
@@ -217,7 +218,7 @@ def test_cancel_at_the_creator_is_a_request(ctl: Ctl) -> None:
     assert r.code == 0, r.err
     assert "已提交（submitted）" in r.out and "creator-uuid-1" in r.out
     assert re.search(r"请求取消时间:\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d CST", r.out)
-    assert "cancel requested" in r.out
+    assert "已请求取消" in r.out and "cancel requested" not in r.out
     [(status, requested)] = ctl.rows(
         "SELECT status, cancel_requested_at FROM content_generation_tasks WHERE task_id = ?", task_id)
     assert status == "submitted" and ISO_Z.match(requested)

@@ -41,7 +41,7 @@ def test_article_markdown_is_rendered_and_sanitized() -> None:
         "[ok](https://example.com/a) [bad](javascript:alert(3)) [data](data:text/html,x)\n\n"
         "![cover](https://cdn.example/cover.png)\n\n| a | b |\n|---|---|\n| 1 | **2** |\n"
     ))
-    assert "<h1>标题</h1>" in html
+    assert "<h2>标题</h2>" in html
     assert "<script" not in html and "&lt;script&gt;" in html
     assert "<img" not in html and "onerror" not in html.replace("&lt;img src=x onerror=alert(2)&gt;", "")
     assert 'href="https://example.com/a"' in html and 'rel="noopener noreferrer nofollow"' in html
