@@ -35,6 +35,16 @@ def test_every_console_text_exists_in_both_languages() -> None:
         console_text("en", "no.such.key")
 
 
+def test_every_stored_word_the_console_shows_has_its_text() -> None:
+    from contenthub_async.domain import vocabulary as v
+
+    for prefix, words in (("daemon", v.DaemonStatus), ("run", v.JobRunStatus), ("trigger", v.JobRunTrigger),
+                          ("pool", v.PoolStatus), ("review", v.ReviewStatus), ("publish", v.PublishStatus)):
+        for word in words:
+            for lang in ("en", "zh"):
+                assert console_text(lang, f"{prefix}.{word.value}"), (prefix, word)  # type: ignore[arg-type]
+
+
 def test_article_markdown_is_rendered_and_sanitized() -> None:
     html = str(render_article(
         "# 标题\n\n<script>alert(1)</script>\n\n<img src=x onerror=alert(2)>\n\n"
