@@ -123,6 +123,22 @@ def task_status_json(
     }
 
 
+def failed_run_json(run: JobRun, job_name: str | None) -> dict[str, Any]:
+    """The data of a ``job_run.failed`` webhook event."""
+    return {
+        "run_id": run.id,
+        "job_id": run.job_id,
+        "job_name": job_name,
+        "status": run.status.value,
+        "trigger": run.trigger.value,
+        "scheduled_for": utc_iso(run.scheduled_for),
+        "started_at": utc_iso(run.started_at),
+        "finished_at": utc_iso(run.finished_at),
+        "daemon_id": run.daemon_id,
+        "error": run.error,
+    }
+
+
 def webhook_body(event_id: str, event_type: str, created_at: datetime, data: Any) -> bytes:
     """The body of a webhook request (docs/webhooks.md): compact UTF-8 JSON."""
     body = {"id": event_id, "type": event_type, "timestamp": utc_iso(created_at), "data": data}
@@ -195,6 +211,8 @@ def metrics_json(metrics: Metrics) -> dict[str, Any]:
         "oldest_pending_task_id": oldest.task_id if oldest else None,
         "oldest_pending_created_at": utc_iso(oldest.created_at) if oldest else None,
         "oldest_pending_age_seconds": _round(metrics.oldest_pending_age),
+        "webhook_deliveries": dict(metrics.webhook_deliveries),
+        "webhook_dead_count": metrics.webhook_deliveries.get("dead", 0),
     }
 
 

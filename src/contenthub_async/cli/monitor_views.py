@@ -68,6 +68,7 @@ def print_metrics(metrics: Metrics) -> None:
         (text("monitor.label.oldest_pending"),
          text("monitor.value.oldest_pending", task_id=oldest.task_id, age=duration_text(max(age, 0.0)))
          if oldest is not None and age is not None else text("word.none")),
+        (text("monitor.label.webhooks"), text("monitor.value.webhooks", **metrics.webhook_deliveries)),
     ]
     print_fields(rows)
 
@@ -138,6 +139,8 @@ def _detail(check: Check) -> str:
         if not facts["count"]:
             return text("monitor.detail.stuck_none")
         return text("monitor.detail.stuck", count=facts["count"], task_ids=", ".join(facts["task_ids"]))
+    if check.name == "webhooks":
+        return text("monitor.detail.webhooks", dead=facts["dead"], pending=facts["pending"])
     if not facts["finished"]:
         return text("monitor.detail.failure_none")
     return text("monitor.detail.failure_rate", failed=facts["failed"], finished=facts["finished"],
