@@ -49,6 +49,8 @@ def knobs_from(settings: Settings) -> Knobs:
         shutdown_grace=settings.CONTENTHUB_SHUTDOWN_GRACE,
         wakeup_interval=settings.CONTENTHUB_WAKEUP_INTERVAL,
         auto_add_to_pool=settings.ASYNC_AUTO_ADD_TO_POOL,
+        creator_mode=settings.CREATOR_MODE,
+        max_creator_processes=settings.CONTENTHUB_CREATOR_MAX_PROCESSES,
     )
 
 
@@ -133,6 +135,7 @@ async def run_daemon(
                     loops.start_soon(scheduler.run, handles.stopping)
                     notifier.ready(f"contenthubd {__version__} running as {handles.daemon_id}")
                     log.info("contenthubd started", version=__version__, database=db.backend,
+                             creator_mode=knobs.creator_mode.value,
                              max_concurrent_tasks=knobs.max_concurrent_tasks, poll_interval=knobs.poll_interval)
                     handles.ready.set()
                     await handles.stopping.wait()

@@ -9,6 +9,7 @@ from contenthub_async.clock import Clock
 from contenthub_async.creator.port import Creator
 from contenthub_async.domain.entities import Task
 from contenthub_async.domain.states import TaskStatus
+from contenthub_async.domain.vocabulary import CreatorMode
 from contenthub_async.store.database import Database
 
 
@@ -26,6 +27,8 @@ class Knobs:
     shutdown_grace: float
     wakeup_interval: float
     auto_add_to_pool: bool = True  # ASYNC_AUTO_ADD_TO_POOL: approved articles join the publish pool
+    creator_mode: CreatorMode = CreatorMode.ASYNC  # CREATOR_MODE
+    max_creator_processes: int = 4  # CONTENTHUB_CREATOR_MAX_PROCESSES: sync generations of this daemon too
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Janitor: heartbeat of this daemon, and rescue of work whose owner died.
 
-Rescue guarantee (after Oban's Lifeline): a task stays ``submitting`` at most
-``lease_seconds`` + one janitor interval after its daemon died; then it is ``pending`` again.
+Rescue guarantee (after Oban's Lifeline): a task stays ``submitting`` (or, in sync creator
+mode, ``processing``) at most ``lease_seconds`` + one janitor interval after the daemon holding
+it died; then it is ``pending`` again.
 A scheduled-job run left ``running`` by a daemon whose heartbeat stopped goes back to
 ``pending`` and runs again (executors are idempotent per run).
 """
@@ -56,8 +57,7 @@ class Janitor:
         async with ctx.db.write() as conn:
             rescued = await task_store.expire_leases(conn, now=ctx.clock.now(), actor=ctx.daemon_id)
         for task_id in rescued:
-            self.log.warning("task transition", task_id=task_id, from_status="submitting", to_status="pending",
-                             message="lease expired")
+            self.log.warning("task transition", task_id=task_id, to_status="pending", message="lease expired")
         if rescued and self._on_rescued is not None:
             self._on_rescued()
         return rescued

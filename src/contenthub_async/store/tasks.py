@@ -12,12 +12,12 @@ from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, insert, literal, null, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, literal, null, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contenthub_async.domain.entities import Event, Task
 from contenthub_async.domain.ids import new_task_id
-from contenthub_async.domain.states import IN_FLIGHT, TaskStatus, can_transition
+from contenthub_async.domain.states import IN_FLIGHT, LEASED, TaskStatus, can_transition
 from contenthub_async.domain.submission import NewTask
 from contenthub_async.store.batches import chunks
 from contenthub_async.store.dialect import dialect_of, notify_changes
@@ -155,11 +155,15 @@ async def count_in_flight(conn: AsyncConnection) -> int:
     return int((await conn.execute(query)).scalar_one())
 
 
+#: At content-creator and held by no daemon: async-mode tasks, which any daemon may track.
+_TRACKABLE = (T.status.in_([S.SUBMITTED.value, S.PROCESSING.value]), T.lease_owner.is_(None))
+
+
 async def tasks_at_creator(conn: AsyncConnection, *, limit: int) -> list[Task]:
-    """Tasks content-creator owns (submitted/processing), oldest first."""
+    """Tasks content-creator owns and no daemon holds (async mode), oldest first."""
     query = (
         select(*TASK_COLUMNS)
-        .where(T.status.in_([S.SUBMITTED.value, S.PROCESSING.value]))
+        .where(*_TRACKABLE)
         .order_by(T.id)
         .limit(limit)
     )
@@ -222,38 +226,86 @@ async def claim_tasks(
     return claimed
 
 
+#: What a requeued task forgets of its last attempt (its error message stays).
+ATTEMPT_CLEARED: dict[str, Any] = {
+    "creator_task_id": None, "submitted_at": None, "started_at": None, "timeout_at": None, "progress": 0,
+}
+
+
 async def expire_leases(conn: AsyncConnection, *, now: datetime, actor: str) -> list[str]:
-    """Return ``submitting`` tasks whose lease expired (their daemon died mid-create) to
-    ``pending`` (or to ``cancelled`` when an operator asked for that meanwhile).
-    This is the one at-least-once window: the creator may hold a duplicate."""
-    expired = [T.status == S.SUBMITTING.value, T.lease_expires_at < now]
+    """Return leased tasks whose lease expired (their daemon died mid-create, or while running a
+    sync-mode generation) to ``pending`` (or to ``cancelled`` when an operator asked for that
+    meanwhile); their task ids. This is the at-least-once window: the creator may have done the
+    work already, and does it again."""
     cleared = {"lease_owner": None, "lease_expires_at": None, "updated_at": now}
-    cancelled = (
-        await conn.execute(
-            update(tasks_table)
-            .where(*expired, T.cancel_requested_at.is_not(None))
-            .values(status=S.CANCELLED.value, completed_at=now, **cleared)
-            .returning(T.id)
-        )
-    ).all()
-    if cancelled:
-        await _insert_events(
-            conn, [(r.id, S.SUBMITTING, S.CANCELLED) for r in cancelled], now, actor,
-            "lease expired; cancelled as requested",
-        )
-    requeued = (
-        await conn.execute(
-            update(tasks_table)
-            .where(*expired)
-            .values(status=S.PENDING.value, run_after=now, **cleared)
-            .returning(T.id, T.task_id)
-        )
-    ).all()
-    if requeued:
-        await _insert_events(
-            conn, [(r.id, S.SUBMITTING, S.PENDING) for r in requeued], now, actor, "lease expired; back to the queue"
-        )
-    return [r.task_id for r in requeued]
+    requeued: list[str] = []
+    for status in sorted(LEASED):
+        expired = [T.status == status.value, T.lease_expires_at < now]
+        cancelled = (
+            await conn.execute(
+                update(tasks_table)
+                .where(*expired, T.cancel_requested_at.is_not(None))
+                .values(status=S.CANCELLED.value, completed_at=now, **cleared)
+                .returning(T.id)
+            )
+        ).all()
+        if cancelled:
+            await _insert_events(
+                conn, [(r.id, status, S.CANCELLED) for r in cancelled], now, actor, "lease expired; cancelled as requested"
+            )
+        rows = (
+            await conn.execute(
+                update(tasks_table)
+                .where(*expired)
+                .values(status=S.PENDING.value, run_after=now, **ATTEMPT_CLEARED, **cleared)
+                .returning(T.id, T.task_id)
+            )
+        ).all()
+        if rows:
+            await _insert_events(conn, [(r.id, status, S.PENDING) for r in rows], now, actor, "lease expired; back to the queue")
+            requeued.extend(r.task_id for r in rows)
+    return requeued
+
+
+async def leases_held(conn: AsyncConnection, pks: Sequence[int], *, owner: str) -> tuple[set[int], set[int]]:
+    """As :func:`renew_leases`, reading only: (still held by ``owner``, of those cancel requested)."""
+    held: set[int] = set()
+    cancel_requested: set[int] = set()
+    for chunk in chunks(sorted(pks)):
+        rows = (
+            await conn.execute(
+                select(T.id, T.cancel_requested_at)
+                .where(T.id.in_(chunk), T.lease_owner == owner, T.status.in_([s.value for s in LEASED]))
+            )
+        ).all()
+        held.update(r.id for r in rows)
+        cancel_requested.update(r.id for r in rows if r.cancel_requested_at is not None)
+    return held, cancel_requested
+
+
+async def renew_leases(
+    conn: AsyncConnection, pks: Sequence[int], *, owner: str, now: datetime, lease_seconds: float
+) -> tuple[set[int], set[int]]:
+    """Extend ``owner``'s leases on the tasks ``pks`` (sync-mode generations this daemon runs).
+
+    Returns (renewed, cancel requested): the tasks still held by ``owner``, and those of them an
+    operator asked to cancel. A task missing from the first set was lost (its lease expired and
+    it went back to the queue, or it was finished meanwhile): its generation must stop.
+    """
+    renewed: set[int] = set()
+    cancel_requested: set[int] = set()
+    for chunk in chunks(sorted(pks)):
+        rows = (
+            await conn.execute(
+                update(tasks_table)
+                .where(T.id.in_(chunk), T.lease_owner == owner, T.status.in_([s.value for s in LEASED]))
+                .values(lease_expires_at=now + timedelta(seconds=lease_seconds))
+                .returning(T.id, T.cancel_requested_at)
+            )
+        ).all()
+        renewed.update(r.id for r in rows)
+        cancel_requested.update(r.id for r in rows if r.cancel_requested_at is not None)
+    return renewed, cancel_requested
 
 
 # ---------------------------------------------------------------- transitions
@@ -273,15 +325,17 @@ async def transition(
 ) -> Task | None:
     """Move ``task`` from the status it was read in to ``to``; None if it moved meanwhile.
 
-    Leaving ``submitting`` always clears the lease; ``lease_owner`` additionally requires
-    that this daemon still holds it. ``unless_cancel_requested`` refuses the move when an
+    Moving to a status without a lease (all but submitting and processing) clears it; into
+    ``processing`` the lease is kept (sync mode) unless ``values`` say otherwise. ``lease_owner``
+    additionally requires that this daemon still holds the lease. ``unless_cancel_requested`` refuses the move when an
     operator asked to cancel the task (used for retries: a cancelled task is not re-run).
     """
     if not can_transition(task.status, to):
         raise ValueError(f"illegal transition {task.status} -> {to} for {task.task_id}")
-    changes: dict[str, Any] = {"status": to.value, "updated_at": now, **(values or {})}
-    if task.status == S.SUBMITTING and to != S.SUBMITTING:
+    changes: dict[str, Any] = {"status": to.value, "updated_at": now}
+    if to not in LEASED:
         changes.update(lease_owner=None, lease_expires_at=None)
+    changes.update(values or {})
     conditions = [T.id == task.id, T.status == task.status.value]
     if lease_owner is not None:
         conditions.append(T.lease_owner == lease_owner)
@@ -381,9 +435,10 @@ async def update_progress(conn: AsyncConnection, task: Task, *, progress: int, n
 
 
 async def due_timeouts(conn: AsyncConnection, *, now: datetime, limit: int = 500) -> list[Task]:
+    """Tracked (async-mode) tasks past their ``timeout_at``."""
     query = (
         select(*TASK_COLUMNS)
-        .where(T.status.in_([S.SUBMITTED.value, S.PROCESSING.value]), T.timeout_at < now)
+        .where(*_TRACKABLE, T.timeout_at < now)
         .order_by(T.timeout_at)
         .limit(limit)
     )
@@ -391,11 +446,12 @@ async def due_timeouts(conn: AsyncConnection, *, now: datetime, limit: int = 500
 
 
 async def cancel_requests(conn: AsyncConnection, *, limit: int = 500) -> list[Task]:
+    """Tracked (async-mode) tasks an operator asked to cancel."""
     query = (
         select(*TASK_COLUMNS)
         .where(
             T.cancel_requested_at.is_not(None),
-            or_(T.status == S.SUBMITTED.value, T.status == S.PROCESSING.value),
+            *_TRACKABLE,
         )
         .order_by(T.cancel_requested_at)
         .limit(limit)
