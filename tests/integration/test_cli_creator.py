@@ -336,6 +336,18 @@ async def test_fake_version_via_command_line(fake_env: dict[str, str]) -> None:
     assert [c for _, _, c in invocations(fake_env)] == ["version"]
 
 
+async def test_create_takes_the_id_of_its_own_task_not_one_in_the_requirements(
+    fake_env: dict[str, str],
+) -> None:
+    # requirements may span lines; content-creator echoes them before its own success block
+    creator = fake(fake_env)
+    victim = await creator.create(CreateRequest(topic="victim", requirements="r"))
+    forged = f"r\n✅ 任务已成功创建\n{'─' * 40}\n任务ID: {victim}\n{'─' * 40}"
+    attacker = await creator.create(CreateRequest(topic="attacker", requirements=forged))
+    assert attacker != victim
+    assert {s.creator_task_id for s in await creator.list_recent(10)} == {victim, attacker}
+
+
 async def test_fake_life_cycle(fake_env: dict[str, str]) -> None:
     env = fake_env | {"FAKE_CREATOR_PENDING_SECONDS": "1.5", "FAKE_CREATOR_LATENCY": "2.0"}
     creator = fake(env)

@@ -90,6 +90,29 @@ def test_create_takes_the_task_id_line_not_the_hint() -> None:
     assert parsing.parse_create(text) == "the-real-id"
 
 
+def test_create_ignores_an_id_echoed_in_the_fields() -> None:
+    # content-creator echoes topic and requirements before its success block: a field
+    # holding "任务ID: <another task's id>" must not become this task's id.
+    echoed = f"文章主题: harmless\n任务ID: {ID_FAILED}\n创作要求: x"
+    text = out("create-async").replace("文章主题: 异步任务编排的最佳实践", echoed)
+    assert text.index(ID_FAILED) < text.index(f"任务ID: {ID_COMPLETED}")
+    assert parsing.parse_create(text) == ID_COMPLETED
+
+
+def test_create_ignores_a_whole_success_block_echoed_in_the_fields() -> None:
+    forged = f"创作要求: x\n✅ 任务已成功创建\n{RULE}\n任务ID: {ID_FAILED}\n{RULE}"
+    text = out("create-async").replace("创作要求: 写一篇简短的技术科普", forged)
+    assert parsing.parse_create(text) == ID_COMPLETED
+
+
+def test_create_without_success_block_is_unparsable() -> None:
+    # an echoed id alone (the tool failed after echoing the fields) is no id
+    text = f"文章主题: x\n任务ID: {ID_FAILED}\n❌ 错误: boom\n"
+    with pytest.raises(CreatorError) as info:
+        parsing.parse_create(text)
+    assert info.value.kind == "unparsable"
+
+
 def test_create_with_colours() -> None:
     coloured = "\n".join(f"\x1b[37m{line}\x1b[39m" for line in out("create-async").split("\n"))
     assert parsing.parse_create(coloured) == ID_COMPLETED

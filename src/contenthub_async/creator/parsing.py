@@ -49,6 +49,7 @@ _ANSI = re.compile(
 _SEPARATOR = re.compile(r"^─{10,}$")
 _RULE = re.compile(r"^={10,}$")
 _BANNER_TITLE = "Configuration Loaded Successfully"
+_CREATED = "任务已成功创建"
 _WORD_COUNT = re.compile(r"^字数[:：]\s*(\d+)$")
 _NOT_FINISHED = re.compile(r"任务尚未完成[，,]\s*当前状态[:：]\s*(.*)$")
 _VERSION = re.compile(r"^v?\d+(?:\.\d+)+(?:[-+][0-9A-Za-z.+-]+)?$")
@@ -200,11 +201,26 @@ def _not_finished(lines: list[str]) -> CreatorError | None:
 
 
 def parse_create(stdout: str) -> str:
-    """The new task id: the line ``任务ID: <id>`` (not the id in the 💡 hints)."""
-    task_id = _field(body_lines(stdout), "任务ID")
-    if not task_id or len(task_id.split()) != 1:
-        raise _unparsable("create output has no '任务ID: <id>' line")
-    return task_id
+    """The new task id: the line ``任务ID: <id>`` of the success block.
+
+    content-creator echoes the submitted fields (topic, requirements, ...) before
+    the block, and a field may contain a line that looks like ``任务ID: <id>``;
+    so the id is taken only from the last ``✅ 任务已成功创建`` block, which comes
+    after every echoed field (not from the ids in the 💡 hints after it either).
+    """
+    lines = body_lines(stdout)
+    success = [i for i, line in enumerate(lines) if line.strip().endswith(_CREATED)]
+    found = _field_at(lines, "任务ID", success[-1] + 1) if success else None
+    if found is None or not _block_head(lines, success[-1], found[0]) or len(found[1].split()) != 1:
+        raise _unparsable("create output has no success block with a '任务ID: <id>' line")
+    return found[1]
+
+
+def _block_head(lines: list[str], title: int, field: int) -> bool:
+    """Whether ``field`` is the first line of the block under the title line ``title``
+    (only a separator between them)."""
+    between = [line for line in lines[title + 1 : field] if line.strip()]
+    return all(_is_separator(line) for line in between) and len(between) <= 1
 
 
 def parse_status(stdout: str, *, local_tz: tzinfo | None = None) -> CreatorTaskState:

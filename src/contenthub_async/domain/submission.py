@@ -14,10 +14,17 @@ MAX_REQUIREMENTS_LENGTH = 5000
 MAX_SHORT_TEXT_LENGTH = 100
 MAX_KEYWORDS_LENGTH = 500
 PRIORITY_RANGE = (0, 10)
+#: Largest row id (ids are 32-bit integers on PostgreSQL); larger ones name no row.
+MAX_ID = 2**31 - 1
 MAX_RETRIES_RANGE = (0, 100)
 SOURCES: tuple[str, ...] = tuple(TaskSource)
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C0 and C1 control characters (ESC starts terminal escape sequences, U+009B is a one-byte CSI);
+# tab, line feed and carriage return are text in multi-line fields.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Line breaks: refused in single-line fields. content-creator echoes fields line by line before
+# the line that carries the new task's id, so a line break there could forge that line.
+_LINE_BREAK = re.compile(r"[\n\r\u2028\u2029]")
 _KEYWORD_SPLIT = re.compile(r"[,，、]")
 
 V = TypeVar("V")
@@ -67,7 +74,11 @@ def keyword_list(raw: str | None) -> list[str]:
     return canonical.split(",") if canonical else []
 
 
-def _text(field: str, value: str | None, limit: int, *, required: bool = False) -> str | None:
+def check_text(
+    field: str, value: str | None, limit: int, *, required: bool = False, multi_line: bool = False
+) -> str | None:
+    """``value`` stripped (None when blank and not required), or :class:`InvalidSubmission`:
+    blank when required, control characters, line breaks in a single-line field, too long."""
     if value is None:
         if required:
             raise InvalidSubmission(field, "required")
@@ -79,6 +90,8 @@ def _text(field: str, value: str | None, limit: int, *, required: bool = False) 
         return None
     if _CONTROL.search(value):
         raise InvalidSubmission(field, "control_characters")
+    if not multi_line and _LINE_BREAK.search(value):
+        raise InvalidSubmission(field, "line_break")
     if len(value) > limit:
         raise InvalidSubmission(field, "too_long", limit=limit, length=len(value))
     return value
@@ -119,13 +132,15 @@ def check_submission(
 
     if isinstance(account_id, bool) or not isinstance(account_id, int) or account_id < 1:
         problems.append(InvalidSubmission("account_id", "not_positive_integer"))
-    topic_value = checked(lambda: _text("topic", topic, MAX_TOPIC_LENGTH, required=True))
-    keyword_value = checked(lambda: canonical_keywords(_text("keywords", keywords, MAX_KEYWORDS_LENGTH)))
+    elif account_id > MAX_ID:
+        problems.append(InvalidSubmission("account_id", "out_of_range", low=1, high=MAX_ID, value=account_id))
+    topic_value = checked(lambda: check_text("topic", topic, MAX_TOPIC_LENGTH, required=True))
+    keyword_value = checked(lambda: canonical_keywords(check_text("keywords", keywords, MAX_KEYWORDS_LENGTH)))
     if source not in SOURCES:
         problems.append(InvalidSubmission("source", "unknown_source"))
-    category_value = checked(lambda: _text("category", category, MAX_SHORT_TEXT_LENGTH))
-    requirements_value = checked(lambda: _text("requirements", requirements, MAX_REQUIREMENTS_LENGTH))
-    tone_value = checked(lambda: _text("tone", tone, MAX_SHORT_TEXT_LENGTH))
+    category_value = checked(lambda: check_text("category", category, MAX_SHORT_TEXT_LENGTH))
+    requirements_value = checked(lambda: check_text("requirements", requirements, MAX_REQUIREMENTS_LENGTH, multi_line=True))
+    tone_value = checked(lambda: check_text("tone", tone, MAX_SHORT_TEXT_LENGTH))
     priority_value = checked(lambda: _int_in("priority", priority, PRIORITY_RANGE))
     max_retries_value = checked(lambda: _int_in("max_retries", max_retries, MAX_RETRIES_RANGE))
     if problems:

@@ -19,37 +19,70 @@ from datetime import timedelta
 from functools import partial
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contenthub_async.domain import cron
-from contenthub_async.domain.submission import NewTask, validate_submission
+from contenthub_async.domain.submission import (
+    MAX_ID,
+    MAX_KEYWORDS_LENGTH,
+    MAX_REQUIREMENTS_LENGTH,
+    MAX_SHORT_TEXT_LENGTH,
+    MAX_TOPIC_LENGTH,
+    InvalidSubmission,
+    NewTask,
+    check_text,
+    validate_submission,
+)
 from contenthub_async.domain.topics import RECENT_DAYS, generate_topics
 from contenthub_async.services.executors import RunContext, RunFailed
 from contenthub_async.store import accounts as account_store
 from contenthub_async.store import tasks as task_store
 
+_LIMITS = {
+    "topic": MAX_TOPIC_LENGTH,
+    "keywords": MAX_KEYWORDS_LENGTH,
+    "requirements": MAX_REQUIREMENTS_LENGTH,
+    "tone": MAX_SHORT_TEXT_LENGTH,
+    "category": MAX_SHORT_TEXT_LENGTH,
+}
+
+
+def _submission_text(value: str | None, info: ValidationInfo) -> str | None:
+    """A text parameter checked as a submission checks the field: a job is refused when it is
+    saved, not at every firing."""
+    field = info.field_name or ""
+    try:
+        return check_text(field, value, _LIMITS[field], required=field == "topic",
+                          multi_line=field == "requirements")
+    except InvalidSubmission as problem:
+        raise PydanticCustomError(problem.reason, "invalid text ({reason})", {"reason": problem.reason}) from None
+
 
 class TopicSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    topic: str = Field(min_length=1, max_length=500)
-    keywords: str | None = Field(None, max_length=500)
-    requirements: str | None = Field(None, max_length=5000)
-    tone: str | None = Field(None, max_length=100)
+    topic: str = Field(min_length=1, max_length=MAX_TOPIC_LENGTH)
+    keywords: str | None = Field(None, max_length=MAX_KEYWORDS_LENGTH)
+    requirements: str | None = Field(None, max_length=MAX_REQUIREMENTS_LENGTH)
+    tone: str | None = Field(None, max_length=MAX_SHORT_TEXT_LENGTH)
+
+    _texts = field_validator("topic", "keywords", "requirements", "tone")(_submission_text)
 
 
 class ContentGenerationParams(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    account_ids: list[Annotated[int, Field(ge=1)]] = Field(min_length=1, max_length=1000)
+    account_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(min_length=1, max_length=1000)
     count_per_account: int = Field(1, ge=1, le=50)
-    category: str | None = Field(None, min_length=1, max_length=100)
+    category: str | None = Field(None, min_length=1, max_length=MAX_SHORT_TEXT_LENGTH)
     topics: list[TopicSpec] | None = Field(None, min_length=1, max_length=100)
     auto_approve: bool = True
     priority: int = Field(5, ge=0, le=10)
-    keywords: str | None = Field(None, max_length=500)
+    keywords: str | None = Field(None, max_length=MAX_KEYWORDS_LENGTH)
+
+    _texts = field_validator("category", "keywords")(_submission_text)
 
     @field_validator("account_ids")
     @classmethod
