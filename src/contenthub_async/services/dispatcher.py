@@ -39,13 +39,12 @@ class Dispatcher:
 
     name = "dispatcher"
 
-    def __init__(self, ctx: ServiceContext, wakeup: Wakeup, generations: Generations | None = None) -> None:
-        """``generations``: where claimed tasks go in sync mode (made here when not given)."""
+    def __init__(self, ctx: ServiceContext, wakeup: Wakeup) -> None:
         self.ctx = ctx
         self.wakeup = wakeup
         self.log = ctx.log.bind(component=self.name)
         self.sync_mode = ctx.knobs.creator_mode is CreatorMode.SYNC
-        self.generations = generations or Generations(ctx, wakeup)
+        self.generations = Generations(ctx, wakeup)  # where claimed tasks go in sync mode
         self._in_progress = 0
         self._submissions: anyio.abc.TaskGroup | None = None
 
