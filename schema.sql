@@ -29,6 +29,8 @@ CREATE TABLE accounts (
     is_active   BOOLEAN DEFAULT 1 NOT NULL,
     created_at  TEXT NOT NULL,
     updated_at  TEXT NOT NULL,
+    publisher   TEXT,                             -- publisher spec (dir:PATH, exec:COMMAND, http(s)://URL); NULL = CONTENTHUB_PUBLISHER
+    credentials_ref TEXT,                         -- where the platform credentials are (env:NAME or file:PATH), never the secret
     PRIMARY KEY (id),
     CONSTRAINT uq_accounts_name UNIQUE (name),
     CONSTRAINT ck_accounts_name_length CHECK (length(name) BETWEEN 1 AND 200)
@@ -165,6 +167,7 @@ CREATE TABLE contents (
     reviewed_at        TEXT,
     created_at         TEXT NOT NULL,
     updated_at         TEXT NOT NULL,
+    review_note        TEXT,                      -- why it was rejected
     PRIMARY KEY (id),
     CONSTRAINT uq_contents_generation_task UNIQUE (generation_task_id),
     CONSTRAINT ck_contents_review_status CHECK (review_status IN ('pending', 'approved', 'rejected')),
@@ -174,28 +177,50 @@ CREATE TABLE contents (
 );
 CREATE INDEX ix_contents_account ON contents (account_id, created_at);
 
--- Approved content waiting to be published.
+-- Approved content on its way to the platform (docs/publishing.md).
 CREATE TABLE publish_pool (
-    id           INTEGER NOT NULL,
-    content_id   INTEGER NOT NULL,
-    account_id   INTEGER NOT NULL,
-    priority     INTEGER DEFAULT 5 NOT NULL,
-    scheduled_at TEXT,
-    status       TEXT DEFAULT 'pending' NOT NULL,
-    attempts     INTEGER DEFAULT 0 NOT NULL,
-    last_error   TEXT,
-    published_at TEXT,
-    external_id  TEXT,
-    created_at   TEXT NOT NULL,
-    updated_at   TEXT NOT NULL,
+    id               INTEGER NOT NULL,
+    content_id       INTEGER NOT NULL,
+    account_id       INTEGER NOT NULL,
+    priority         INTEGER DEFAULT 5 NOT NULL,  -- 0..10, LOWER first (the original pool's direction)
+    scheduled_at     TEXT,                        -- not before this (NULL: as soon as possible)
+    status           TEXT DEFAULT 'pending' NOT NULL,
+    attempts         INTEGER DEFAULT 0 NOT NULL,  -- publish calls made
+    last_error       TEXT,
+    published_at     TEXT,
+    external_id      TEXT,                        -- the platform's id (dir: the relative path)
+    created_at       TEXT NOT NULL,
+    updated_at       TEXT NOT NULL,
+    url              TEXT,
+    due_at           TEXT NOT NULL,               -- next attempt not before (scheduled_at, then backoff)
+    lease_owner      TEXT,                        -- daemon id while publishing
+    lease_expires_at TEXT,
     PRIMARY KEY (id),
     CONSTRAINT uq_pool_content UNIQUE (content_id),
     CONSTRAINT ck_pool_priority CHECK (priority BETWEEN 0 AND 10),
     CONSTRAINT ck_pool_status CHECK (status IN ('pending', 'publishing', 'published', 'failed')),
+    CONSTRAINT ck_pool_attempts CHECK (attempts >= 0),
+    CONSTRAINT ck_pool_lease_only_when_publishing CHECK ((status = 'publishing') = (lease_owner IS NOT NULL AND lease_expires_at IS NOT NULL)),
+    CONSTRAINT ck_pool_published_once CHECK ((status = 'published') = (published_at IS NOT NULL AND external_id IS NOT NULL)),
     CONSTRAINT fk_pool_content FOREIGN KEY (content_id) REFERENCES contents (id) ON DELETE CASCADE,
     CONSTRAINT fk_pool_account FOREIGN KEY (account_id) REFERENCES accounts (id)
 );
-CREATE INDEX ix_pool_next ON publish_pool (status, priority DESC, id);
+CREATE INDEX ix_pool_next ON publish_pool (status, priority, id);
+CREATE INDEX ix_pool_due ON publish_pool (status, due_at);
+
+-- Audit log of the publish pool: one row per transition, in the transition's transaction.
+CREATE TABLE publish_events (
+    id            INTEGER NOT NULL,
+    pool_entry_id INTEGER NOT NULL,               -- publish_pool.id
+    at            TEXT NOT NULL,
+    from_status   TEXT,                           -- NULL for the entry's creation
+    to_status     TEXT NOT NULL,
+    actor         TEXT NOT NULL,                  -- 'cli', 'scheduler' or a daemon id
+    message       TEXT,
+    PRIMARY KEY (id),
+    CONSTRAINT fk_publish_events_entry FOREIGN KEY (pool_entry_id) REFERENCES publish_pool (id) ON DELETE CASCADE
+);
+CREATE INDEX ix_publish_events_entry ON publish_events (pool_entry_id, id);
 
 -- One row per daemon process; health checks read heartbeat_at.
 CREATE TABLE daemons (

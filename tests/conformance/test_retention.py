@@ -9,6 +9,7 @@ from contenthub_async.domain.states import TaskStatus
 from contenthub_async.domain.submission import NewTask
 from contenthub_async.services import retention, task_commands
 from contenthub_async.store import contents as content_store
+from contenthub_async.store import pool as pool_store
 from contenthub_async.store import tasks as task_store
 from contenthub_async.store.database import Database
 from contenthub_async.store.tables import content_generation_tasks, contents, publish_pool, task_events
@@ -33,7 +34,7 @@ async def test_cleanup_deletes_old_finished_tasks_and_events_and_keeps_articles(
         content_id = await content_store.insert_content(conn, content_store.NewContent(
             account_id=1, generation_task_id=task.id, title="文章", body_markdown="正文", summary=None, images=[],
             word_count=2, category=None, tags=None, approved=True), now=clock.now())
-        await content_store.insert_pool_entry(conn, content_id=content_id, account_id=1, priority=5, now=clock.now())
+        await pool_store.insert_entry(conn, content_id=content_id, account_id=1, priority=5, now=clock.now(), actor="test")
         await conn.execute(update(content_generation_tasks).where(content_generation_tasks.c.id == task.id)
                            .values(content_id=content_id))
         await conn.execute(update(content_generation_tasks)  # in flight since long ago: never deleted

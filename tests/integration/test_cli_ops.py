@@ -13,6 +13,7 @@ from contenthub_async.clock import ManualClock
 from contenthub_async.domain.submission import NewTask
 from contenthub_async.services import task_commands
 from contenthub_async.store import contents as content_store
+from contenthub_async.store import pool as pool_store
 from contenthub_async.store import tasks as task_store
 from contenthub_async.store.database import Database
 from contenthub_async.store.tables import content_generation_tasks
@@ -103,7 +104,7 @@ async def _old_and_new(db: Database, clock: ManualClock) -> list[str]:
         content_id = await content_store.insert_content(conn, content_store.NewContent(
             account_id=1, generation_task_id=task.id, title="保留的文章", body_markdown="正文", summary=None,
             images=[], word_count=2, category=None, tags=None, approved=True), now=clock.now())
-        await content_store.insert_pool_entry(conn, content_id=content_id, account_id=1, priority=5, now=clock.now())
+        await pool_store.insert_entry(conn, content_id=content_id, account_id=1, priority=5, now=clock.now(), actor="test")
     await _set(db, ids[0], content_id=content_id)
     return ids
 

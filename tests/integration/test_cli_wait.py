@@ -25,6 +25,7 @@ from contenthub_async.domain.submission import NewTask
 from contenthub_async.services import task_commands, task_queries
 from contenthub_async.store import accounts as account_store
 from contenthub_async.store import contents as content_store
+from contenthub_async.store import pool as pool_store
 from contenthub_async.store import tasks as task_store
 from contenthub_async.store.contents import ContentState
 from contenthub_async.store.database import Database
@@ -203,7 +204,7 @@ async def test_detail_reads_content_and_pool_state_on_every_backend(db: Database
     assert [(e.from_status, e.to_status) for e in newer] == [("submitting", "submitted"), ("submitted", "completed")]
 
     async with db.write() as conn:
-        await content_store.insert_pool_entry(conn, content_id=content_id, account_id=1, priority=5, now=clock.now())
+        await pool_store.insert_entry(conn, content_id=content_id, account_id=1, priority=5, now=clock.now(), actor="test")
     detail = await task_queries.task_detail(db, task_id)
     assert detail is not None and detail.content is not None and detail.content.pool_status == "pending"
 

@@ -54,7 +54,14 @@ def build_app() -> App:
     # The original command lines (user guide), with contenthub-ctl in place of contenthub.
     content = _group("content", "help.content")
     _add(content, "generate", (SUBMIT[0], "help.content_generate"))
+    for name in ("list", "show", "approve", "reject"):
+        _add(content, name, (f"{PACKAGE}.content:{'list_' if name == 'list' else name}", f"help.content_{name}"))
     app.command(content)
+
+    pool = _group("publish-pool", "help.pool")
+    for name in ("list", "stats", "show", "add", "remove", "retry"):
+        _add(pool, name, (f"{PACKAGE}.pool:{'list_' if name == 'list' else name}", f"help.pool_{name}"))
+    app.command(pool)
 
     task = _group("task", "help.task")
     for name, command in (("status", STATUS), ("list", LIST), ("cancel", CANCEL), ("retry", RETRY),

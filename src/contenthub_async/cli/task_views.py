@@ -19,7 +19,7 @@ from contenthub_async.cli.output import (
 )
 
 if TYPE_CHECKING:
-    from contenthub_async.domain.entities import Account, Event, Task
+    from contenthub_async.domain.entities import Account, Event, PoolEvent, Task
     from contenthub_async.services.task_queries import TaskDetail
     from contenthub_async.store.contents import ContentState
 
@@ -180,8 +180,8 @@ def print_detail(detail: TaskDetail) -> None:
         print_lines(["  " + event_line(event)])
 
 
-def event_line(event: Event) -> str:
-    """``2026-11-22 16:00:00 CST  pending → submitting  daemon-1  claimed``."""
+def event_line(event: Event | PoolEvent) -> str:
+    """``2026-11-22 16:00:00 CST  pending → submitting  daemon-1  claimed`` (a task's or a pool entry's)."""
     to = status_word(event.to_status)
     if event.from_status is None:
         move = f"→ {to}"

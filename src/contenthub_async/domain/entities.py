@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from contenthub_async.domain.states import TaskStatus
-from contenthub_async.domain.vocabulary import JobRunStatus, JobRunTrigger
+from contenthub_async.domain.vocabulary import JobRunStatus, JobRunTrigger, PoolStatus
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,8 @@ class Account:
     is_active: bool
     created_at: datetime
     updated_at: datetime
+    publisher: str | None = None  # a publisher spec; None: CONTENTHUB_PUBLISHER
+    credentials_ref: str | None = None  # env:NAME or file:PATH (never the secret)
 
 
 @dataclass(frozen=True)
@@ -114,3 +116,38 @@ class JobRun:
         if self.started_at is None or self.finished_at is None:
             return None
         return (self.finished_at - self.started_at).total_seconds()
+
+
+@dataclass(frozen=True)
+class PoolEntry:
+    """One row of ``publish_pool`` with its article's title: an approved article on its way out."""
+
+    id: int
+    content_id: int
+    account_id: int
+    title: str
+    status: PoolStatus
+    priority: int
+    scheduled_at: datetime | None
+    due_at: datetime
+    attempts: int
+    last_error: str | None
+    external_id: str | None
+    url: str | None
+    published_at: datetime | None
+    lease_owner: str | None
+    lease_expires_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class PoolEvent:
+    """One row of ``publish_events``: a step of a pool entry's timeline."""
+
+    id: int
+    at: datetime
+    from_status: str | None
+    to_status: str
+    actor: str
+    message: str | None

@@ -42,3 +42,37 @@ class JobNotFound(ServiceError):
 class DuplicateJobName(ServiceError):
     code = "duplicate_job_name"
     exit_code = 2
+
+
+class ContentNotFound(ServiceError):
+    code = "content_not_found"
+    exit_code = 1
+
+
+class InvalidReviewState(ServiceError):
+    """The article cannot take this review decision (e.g. rejecting a published article)."""
+
+    code = "invalid_review_state"
+    exit_code = 1
+
+
+class NotApproved(ServiceError):
+    """Only approved articles enter the publish pool."""
+
+    code = "content_not_approved"
+    exit_code = 1
+
+
+class AlreadyInPool(ServiceError):
+    code = "already_in_pool"
+    exit_code = 1
+
+
+class PoolEntryNotFound(ServiceError):
+    code = "pool_entry_not_found"
+    exit_code = 1
+
+
+class InvalidPoolState(ServiceError):
+    code = "invalid_pool_state"
+    exit_code = 1

@@ -14,9 +14,11 @@ from sqlalchemy.exc import IntegrityError
 from contenthub_async.creator.port import CreatorResult
 from contenthub_async.domain.articles import article_summary, article_title
 from contenthub_async.domain.entities import Task
+from contenthub_async.domain.pool_states import pool_priority_of_task
 from contenthub_async.domain.states import AT_CREATOR, TaskStatus
 from contenthub_async.services.context import ServiceContext, log_transition
 from contenthub_async.store import contents as content_store
+from contenthub_async.store import pool as pool_store
 from contenthub_async.store import tasks as task_store
 from contenthub_async.store.contents import NewContent
 
@@ -72,8 +74,10 @@ async def finish_task(
             )
             pool_entry_id = None
             if current.auto_approve and ctx.knobs.auto_add_to_pool:
-                pool_entry_id = await content_store.insert_pool_entry(
-                    conn, content_id=content_id, account_id=current.account_id, priority=current.priority, now=now
+                pool_entry_id = await pool_store.insert_entry(
+                    conn, content_id=content_id, account_id=current.account_id,
+                    priority=pool_priority_of_task(current.priority), now=now, actor=ctx.daemon_id,
+                    message=f"auto-approved article of {current.task_id}",
                 )
             moved = await task_store.transition(
                 conn, current, S.COMPLETED, now=now, actor=ctx.daemon_id, lease_owner=lease_owner,

@@ -1,4 +1,6 @@
-"""Statements on ``contents`` and ``publish_pool``."""
+"""Statements on ``contents``: inserting articles, reading them, and their review.
+
+The publish pool has its own module (``store.pool``)."""
 
 from __future__ import annotations
 
@@ -6,10 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from contenthub_async.store.tables import contents, publish_pool
+from contenthub_async.store.tables import content_generation_tasks, contents, publish_pool
 
 C = contents.c
 
@@ -56,22 +58,6 @@ async def insert_content(conn: AsyncConnection, content: NewContent, *, now: dat
     return int(row.id)
 
 
-async def insert_pool_entry(
-    conn: AsyncConnection, *, content_id: int, account_id: int, priority: int, now: datetime
-) -> int:
-    row = (
-        await conn.execute(
-            insert(publish_pool)
-            .values(
-                content_id=content_id, account_id=account_id, priority=priority, status="pending",
-                attempts=0, created_at=now, updated_at=now,
-            )
-            .returning(publish_pool.c.id)
-        )
-    ).one()
-    return int(row.id)
-
-
 @dataclass(frozen=True)
 class ContentState:
     """An article (without its body) and where it stands in review and publishing."""
@@ -96,7 +82,13 @@ async def content_state(conn: AsyncConnection, content_id: int) -> ContentState 
 
 
 async def get_content(conn: AsyncConnection, content_id: int) -> dict[str, Any] | None:
-    row = (await conn.execute(select(*contents.c).where(C.id == content_id))).first()
+    """The whole row, plus ``task_id`` of its generation task (None when the task was cleaned up)."""
+    query = (
+        select(*contents.c, content_generation_tasks.c.task_id)
+        .select_from(contents.outerjoin(content_generation_tasks, content_generation_tasks.c.id == C.generation_task_id))
+        .where(C.id == content_id)
+    )
+    row = (await conn.execute(query)).first()
     return dict(row._mapping) if row else None
 
 
@@ -108,3 +100,33 @@ async def contents_of_task(conn: AsyncConnection, generation_task_id: int) -> li
 async def pool_entry_of(conn: AsyncConnection, content_id: int) -> dict[str, Any] | None:
     row = (await conn.execute(select(*publish_pool.c).where(publish_pool.c.content_id == content_id))).first()
     return dict(row._mapping) if row else None
+
+
+LIST_COLUMNS = [C.id, C.account_id, content_generation_tasks.c.task_id, C.title, C.word_count, C.review_status,
+                C.publish_status, C.reviewed_at, C.review_note, C.created_at]
+_WITH_TASK = contents.outerjoin(content_generation_tasks, content_generation_tasks.c.id == C.generation_task_id)
+
+
+async def list_contents(
+    conn: AsyncConnection, *, review_status: str | None = None, account_id: int | None = None, limit: int = 50
+) -> list[dict[str, Any]]:
+    """Articles without their bodies, newest first."""
+    query = select(*LIST_COLUMNS).select_from(_WITH_TASK)
+    if review_status is not None:
+        query = query.where(C.review_status == review_status)
+    if account_id is not None:
+        query = query.where(C.account_id == account_id)
+    rows = (await conn.execute(query.order_by(C.id.desc()).limit(limit))).all()
+    return [dict(r._mapping) for r in rows]
+
+
+async def set_review(
+    conn: AsyncConnection, content_id: int, *, seen: str, to: str, now: datetime, note: str | None = None
+) -> bool:
+    """Record a review decision, guarded by the review status the caller saw (False: it changed)."""
+    result = await conn.execute(
+        update(contents)
+        .where(C.id == content_id, C.review_status == seen)
+        .values(review_status=to, review_note=note, reviewed_at=now, updated_at=now)
+    )
+    return result.rowcount == 1

@@ -61,6 +61,8 @@ accounts = Table(
     Column("description", Text),
     Column("is_active", Boolean, nullable=False, server_default=true()),
     *_timestamps(),
+    Column("publisher", Text),  # a publisher spec; NULL: CONTENTHUB_PUBLISHER
+    Column("credentials_ref", Text),  # env:NAME or file:PATH, never the secret itself
     UniqueConstraint("name", name="uq_accounts_name"),
     CheckConstraint("length(name) BETWEEN 1 AND 200", name="ck_accounts_name_length"),
 )
@@ -167,6 +169,7 @@ contents = Table(
     Column("publish_status", Text, nullable=False, server_default=text("'draft'")),
     Column("reviewed_at", UtcDateTime()),
     *_timestamps(),
+    Column("review_note", Text),
     UniqueConstraint("generation_task_id", name="uq_contents_generation_task"),
     CheckConstraint(_in("review_status", ReviewStatus), name="ck_contents_review_status"),
     CheckConstraint(_in("publish_status", PublishStatus), name="ck_contents_publish_status"),
@@ -184,7 +187,7 @@ publish_pool = Table(
         nullable=False,
     ),
     Column("account_id", Integer, ForeignKey("accounts.id", name="fk_pool_account"), nullable=False),
-    Column("priority", Integer, nullable=False, server_default=text("5")),
+    Column("priority", Integer, nullable=False, server_default=text("5")),  # lower first
     Column("scheduled_at", UtcDateTime()),
     Column("status", Text, nullable=False, server_default=text("'pending'")),
     Column("attempts", Integer, nullable=False, server_default=text("0")),
@@ -192,11 +195,43 @@ publish_pool = Table(
     Column("published_at", UtcDateTime()),
     Column("external_id", Text),
     *_timestamps(),
+    Column("url", Text),
+    Column("due_at", UtcDateTime(), nullable=False),
+    Column("lease_owner", Text),
+    Column("lease_expires_at", UtcDateTime()),
     UniqueConstraint("content_id", name="uq_pool_content"),
     CheckConstraint("priority BETWEEN 0 AND 10", name="ck_pool_priority"),
     CheckConstraint(_in("status", PoolStatus), name="ck_pool_status"),
+    CheckConstraint("attempts >= 0", name="ck_pool_attempts"),
+    CheckConstraint(
+        "(status = 'publishing') = (lease_owner IS NOT NULL AND lease_expires_at IS NOT NULL)",
+        name="ck_pool_lease_only_when_publishing",
+    ),
+    CheckConstraint(
+        "(status = 'published') = (published_at IS NOT NULL AND external_id IS NOT NULL)",
+        name="ck_pool_published_once",
+    ),
 )
-Index("ix_pool_next", publish_pool.c.status, publish_pool.c.priority.desc(), publish_pool.c.id)
+Index("ix_pool_next", publish_pool.c.status, publish_pool.c.priority, publish_pool.c.id)
+Index("ix_pool_due", publish_pool.c.status, publish_pool.c.due_at)
+
+publish_events = Table(
+    "publish_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "pool_entry_id",
+        Integer,
+        ForeignKey("publish_pool.id", name="fk_publish_events_entry", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("from_status", Text),
+    Column("to_status", Text, nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("message", Text),
+)
+Index("ix_publish_events_entry", publish_events.c.pool_entry_id, publish_events.c.id)
 
 scheduled_jobs = Table(
     "scheduled_jobs",
@@ -275,6 +310,7 @@ __all__ = [
     "job_runs",
     "leases",
     "metadata",
+    "publish_events",
     "publish_pool",
     "scheduled_jobs",
     "task_events",
