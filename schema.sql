@@ -1,6 +1,6 @@
 -- contenthub-async: the reviewed DDL (SQLite dialect, the embedded default).
 --
--- Schema version 2 (SQLite: PRAGMA user_version; PostgreSQL: table schema_version).
+-- Schema version 3 (SQLite: PRAGMA user_version; PostgreSQL: table schema_version).
 -- `contenthub-ctl db init` and contenthubd create and upgrade the tables by applying the
 -- numbered migrations of src/contenthub_async/store/migrations/<backend>/ in order; tests
 -- apply them on both backends and compare the reflected schema with this file, and compare
@@ -16,7 +16,7 @@
 --   * JSON is stored as UTF-8 text (Chinese stays readable);
 --   * content_generation_tasks.task_id ('task-' + 12 hex) is the id people use.
 
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;
 
 -- Self-media accounts that content is generated for.
 CREATE TABLE accounts (
