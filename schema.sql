@@ -1,6 +1,6 @@
 -- contenthub-async: the reviewed DDL (SQLite dialect, the embedded default).
 --
--- Schema version 3 (SQLite: PRAGMA user_version; PostgreSQL: table schema_version).
+-- Schema version 4 (SQLite: PRAGMA user_version; PostgreSQL: table schema_version).
 -- `contenthub-ctl db init` and contenthubd create and upgrade the tables by applying the
 -- numbered migrations of src/contenthub_async/store/migrations/<backend>/ in order; tests
 -- apply them on both backends and compare the reflected schema with this file, and compare
@@ -16,7 +16,7 @@
 --   * JSON is stored as UTF-8 text (Chinese stays readable);
 --   * content_generation_tasks.task_id ('task-' + 12 hex) is the id people use.
 
-PRAGMA user_version = 3;
+PRAGMA user_version = 4;
 
 -- Self-media accounts that content is generated for.
 CREATE TABLE accounts (
@@ -222,18 +222,22 @@ CREATE TABLE publish_events (
 );
 CREATE INDEX ix_publish_events_entry ON publish_events (pool_entry_id, id);
 
--- One row per daemon process; health checks read heartbeat_at.
+-- One row per daemon process; health checks read heartbeat_at, liveness reads the rest
+-- (a daemon taken for dead is marked 'dead' by the daemon that took over its work).
 CREATE TABLE daemons (
-    id           TEXT NOT NULL,                   -- hostname:pid:random
-    hostname     TEXT NOT NULL,
-    pid          INTEGER NOT NULL,
-    version      TEXT NOT NULL,
-    status       TEXT DEFAULT 'running' NOT NULL,
-    started_at   TEXT NOT NULL,
-    heartbeat_at TEXT NOT NULL,
-    stopped_at   TEXT,
+    id                TEXT NOT NULL,              -- hostname:pid:random
+    hostname          TEXT NOT NULL,
+    pid               INTEGER NOT NULL,
+    version           TEXT NOT NULL,
+    status            TEXT DEFAULT 'running' NOT NULL,
+    started_at        TEXT NOT NULL,              -- database time
+    heartbeat_at      TEXT NOT NULL,              -- database time
+    stopped_at        TEXT,
+    host_id           TEXT,                       -- CONTENTHUB_HOST_ID, /etc/machine-id or hostname
+    process_key       TEXT,                       -- boot id:pid namespace/start time of the pid
+    heartbeat_seconds FLOAT,                      -- its CONTENTHUB_HEARTBEAT_INTERVAL
     PRIMARY KEY (id),
-    CONSTRAINT ck_daemons_status CHECK (status IN ('running', 'stopping', 'stopped'))
+    CONSTRAINT ck_daemons_status CHECK (status IN ('running', 'stopping', 'stopped', 'dead'))
 );
 
 -- Singleton duties (tracker cycle, ...): one owner at a time, until expires_at.

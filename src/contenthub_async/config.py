@@ -88,6 +88,7 @@ class Settings(BaseSettings):
     CONTENTHUB_LEASE_SECONDS: float = Field(300, gt=0)
     CONTENTHUB_HEARTBEAT_INTERVAL: float = Field(10, gt=0)
     CONTENTHUB_JANITOR_INTERVAL: float = Field(5, gt=0)
+    CONTENTHUB_HOST_ID: str = Field("", max_length=200)  # blank: /etc/machine-id, else the hostname
     CONTENTHUB_SHUTDOWN_GRACE: float = Field(30, ge=0)
     CONTENTHUB_WAKEUP_INTERVAL: float = Field(0.1, gt=0, le=5)
     CONTENTHUB_LOG_LEVEL: str = "info"

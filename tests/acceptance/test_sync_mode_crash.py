@@ -1,5 +1,6 @@
 """kill -9 of a contenthubd running sync-mode generations: its creator processes die with it,
-and the task runs again under the next daemon (at-least-once)."""
+and the task runs again under the next daemon (at-least-once), which takes the dead daemon's
+task over at once."""
 
 from __future__ import annotations
 
@@ -48,7 +49,8 @@ async def test_kill_dash_nine_leaves_no_creator_process_and_the_task_runs_again(
         "SELECT e.from_status, e.to_status, e.message FROM task_events e JOIN content_generation_tasks t"
         " ON t.id = e.generation_task_id WHERE t.task_id = ? ORDER BY e.id", task_id,
     )
-    assert ("processing", "pending", "lease expired; back to the queue") in moves
+    rescues = [m for m in moves if m[:2] == ("processing", "pending")]
+    assert len(rescues) == 1 and (rescues[0][2] or "").endswith("back to the queue"), moves
     assert [m[:2] for m in moves].count(("submitting", "processing")) == 2, "run twice: at-least-once"
     assert sqlite_rows(db_path, "SELECT count(*) FROM contents") == [(1,)]
     assert sqlite_rows(db_path, "SELECT lease_owner, retry_count FROM content_generation_tasks") == [(None, 0)]

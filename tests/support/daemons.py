@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +85,39 @@ def daemon_environment(db_url: str, state_dir: Path, knobs: dict[str, Any] | Non
 def start_daemon(env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
     log = open(log_path, "ab")  # noqa: SIM115 - owned by the process
     return subprocess.Popen([str(CONTENTHUBD)], env=env, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+
+
+@contextmanager
+def daemon_process(env: dict[str, str], log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """contenthubd as a real process in its own session; its group is killed however the block ends."""
+    log = open(log_path, "ab")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen([str(CONTENTHUBD)], env=env, stdout=log, stderr=log, stdin=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            with suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        log.close()
+
+
+def kill_dash_nine(proc: subprocess.Popen[bytes]) -> None:
+    """kill -9 and reap, as a crash under a supervisor."""
+    os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.wait(timeout=30) == -signal.SIGKILL
+
+
+def log_events(log_path: Path, event: str) -> list[dict[str, Any]]:
+    """The JSON log lines of ``event`` in a daemon log."""
+    found = []
+    for line in log_path.read_text(encoding="utf-8", errors="replace").splitlines():
+        if line.startswith("{") and f'"{event}"' in line:
+            record = json.loads(line)
+            if record.get("event") == event:
+                found.append(record)
+    return found
 
 
 @asynccontextmanager

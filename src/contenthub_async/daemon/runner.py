@@ -1,5 +1,9 @@
 """contenthubd's life cycle: start-up, the service loops in one task group, shutdown.
 
+At start the daemon registers (host id, process identity, heartbeat interval) and takes over
+the work of daemons that are dead (``services/takeover.py``) before its loops start. A daemon
+that finds itself taken for dead by another stops with status 1.
+
 Signals: the first SIGTERM/SIGINT stops claiming; in-flight ``create`` calls get
 CONTENTHUB_SHUTDOWN_GRACE seconds, then are killed and their tasks released. A second
 signal stops at once (tasks are still released, or their leases expire).
@@ -24,6 +28,8 @@ from contenthub_async.config import Settings, unused_settings
 from contenthub_async.creator.cli import CliCreator
 from contenthub_async.creator.port import Creator
 from contenthub_async.daemon.notify import SystemdNotifier
+from contenthub_async.domain.liveness import Here
+from contenthub_async.host import host_id, process_scope, running_process_key
 from contenthub_async.services.context import Knobs, ServiceContext
 from contenthub_async.services.dispatcher import Dispatcher
 from contenthub_async.services.janitor import Janitor
@@ -105,17 +111,29 @@ async def run_daemon(
         before, after = await migrate(db)
         if before != after:
             log.info("database schema created or upgraded", version_before=before, version=after)
+        here = Here(daemon_id=handles.daemon_id, host_id=host_id(settings.CONTENTHUB_HOST_ID),
+                    process_scope=process_scope(), heartbeat_seconds=knobs.heartbeat_interval)
         async with db.write() as conn:
             await daemon_store.register_daemon(
                 conn, daemon_id=handles.daemon_id, hostname=socket.gethostname(), pid=os.getpid(),
-                version=__version__, now=clock.now(),
+                version=__version__, now=await daemon_store.database_now(conn), host_id=here.host_id,
+                process_key=running_process_key(os.getpid(), here.process_scope),
+                heartbeat_seconds=knobs.heartbeat_interval,
             )
         ctx = ServiceContext(db=db, creator=creator or creator_from(settings), clock=clock, knobs=knobs,
                              daemon_id=handles.daemon_id, log=log)
+        declared_dead = False
+
+        def stop_declared_dead() -> None:
+            nonlocal declared_dead
+            declared_dead = True
+            handles.stopping.set()
+
         dispatcher = Dispatcher(ctx, wakeup)
         tracker = Tracker(ctx, on_slot_freed=wakeup.notify)
-        janitor = Janitor(ctx, on_rescued=wakeup.notify)
+        janitor = Janitor(ctx, here, on_rescued=wakeup.notify, on_declared_dead=stop_declared_dead)
         scheduler = Scheduler(ctx, wakeup)
+        await janitor.take_over_dead()  # before the first claim and the first tracking cycle
 
         loops_scope = anyio.CancelScope()  # a second signal cancels it at once
         async with anyio.create_task_group() as background:
@@ -149,7 +167,7 @@ async def run_daemon(
             async with db.write() as conn:
                 await daemon_store.mark_stopped(conn, handles.daemon_id, now=clock.now())
         log.info("contenthubd stopped")
-        return 0
+        return 1 if declared_dead else 0
     finally:
         with anyio.CancelScope(shield=True):
             await db.close()

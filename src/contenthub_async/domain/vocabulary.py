@@ -76,6 +76,7 @@ class DaemonStatus(StrEnum):
     RUNNING = "running"
     STOPPING = "stopping"
     STOPPED = "stopped"
+    DEAD = "dead"  # taken for dead by another daemon, which took over its work
 
 
 class CreatorMode(StrEnum):

@@ -1,10 +1,16 @@
 """Janitor: heartbeat of this daemon, and rescue of work whose owner died.
 
-Rescue guarantee (after Oban's Lifeline): a task stays ``submitting`` (or, in sync creator
-mode, ``processing``) at most ``lease_seconds`` + one janitor interval after the daemon holding
-it died; then it is ``pending`` again.
-A scheduled-job run left ``running`` by a daemon whose heartbeat stopped goes back to
-``pending`` and runs again (executors are idempotent per run).
+Each round (guarantees in ``domain/liveness.py`` and ``domain/rescue.py``):
+
+1. heartbeat, in database time; a daemon that finds itself marked ``dead`` (another daemon
+   took it for dead and took over its work) reports it and the daemon stops;
+2. take over the work of dead daemons at once (``services/takeover.py``): on the same host a
+   crashed daemon is dead as soon as its process is gone; elsewhere after
+   ``DEAD_AFTER_HEARTBEATS`` silent heartbeat intervals — the round after that moment comes
+   early to catch it;
+3. fallbacks for what no live daemon row accounts for: leased tasks (``submitting``, and
+   ``processing`` in sync creator mode) whose own lease expired, and ``running`` job runs of
+   unknown, stopped or silent daemons.
 """
 
 from __future__ import annotations
@@ -14,25 +20,36 @@ from datetime import timedelta
 
 import anyio
 
+from contenthub_async.domain.liveness import DEAD_AFTER_HEARTBEATS, Here
 from contenthub_async.domain.vocabulary import DaemonStatus
 from contenthub_async.services.context import ServiceContext
 from contenthub_async.services.loop import ServiceLoop
+from contenthub_async.services.takeover import Takeover, take_over_dead
 from contenthub_async.store import daemons as daemon_store
 from contenthub_async.store import jobs as job_store
 from contenthub_async.store import tasks as task_store
 
-#: A daemon whose heartbeat is older than this many heartbeat intervals is taken for dead.
-STALE_HEARTBEATS = 3
+#: The earliest a round comes after the previous one (when waiting for a silent daemon).
+MIN_ROUND_SECONDS = 0.05
 
 
 class Janitor:
     name = "janitor"
 
-    def __init__(self, ctx: ServiceContext, on_rescued: Callable[[], None] | None = None) -> None:
-        """``on_rescued``: called when work went back to the queue (the dispatcher may claim)."""
+    def __init__(
+        self,
+        ctx: ServiceContext,
+        here: Here,
+        on_rescued: Callable[[], None] | None = None,
+        on_declared_dead: Callable[[], None] | None = None,
+    ) -> None:
+        """``on_rescued``: called when work went back to the queue (the dispatcher may claim);
+        ``on_declared_dead``: called when this daemon finds itself marked dead (it must stop)."""
         self.ctx = ctx
+        self.here = here
         self.log = ctx.log.bind(component=self.name)
         self._on_rescued = on_rescued
+        self._on_declared_dead = on_declared_dead
 
     @property
     def interval(self) -> float:
@@ -40,17 +57,35 @@ class Janitor:
         return min(knobs.janitor_interval, knobs.heartbeat_interval)
 
     async def run_once(self) -> float | None:
-        await self.heartbeat()
+        if not await self.heartbeat():
+            self.log.error("this daemon was taken for dead by another, which took over its work; stopping")
+            if self._on_declared_dead is not None:
+                self._on_declared_dead()
+            return None
+        takeover = await self.take_over_dead()
         await self.rescue_expired_leases()
         await self.rescue_orphaned_runs()
+        if takeover.next_due is not None and takeover.next_due < self.interval:
+            return max(takeover.next_due, MIN_ROUND_SECONDS)
         return None
 
     async def run(self, stopping: anyio.Event) -> None:
         await ServiceLoop(self, interval=self.interval, log=self.log).run(stopping)
 
-    async def heartbeat(self, status: DaemonStatus = DaemonStatus.RUNNING) -> None:
+    async def heartbeat(self, status: DaemonStatus = DaemonStatus.RUNNING) -> bool:
+        """Beat in database time; False when this daemon's row says it is dead."""
         async with self.ctx.db.write() as conn:
-            await daemon_store.heartbeat(conn, self.ctx.daemon_id, now=self.ctx.clock.now(), status=status)
+            now = await daemon_store.database_now(conn)
+            return await daemon_store.heartbeat(conn, self.ctx.daemon_id, now=now, status=status)
+
+    async def take_over_dead(self) -> Takeover:
+        takeover = await take_over_dead(self.ctx.db, self.here, actor=self.ctx.daemon_id)
+        for daemon_id, cause in takeover.dead.items():
+            self.log.warning("daemon taken for dead; its work taken over", dead_daemon_id=daemon_id,
+                             cause=cause.value, **{k: v for k, v in takeover.handed_back.items() if v})
+        if takeover.anything and self._on_rescued is not None:
+            self._on_rescued()
+        return takeover
 
     async def rescue_expired_leases(self) -> list[str]:
         ctx = self.ctx
@@ -63,11 +98,12 @@ class Janitor:
         return rescued
 
     async def rescue_orphaned_runs(self) -> list[int]:
-        """``running`` job runs of daemons that stopped or whose heartbeat is stale → ``pending``."""
+        """``running`` job runs of daemons that stopped, are unknown or whose heartbeat is stale
+        → ``pending``."""
         ctx = self.ctx
-        now = ctx.clock.now()
-        stale_before = now - timedelta(seconds=STALE_HEARTBEATS * ctx.knobs.heartbeat_interval)
         async with ctx.db.write() as conn:
+            now = await daemon_store.database_now(conn)
+            stale_before = now - timedelta(seconds=DEAD_AFTER_HEARTBEATS * ctx.knobs.heartbeat_interval)
             rescued = await job_store.requeue_runs_of_dead_daemons(conn, stale_before=stale_before)
         for run_id in rescued:
             self.log.warning("job run requeued: its daemon is gone", run_id=run_id)

@@ -1,7 +1,11 @@
-"""Statements on ``daemons`` (heartbeats) and ``leases`` (singleton duties)."""
+"""Statements on ``daemons`` (heartbeats, liveness) and ``leases`` (singleton duties).
+
+Times that decide ownership — heartbeats, lease terms — are database time
+(:func:`database_now`), read in the transaction that uses them."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -9,7 +13,9 @@ from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from contenthub_async.domain.liveness import DaemonLife
 from contenthub_async.domain.vocabulary import DaemonStatus
+from contenthub_async.store.dialect import dialect_of
 from contenthub_async.store.tables import daemons, leases
 
 D = daemons.c
@@ -26,27 +32,87 @@ class DaemonRow:
     started_at: datetime
     heartbeat_at: datetime
     stopped_at: datetime | None
+    host_id: str | None = None
+    process_key: str | None = None
+    heartbeat_seconds: float | None = None
+
+
+async def database_now(conn: AsyncConnection) -> datetime:
+    """The database's clock now: the time every daemon judges heartbeats and leases by."""
+    return await dialect_of(conn).database_now(conn)
 
 
 async def register_daemon(
-    conn: AsyncConnection, *, daemon_id: str, hostname: str, pid: int, version: str, now: datetime
+    conn: AsyncConnection,
+    *,
+    daemon_id: str,
+    hostname: str,
+    pid: int,
+    version: str,
+    now: datetime,
+    host_id: str | None = None,
+    process_key: str | None = None,
+    heartbeat_seconds: float | None = None,
 ) -> None:
     await conn.execute(
         insert(daemons).values(
             id=daemon_id, hostname=hostname, pid=pid, version=version, status=DaemonStatus.RUNNING,
-            started_at=now, heartbeat_at=now,
+            started_at=now, heartbeat_at=now, host_id=host_id, process_key=process_key,
+            heartbeat_seconds=heartbeat_seconds,
         )
     )
 
 
-async def heartbeat(conn: AsyncConnection, daemon_id: str, *, now: datetime, status: str = DaemonStatus.RUNNING) -> None:
-    await conn.execute(update(daemons).where(D.id == daemon_id).values(heartbeat_at=now, status=status))
+async def heartbeat(
+    conn: AsyncConnection, daemon_id: str, *, now: datetime, status: str = DaemonStatus.RUNNING
+) -> bool:
+    """Beat; False when the row is gone or marked ``dead`` (another daemon took over its work)."""
+    beat = await conn.execute(
+        update(daemons)
+        .where(D.id == daemon_id, D.status.not_in((DaemonStatus.DEAD, DaemonStatus.STOPPED)))
+        .values(heartbeat_at=now, status=status)
+    )
+    return beat.rowcount == 1
 
 
 async def mark_stopped(conn: AsyncConnection, daemon_id: str, *, now: datetime) -> None:
+    """A clean stop (a row already marked ``dead`` stays so)."""
     await conn.execute(
-        update(daemons).where(D.id == daemon_id).values(status=DaemonStatus.STOPPED, stopped_at=now, heartbeat_at=now)
+        update(daemons)
+        .where(D.id == daemon_id, D.status != DaemonStatus.DEAD)
+        .values(status=DaemonStatus.STOPPED, stopped_at=now, heartbeat_at=now)
     )
+
+
+async def possibly_alive(conn: AsyncConnection) -> list[DaemonLife]:
+    """Every daemon neither stopped nor already taken for dead."""
+    rows = await conn.execute(
+        select(D.id, D.host_id, D.pid, D.process_key, D.heartbeat_at, D.heartbeat_seconds)
+        .where(D.status.in_((DaemonStatus.RUNNING, DaemonStatus.STOPPING)))
+        .order_by(D.id)
+    )
+    return [
+        DaemonLife(daemon_id=r.id, host_id=r.host_id, pid=r.pid, process_key=r.process_key,
+                   heartbeat_at=r.heartbeat_at, heartbeat_seconds=r.heartbeat_seconds)
+        for r in rows
+    ]
+
+
+async def mark_dead(conn: AsyncConnection, life: DaemonLife, *, now: datetime) -> bool:
+    """Mark ``life`` dead unless it beat (or stopped) since it was read; True when marked.
+
+    The guard on the heartbeat read makes a judgement on stale facts change nothing, and makes
+    two daemons judging at once agree on one winner."""
+    marked = await conn.execute(
+        update(daemons)
+        .where(
+            D.id == life.daemon_id,
+            D.status.in_((DaemonStatus.RUNNING, DaemonStatus.STOPPING)),
+            D.heartbeat_at == life.heartbeat_at,
+        )
+        .values(status=DaemonStatus.DEAD, stopped_at=now)
+    )
+    return marked.rowcount == 1
 
 
 async def list_daemons(conn: AsyncConnection) -> list[DaemonRow]:
@@ -79,3 +145,17 @@ async def try_acquire_lease(
 
 async def release_lease(conn: AsyncConnection, name: str, *, owner: str) -> None:
     await conn.execute(delete(leases).where(L.name == name, L.owner == owner))
+
+
+async def release_leases_of(conn: AsyncConnection, owners: Sequence[str]) -> list[str]:
+    """Release every singleton lease held by ``owners`` (dead daemons); the lease names."""
+    if not owners:
+        return []
+    rows = await conn.execute(delete(leases).where(L.owner.in_(list(owners))).returning(L.name))
+    return sorted(r.name for r in rows)
+
+
+async def lease_holder(conn: AsyncConnection, name: str) -> tuple[str, datetime] | None:
+    """(owner, expiry) of lease ``name``, or None."""
+    row = (await conn.execute(select(L.owner, L.expires_at).where(L.name == name))).first()
+    return (row.owner, row.expires_at) if row else None

@@ -13,15 +13,19 @@ wake other daemons     the commit changes               ``NOTIFY contenthub_chan
                        ``PRAGMA data_version``
 explicit ids           nothing to do                    move the serial's sequence past them
 schema version         ``PRAGMA user_version``          one-row table ``schema_version``
+database time          ``strftime(…, 'now')``           ``clock_timestamp()``
 =====================  ===============================  ======================================
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
 from sqlalchemy import Select, Table, text
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from contenthub_async.store.types import parse_utc
 
 Backend = Literal["sqlite", "postgresql"]
 
@@ -67,6 +71,10 @@ class Dialect(Protocol):
 
     async def set_schema_version(self, conn: AsyncConnection, version: int) -> None: ...
 
+    async def database_now(self, conn: AsyncConnection) -> datetime:
+        """The database's clock now (aware UTC): the one clock every daemon agrees on."""
+        ...
+
 
 class SqliteDialect:
     name: Backend = "sqlite"
@@ -99,6 +107,10 @@ class SqliteDialect:
 
     async def set_schema_version(self, conn: AsyncConnection, version: int) -> None:
         await conn.exec_driver_sql(f"PRAGMA user_version = {int(version)}")
+
+    async def database_now(self, conn: AsyncConnection) -> datetime:
+        stamp = (await conn.execute(text("SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"))).scalar_one()
+        return parse_utc(stamp)
 
 
 class PostgresDialect:
@@ -139,6 +151,10 @@ class PostgresDialect:
         await conn.execute(text("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"))
         await conn.execute(text("DELETE FROM schema_version"))
         await conn.execute(text("INSERT INTO schema_version (version) VALUES (:v)"), {"v": version})
+
+    async def database_now(self, conn: AsyncConnection) -> datetime:
+        stamp: datetime = (await conn.execute(text("SELECT clock_timestamp()"))).scalar_one()
+        return stamp.astimezone(UTC)
 
 
 _DIALECTS: dict[str, Dialect] = {"sqlite": SqliteDialect(), "postgresql": PostgresDialect()}

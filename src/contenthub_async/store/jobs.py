@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contenthub_async.domain.entities import Job, JobRun
 from contenthub_async.domain.vocabulary import DaemonStatus, JobRunStatus, JobRunTrigger
-from contenthub_async.store.dialect import dialect_of
+from contenthub_async.store.dialect import dialect_of, notify_changes
 from contenthub_async.store.tables import daemons, job_runs, scheduled_jobs
 
 J = scheduled_jobs.c
@@ -170,7 +170,7 @@ async def requeue_runs_of_dead_daemons(conn: AsyncConnection, *, stale_before: d
     """``running`` runs whose daemon stopped, is unknown, or last beat before ``stale_before``
     → ``pending`` (to run again); their ids."""
     alive = select(daemons.c.id).where(
-        daemons.c.status != DaemonStatus.STOPPED, daemons.c.heartbeat_at >= stale_before
+        daemons.c.status.in_((DaemonStatus.RUNNING, DaemonStatus.STOPPING)), daemons.c.heartbeat_at >= stale_before
     )
     rows = await conn.execute(
         update(job_runs)
@@ -179,6 +179,23 @@ async def requeue_runs_of_dead_daemons(conn: AsyncConnection, *, stale_before: d
         .returning(R.id)
     )
     return [row.id for row in rows]
+
+
+async def requeue_runs_of(conn: AsyncConnection, daemon_ids: Sequence[str]) -> list[int]:
+    """``running`` runs of ``daemon_ids`` (daemons taken for dead) → ``pending`` (to run again,
+    idempotently); their ids."""
+    if not daemon_ids:
+        return []
+    rows = await conn.execute(
+        update(job_runs)
+        .where(R.status == JobRunStatus.RUNNING, R.daemon_id.in_(list(daemon_ids)))
+        .values(status=JobRunStatus.PENDING, daemon_id=None, started_at=None)
+        .returning(R.id)
+    )
+    requeued = [row.id for row in rows]
+    if requeued:
+        await notify_changes(conn)
+    return requeued
 
 
 async def get_run(conn: AsyncConnection, run_id: int) -> JobRun | None:

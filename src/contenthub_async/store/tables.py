@@ -290,6 +290,9 @@ daemons = Table(
     Column("started_at", UtcDateTime(), nullable=False),
     Column("heartbeat_at", UtcDateTime(), nullable=False),
     Column("stopped_at", UtcDateTime()),
+    Column("host_id", Text),
+    Column("process_key", Text),
+    Column("heartbeat_seconds", Float),
     CheckConstraint(_in("status", DaemonStatus), name="ck_daemons_status"),
 )
 

@@ -12,11 +12,12 @@ from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, insert, literal, null, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, func, insert, literal, null, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contenthub_async.domain.entities import Event, Task
 from contenthub_async.domain.ids import new_task_id
+from contenthub_async.domain.rescue import rescued_status
 from contenthub_async.domain.states import IN_FLIGHT, LEASED, TaskStatus, can_transition
 from contenthub_async.domain.submission import NewTask
 from contenthub_async.store.batches import chunks
@@ -233,38 +234,51 @@ ATTEMPT_CLEARED: dict[str, Any] = {
 
 
 async def expire_leases(conn: AsyncConnection, *, now: datetime, actor: str) -> list[str]:
-    """Return leased tasks whose lease expired (their daemon died mid-create, or while running a
-    sync-mode generation) to ``pending`` (or to ``cancelled`` when an operator asked for that
-    meanwhile); their task ids. This is the at-least-once window: the creator may have done the
-    work already, and does it again."""
-    cleared = {"lease_owner": None, "lease_expires_at": None, "updated_at": now}
-    requeued: list[str] = []
+    """Return leased tasks whose lease expired (their daemon died mid-create or while running a
+    sync-mode generation, and no one noticed sooner) to ``pending`` (or ``cancelled``: see
+    ``domain/rescue.py``); their task ids."""
+    return await _rescue_leased(conn, T.lease_expires_at < now, now=now, actor=actor, why="lease expired")
+
+
+async def release_tasks_of(conn: AsyncConnection, owners: Sequence[str], *, now: datetime, actor: str) -> list[str]:
+    """Return the leased tasks of ``owners`` (daemons taken for dead) to ``pending`` (or
+    ``cancelled``: see ``domain/rescue.py``) at once, whatever their lease says; their task ids."""
+    if not owners:
+        return []
+    return await _rescue_leased(
+        conn, T.lease_owner.in_(list(owners)), now=now, actor=actor, why="its daemon is dead"
+    )
+
+
+async def _rescue_leased(
+    conn: AsyncConnection, which: ColumnElement[bool], *, now: datetime, actor: str, why: str
+) -> list[str]:
+    """The at-least-once windows: the creator may hold a duplicate of a rescued ``submitting``
+    task, and a rescued sync-mode generation (``processing``) runs again from the start."""
+    rescued: list[str] = []
     for status in sorted(LEASED):
-        expired = [T.status == status.value, T.lease_expires_at < now]
-        cancelled = (
-            await conn.execute(
-                update(tasks_table)
-                .where(*expired, T.cancel_requested_at.is_not(None))
-                .values(status=S.CANCELLED.value, completed_at=now, **cleared)
-                .returning(T.id)
-            )
-        ).all()
-        if cancelled:
-            await _insert_events(
-                conn, [(r.id, status, S.CANCELLED) for r in cancelled], now, actor, "lease expired; cancelled as requested"
-            )
-        rows = (
-            await conn.execute(
-                update(tasks_table)
-                .where(*expired)
-                .values(status=S.PENDING.value, run_after=now, **ATTEMPT_CLEARED, **cleared)
-                .returning(T.id, T.task_id)
-            )
-        ).all()
-        if rows:
-            await _insert_events(conn, [(r.id, status, S.PENDING) for r in rows], now, actor, "lease expired; back to the queue")
-            requeued.extend(r.task_id for r in rows)
-    return requeued
+        for cancel_requested in (True, False):
+            target = rescued_status(cancel_requested=cancel_requested)
+            asked = T.cancel_requested_at.is_not(None) if cancel_requested else T.cancel_requested_at.is_(None)
+            values: dict[str, Any] = {"status": target.value, "lease_owner": None, "lease_expires_at": None,
+                                      "updated_at": now}
+            values.update({"completed_at": now} if target == S.CANCELLED else {"run_after": now, **ATTEMPT_CLEARED})
+            rows = (
+                await conn.execute(
+                    update(tasks_table)
+                    .where(T.status == status.value, which, asked)
+                    .values(**values)
+                    .returning(T.id, T.task_id)
+                )
+            ).all()
+            if rows:
+                note = f"{why}; cancelled as requested" if target == S.CANCELLED else f"{why}; back to the queue"
+                await _insert_events(conn, [(r.id, status, target) for r in rows], now, actor, note)
+            if target == S.PENDING:
+                rescued.extend(r.task_id for r in rows)
+    if rescued:
+        await notify_changes(conn)
+    return rescued
 
 
 async def leases_held(conn: AsyncConnection, pks: Sequence[int], *, owner: str) -> tuple[set[int], set[int]]:

@@ -1,4 +1,4 @@
--- Version 3 (SQLite): a task may hold a lease while 'processing' too (sync creator mode: the
+-- Version 4 (SQLite): a task may hold a lease while 'processing' too (sync creator mode: the
 -- daemon that runs the generation holds the task and renews its lease).
 -- SQLite cannot change a CHECK constraint in place: the table is rebuilt (SQLite's documented
 -- procedure; migrations run with foreign key enforcement off and must pass
