@@ -129,3 +129,18 @@ async def test_singleton_lease(db: Database, clock: ManualClock) -> None:
     clock.advance(11)
     async with db.write() as conn:
         assert await daemon_store.try_acquire_lease(conn, "tracker", owner="b", now=clock.now(), ttl_seconds=10)
+
+
+async def test_a_dead_daemons_running_generations_come_back_at_once(db: Database, clock: ManualClock) -> None:
+    """A sync-mode generation dies with its daemon: its task is released as soon as the daemon is
+    taken for dead, whatever its lease says; one cancelled meanwhile ends cancelled."""
+    account = await add_account(db, clock)
+    [kept, cancelled] = await submit(db, clock, account, 5, 5)
+    for claimed in await claim(db, clock, 2):
+        await _run_in_sync_mode(db, clock, claimed)
+    assert (await task_commands.cancel_task(db, cancelled, clock=clock, actor="cli")).outcome == "requested"
+    async with db.write() as conn:
+        assert await task_store.release_tasks_of(conn, ["d2"], now=clock.now(), actor="d3") == []
+        assert await task_store.release_tasks_of(conn, ["d1"], now=clock.now(), actor="d3") == [kept]
+        statuses = {t.task_id: (t.status, t.lease_owner) for t in await task_store.list_tasks(conn)}
+    assert statuses == {kept: (S.PENDING, None), cancelled: (S.CANCELLED, None)}

@@ -43,7 +43,7 @@ def fields_of(template: str) -> set[str]:
 def test_committed_mo_files_are_compiled_from_the_po_files() -> None:
     tool = compiler()
     found = tool.catalogs(messages.LOCALE_DIR)
-    assert [p.parent.parent.name for p in found] == list(messages.LANGUAGES)
+    assert sorted(p.parent.parent.name for p in found if p.stem == messages.DOMAIN) == sorted(messages.LANGUAGES)
     for po in found:
         assert po.with_suffix(".mo").read_bytes() == tool.compile_catalog(po), f"{po}: run scripts/compile-messages"
 

@@ -120,6 +120,17 @@ async def list_daemons(conn: AsyncConnection) -> list[DaemonRow]:
     return [DaemonRow(**dict(r._mapping)) for r in rows]
 
 
+async def recent_daemons(conn: AsyncConnection, *, stopped_since: datetime, limit: int) -> list[DaemonRow]:
+    """Daemons not marked stopped, and those that stopped from ``stopped_since`` on, freshest first."""
+    query = (
+        select(*daemons.c)
+        .where(or_(D.status != DaemonStatus.STOPPED, D.heartbeat_at >= stopped_since))
+        .order_by(D.heartbeat_at.desc())
+        .limit(limit)
+    )
+    return [DaemonRow(**dict(r._mapping)) for r in (await conn.execute(query)).all()]
+
+
 async def try_acquire_lease(
     conn: AsyncConnection, name: str, *, owner: str, now: datetime, ttl_seconds: float
 ) -> bool:

@@ -13,6 +13,8 @@ wake other daemons     the commit changes               ``NOTIFY contenthub_chan
                        ``PRAGMA data_version``
 explicit ids           nothing to do                    move the serial's sequence past them
 schema version         ``PRAGMA user_version``          one-row table ``schema_version``
+hour of a timestamp    ``substr(ts, 1, 13)`` of the     ``to_char`` of the UTC time
+                       ISO text
 database time          ``strftime(…, 'now')``           ``clock_timestamp()``
 =====================  ===============================  ======================================
 """
@@ -22,7 +24,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
-from sqlalchemy import Select, Table, text
+from sqlalchemy import ColumnElement, Select, Table, Text, func, literal_column, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contenthub_async.store.types import parse_utc
@@ -71,6 +73,10 @@ class Dialect(Protocol):
 
     async def set_schema_version(self, conn: AsyncConnection, version: int) -> None: ...
 
+    def hour_label(self, column: Any) -> ColumnElement[str]:
+        """The UTC hour a timestamp column falls in, as text ``YYYY-MM-DDTHH``."""
+        ...
+
     async def database_now(self, conn: AsyncConnection) -> datetime:
         """The database's clock now (aware UTC): the one clock every daemon agrees on."""
         ...
@@ -107,6 +113,9 @@ class SqliteDialect:
 
     async def set_schema_version(self, conn: AsyncConnection, version: int) -> None:
         await conn.exec_driver_sql(f"PRAGMA user_version = {int(version)}")
+
+    def hour_label(self, column: Any) -> ColumnElement[str]:
+        return func.substr(column, 1, 13, type_=Text())  # timestamps are ISO text: 2026-11-22T08:00:00.000Z
 
     async def database_now(self, conn: AsyncConnection) -> datetime:
         stamp = (await conn.execute(text("SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"))).scalar_one()
@@ -151,6 +160,9 @@ class PostgresDialect:
         await conn.execute(text("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"))
         await conn.execute(text("DELETE FROM schema_version"))
         await conn.execute(text("INSERT INTO schema_version (version) VALUES (:v)"), {"v": version})
+
+    def hour_label(self, column: Any) -> ColumnElement[str]:
+        return func.to_char(func.timezone("UTC", column), literal_column("'YYYY-MM-DD\"T\"HH24'"), type_=Text())
 
     async def database_now(self, conn: AsyncConnection) -> datetime:
         stamp: datetime = (await conn.execute(text("SELECT clock_timestamp()"))).scalar_one()

@@ -97,6 +97,17 @@ async def due_jobs(conn: AsyncConnection, *, now: datetime, limit: int = 100) ->
     return [job_from_row(r) for r in rows]
 
 
+async def next_firings(conn: AsyncConnection, *, limit: int) -> list[Job]:
+    """Active jobs by their next firing, soonest first (``ix_jobs_next_run``)."""
+    rows = await conn.execute(
+        select(*JOB_COLUMNS)
+        .where(J.is_active.is_(True), J.next_run_at.is_not(None))
+        .order_by(J.next_run_at, J.id)
+        .limit(limit)
+    )
+    return [job_from_row(r) for r in rows]
+
+
 async def earliest_next_run(conn: AsyncConnection) -> datetime | None:
     return (
         await conn.execute(select(func.min(J.next_run_at)).where(J.is_active.is_(True), J.next_run_at.is_not(None)))

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from contenthub_async.domain.entities import Task
 from contenthub_async.domain.states import TaskStatus
 from contenthub_async.domain.zones import CalendarDay
+from contenthub_async.store.dialect import dialect_of
 from contenthub_async.store.tables import content_generation_tasks as tasks_table
 from contenthub_async.store.tables import daemons, leases
 from contenthub_async.store.tasks import TASK_COLUMNS, task_from_row
@@ -132,6 +133,21 @@ async def finished_per_day(conn: AsyncConnection, *, days: Sequence[CalendarDay]
     )
     query = select(bucketed.c.day, bucketed.c.status, func.count()).group_by(bucketed.c.day, bucketed.c.status)
     return {(d, status): count for d, status, count in (await conn.execute(query)).all()}
+
+
+async def finished_per_hour(conn: AsyncConnection, *, since: datetime) -> dict[tuple[str, str], int]:
+    """(UTC hour ``YYYY-MM-DDTHH``, status) → completed, failed and timed-out tasks whose
+    ``completed_at`` is in that hour, from ``since`` on (read from the index ``ix_tasks_completed_at`` alone)."""
+    hour = dialect_of(conn).hour_label(T.completed_at).label("hour")
+    bucketed = select(hour, T.status).where(T.completed_at >= since, T.status.in_(_values(FINISHED))).subquery()
+    query = select(bucketed.c.hour, bucketed.c.status, func.count()).group_by(bucketed.c.hour, bucketed.c.status)
+    return {(h, status): count for h, status, count in (await conn.execute(query)).all()}
+
+
+async def due_pending(conn: AsyncConnection, *, now: datetime) -> int:
+    """Pending tasks whose ``run_after`` has come: what the dispatcher would claim now."""
+    query = select(func.count()).where(T.status == S.PENDING.value, T.run_after <= now)
+    return int((await conn.execute(query)).scalar_one())
 
 
 @dataclass(frozen=True)

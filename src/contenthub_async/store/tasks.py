@@ -12,7 +12,7 @@ from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, func, insert, literal, null, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, false, func, insert, literal, null, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contenthub_async.domain.entities import Event, Task
@@ -125,6 +125,66 @@ async def list_tasks(
         query = query.where(T.status.in_([s.value for s in statuses]))
     query = query.order_by(T.id.desc() if newest_first else T.id).limit(limit)
     return [task_from_row(r) for r in (await conn.execute(query)).all()]
+
+
+async def browse_tasks(
+    conn: AsyncConnection,
+    *,
+    statuses: Iterable[TaskStatus] | None = None,
+    account_id: int | None = None,
+    text: str | None = None,
+    oldest_first: bool = False,
+    after: int | None = None,
+    limit: int = 50,
+) -> list[Task]:
+    """One page of tasks in submission order (``created_at``, then id), newest first unless
+    ``oldest_first``; ``after``: the id of the last task of the previous page (keyset paging,
+    so a page deep in the table costs what the first one does).
+
+    ``text`` matches a task id by prefix when it starts with ``task-``, else a topic by
+    substring, case-insensitively. Indexes: ``ix_tasks_created_at``, ``ix_tasks_status_created``
+    (with statuses), ``ix_tasks_account`` (with an account); a topic substring walks one of them
+    in order and stops when the page is full.
+    """
+    query = select(*TASK_COLUMNS)
+    if statuses is not None:
+        query = query.where(T.status.in_([s.value for s in statuses]))
+    if account_id is not None:
+        query = query.where(T.account_id == account_id)
+    if text:
+        prefix = text.strip().lower()
+        if prefix.startswith("task-"):
+            query = query.where(*_task_id_prefix(prefix))
+        else:
+            query = query.where(T.topic.icontains(text, autoescape=True))
+    if after is not None:
+        cursor_at = (await conn.execute(select(T.created_at).where(T.id == after))).scalar_one_or_none()
+        key = tuple_(T.created_at, T.id)
+        if cursor_at is None:  # the cursor's task was deleted meanwhile: continue by id
+            query = query.where(T.id > after if oldest_first else T.id < after)
+        else:
+            bound = tuple_(literal(cursor_at, UtcDateTime()), literal(after))
+            query = query.where(key > bound if oldest_first else key < bound)
+    order = (T.created_at, T.id) if oldest_first else (T.created_at.desc(), T.id.desc())
+    query = query.order_by(*order).limit(limit)
+    return [task_from_row(r) for r in (await conn.execute(query)).all()]
+
+
+_HEX = "0123456789abcdef"
+
+
+def _task_id_prefix(prefix: str) -> list[Any]:
+    """Conditions for task ids starting with ``prefix`` (``task-`` + hex digits), as a range on
+    the unique index: LIKE could not use it on SQLite (case-insensitive) nor on PostgreSQL under a
+    non-C collation. The upper bound increments the last digit (9 → a, f → g), which sorts the
+    same way in every collation."""
+    digits = prefix[len("task-"):]
+    if not digits:
+        return []
+    if any(c not in _HEX for c in digits):
+        return [false()]
+    following = "a" if digits[-1] == "9" else chr(ord(digits[-1]) + 1)
+    return [T.task_id >= prefix, T.task_id < prefix[:-1] + following]
 
 
 async def tasks_of_run(conn: AsyncConnection, run_id: int) -> list[tuple[int, str]]:

@@ -1,8 +1,8 @@
--- Version 4 (SQLite): a task may hold a lease while 'processing' too (sync creator mode: the
+-- Version 5 (SQLite): a task may hold a lease while 'processing' too (sync creator mode: the
 -- daemon that runs the generation holds the task and renews its lease).
 -- SQLite cannot change a CHECK constraint in place: the table is rebuilt (SQLite's documented
 -- procedure; migrations run with foreign key enforcement off and must pass
--- PRAGMA foreign_key_check before they commit).
+-- PRAGMA foreign_key_check before they commit), and its indexes with it.
 
 CREATE TABLE content_generation_tasks_new (
     id                   INTEGER NOT NULL,
@@ -61,6 +61,8 @@ ALTER TABLE content_generation_tasks_new RENAME TO content_generation_tasks;
 CREATE INDEX ix_tasks_claim ON content_generation_tasks (status, priority DESC, id);
 CREATE INDEX ix_tasks_account ON content_generation_tasks (account_id, created_at);
 CREATE INDEX ix_tasks_created_at ON content_generation_tasks (created_at);
-CREATE INDEX ix_tasks_completed_at ON content_generation_tasks (completed_at);
+CREATE INDEX ix_tasks_completed_at ON content_generation_tasks (completed_at, status);
+CREATE INDEX ix_tasks_status_created ON content_generation_tasks (status, created_at);
+CREATE INDEX ix_tasks_due ON content_generation_tasks (status, run_after);
 CREATE INDEX ix_tasks_creator_task_id ON content_generation_tasks (creator_task_id);
 CREATE INDEX ix_tasks_job_run ON content_generation_tasks (scheduled_job_run_id);

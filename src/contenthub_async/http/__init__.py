@@ -1,0 +1,1 @@
+"""contenthubd's HTTP entry point."""

@@ -1,0 +1,192 @@
+"""What the web console shows, each page read from one snapshot of store statements.
+
+The console's actions are not here: they are the commands of ``task_commands`` and
+``job_commands``, the same ones ``contenthub-ctl`` runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from contenthub_async.domain.entities import Account, Job, JobRun, Task
+from contenthub_async.domain.states import TaskStatus
+from contenthub_async.services import task_queries
+from contenthub_async.services.task_queries import TaskDetail
+from contenthub_async.store import accounts as account_store
+from contenthub_async.store import contents as content_store
+from contenthub_async.store import daemons as daemon_store
+from contenthub_async.store import jobs as job_store
+from contenthub_async.store import metrics as metrics_store
+from contenthub_async.store import tasks as task_store
+from contenthub_async.store.daemons import DaemonRow
+from contenthub_async.store.database import Database
+from contenthub_async.store.metrics import FailureReason
+
+S = TaskStatus
+RECENT_TASKS = 20
+FAILURE_REASONS = 8
+NEXT_FIRINGS = 5
+DAEMONS_SHOWN = 20
+#: Stopped daemons stay on the overview this long after their last heartbeat.
+STOPPED_DAEMONS_SHOWN_FOR = timedelta(hours=24)
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class HourBucket:
+    """Tasks that finished within one UTC hour."""
+
+    start: datetime
+    completed: int
+    failed: int  # failed or timed out
+
+    @property
+    def finished(self) -> int:
+        return self.completed + self.failed
+
+    @property
+    def success_rate(self) -> float | None:
+        return self.completed / self.finished if self.finished else None
+
+
+def success_rate(buckets: Iterable[HourBucket]) -> float | None:
+    """completed / (completed + failed + timeout) over ``buckets``; None when nothing finished."""
+    completed = failed = 0
+    for bucket in buckets:
+        completed += bucket.completed
+        failed += bucket.failed
+    return completed / (completed + failed) if completed + failed else None
+
+
+def hour_buckets(counts: dict[tuple[str, str], int], *, now: datetime, hours: int) -> list[HourBucket]:
+    """The last ``hours`` UTC hours up to ``now`` (the current one included), oldest first."""
+    current = now.replace(minute=0, second=0, microsecond=0)
+    buckets = []
+    for back in range(hours - 1, -1, -1):
+        start = current - timedelta(hours=back)
+        label = start.strftime("%Y-%m-%dT%H")
+        buckets.append(
+            HourBucket(
+                start=start,
+                completed=counts.get((label, S.COMPLETED.value), 0),
+                failed=counts.get((label, S.FAILED.value), 0) + counts.get((label, S.TIMEOUT.value), 0),
+            )
+        )
+    return buckets
+
+
+@dataclass(frozen=True)
+class Overview:
+    generated_at: datetime
+    by_status: dict[str, int]  # every status, zeros included
+    due: int  # pending and due now
+    in_flight: int
+    max_concurrent: int
+    last_day: list[HourBucket]  # 24 hours
+    last_week: list[HourBucket]  # 168 hours
+    failure_reasons: list[FailureReason]  # of the last 7 days
+    daemons: list[DaemonRow]
+    next_firings: list[Job]
+    recent: list[Task]
+    accounts: dict[int, Account]
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_status.values())
+
+
+async def overview(db: Database, *, now: datetime, max_concurrent: int) -> Overview:
+    week_start = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=167)
+    async with db.read() as conn:
+        counts = await task_store.count_by_status(conn)
+        due = await metrics_store.due_pending(conn, now=now)
+        in_flight = await task_store.count_in_flight(conn)
+        per_hour = await metrics_store.finished_per_hour(conn, since=week_start)
+        reasons = await metrics_store.failure_reasons(conn, since=week_start, limit=FAILURE_REASONS)
+        daemons = await daemon_store.recent_daemons(
+            conn, stopped_since=now - STOPPED_DAEMONS_SHOWN_FOR, limit=DAEMONS_SHOWN
+        )
+        firings = await job_store.next_firings(conn, limit=NEXT_FIRINGS)
+        recent = await task_store.list_tasks(conn, limit=RECENT_TASKS)
+        accounts = await account_store.get_accounts(conn, (t.account_id for t in recent))
+    return Overview(
+        generated_at=now,
+        by_status={s.value: counts.get(s.value, 0) for s in TaskStatus},
+        due=due,
+        in_flight=in_flight,
+        max_concurrent=max_concurrent,
+        last_day=hour_buckets(per_hour, now=now, hours=24),
+        last_week=hour_buckets(per_hour, now=now, hours=168),
+        failure_reasons=reasons,
+        daemons=daemons,
+        next_firings=firings,
+        recent=recent,
+        accounts=accounts,
+    )
+
+
+@dataclass(frozen=True)
+class TaskQuery:
+    """The filters, order and position of the tasks page."""
+
+    statuses: frozenset[TaskStatus] | None = None
+    account_id: int | None = None
+    text: str | None = None
+    oldest_first: bool = False
+    after: int | None = None  # id of the last task of the previous page
+
+
+@dataclass(frozen=True)
+class TaskPage:
+    tasks: list[Task]
+    accounts: dict[int, Account]  # every account, for the filter and the rows
+    next_after: int | None  # the cursor of the next page; None on the last page
+
+
+async def browse(db: Database, query: TaskQuery, *, page_size: int = PAGE_SIZE) -> TaskPage:
+    async with db.read() as conn:
+        rows = await task_store.browse_tasks(
+            conn, statuses=query.statuses, account_id=query.account_id, text=query.text,
+            oldest_first=query.oldest_first, after=query.after, limit=page_size + 1,
+        )
+        accounts = {a.id: a for a in await account_store.list_accounts(conn)}
+    more = len(rows) > page_size
+    tasks = rows[:page_size]
+    return TaskPage(tasks, accounts, tasks[-1].id if more else None)
+
+
+@dataclass(frozen=True)
+class TaskView:
+    detail: TaskDetail
+    article: dict[str, Any] | None  # the ``contents`` row, body included
+    pool_entry: dict[str, Any] | None
+
+
+async def task_view(db: Database, task_id: str) -> TaskView | None:
+    """The task's detail (as ``contenthub-ctl status`` reads it) plus its article and pool entry."""
+    detail = await task_queries.task_detail(db, task_id)
+    if detail is None:
+        return None
+    article = pool_entry = None
+    if detail.task.content_id is not None:
+        async with db.read() as conn:
+            article = await content_store.get_content(conn, detail.task.content_id)
+            pool_entry = await content_store.pool_entry_of(conn, detail.task.content_id)
+    return TaskView(detail, article, pool_entry)
+
+
+@dataclass(frozen=True)
+class SchedulerView:
+    jobs: list[Job]
+    runs: list[JobRun]  # newest first, of every job
+    job_names: dict[int, str]
+
+
+async def scheduler_view(db: Database, *, runs: int = 50) -> SchedulerView:
+    async with db.read() as conn:
+        jobs = await job_store.list_jobs(conn)
+        recent = await job_store.recent_runs(conn, limit=runs)
+    return SchedulerView(jobs, recent, {j.id: j.name for j in jobs})

@@ -1,0 +1,233 @@
+"""The web console over real HTTP on loopback (uvicorn, httpx), on a real database written by
+contenthub-ctl's services: pages, language, escaping, CSRF, sign-in, actions."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
+from importlib import resources
+
+import httpx
+import pytest
+
+from contenthub_async.clock import SystemClock
+from contenthub_async.domain.states import TaskStatus
+from contenthub_async.domain.submission import NewTask
+from contenthub_async.services import job_commands, task_commands, task_queries
+from contenthub_async.store import accounts as account_store
+from contenthub_async.store.database import Database
+from tests.support.console import console_server, csrf_of
+from tests.support.databases import open_database
+from tests.support.task_states import place_task
+
+S = TaskStatus
+XSS = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+TOKEN = "s3cret-token-for-tests"
+
+
+@pytest.fixture
+async def seeded(db_url: str) -> AsyncIterator[dict[str, str]]:
+    """An account, a failed task whose topic is HTML, a pending task, a job."""
+    clock = SystemClock()
+    async with open_database(db_url) as db:
+        async with db.write() as conn:
+            await account_store.insert_account(conn, name="科技前沿", now=clock.now(), account_id=49)
+            failed = await place_task(conn, account_id=49, status=S.FAILED, created=clock.now() - timedelta(minutes=5),
+                                      finished=clock.now() - timedelta(minutes=1), topic=XSS,
+                                      error="创作失败: <b>rate limited</b>")
+        [pending] = await task_commands.submit_tasks(db, [NewTask(account_id=49, topic="AI技术发展")], clock=clock,
+                                                     actor="cli")
+        job = await job_commands.create_job(db, name="nightly-cleanup", job_type="cleanup", cron_expr="0 3 * * *",
+                                            timezone="UTC", params={"days": 30}, clock=clock)
+        yield {"failed": failed.task_id, "pending": pending, "job": str(job.id), "url": db_url}
+
+
+@pytest.fixture
+def console(seeded: dict[str, str]) -> Iterator[str]:
+    with console_server(seeded["url"]) as base:
+        yield base
+
+
+async def _status(db_url: str, task_id: str) -> str:
+    db = Database.open(db_url)
+    try:
+        detail = await task_queries.task_detail(db, task_id)
+        assert detail is not None
+        return detail.task.status.value
+    finally:
+        await db.close()
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+async def test_pages_answer_in_english_and_chinese(console: str, seeded: dict[str, str]) -> None:
+    async with httpx.AsyncClient(base_url=console) as client:
+        overview = await client.get("/", headers={"Accept-Language": "en-US,en;q=0.9"})
+        assert overview.status_code == 200
+        assert "Queue overview" in overview.text and 'lang="en"' in overview.text
+        assert f'href="/tasks/{seeded["pending"]}"' in overview.text  # the recent tasks link to their pages
+        assert 'data-live="/fragments/overview"' in overview.text
+        zh = await client.get("/", headers={"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"})
+        assert "队列概览" in zh.text and "失败" in zh.text and 'lang="zh-CN"' in zh.text
+        prefers_en = await client.get("/", headers={"Accept-Language": "fr, en;q=0.8, zh;q=0.5"})
+        assert "Queue overview" in prefers_en.text
+        for path in ("/tasks", f"/tasks/{seeded['failed']}", "/scheduler", "/fragments/overview",
+                     f"/fragments/tasks/{seeded['failed']}", "/login"):
+            response = await client.get(path, headers={"Accept-Language": "zh"})
+            assert response.status_code == 200, path
+            assert response.headers["content-type"].startswith("text/html")
+            assert "default-src 'none'" in response.headers["content-security-policy"]
+        missing = await client.get("/tasks/task-000000000000")
+        assert missing.status_code == 404 and "task-000000000000" in missing.text
+        scheduler = await client.get("/scheduler")
+        assert "nightly-cleanup" in scheduler.text and "0 3 * * *" in scheduler.text
+
+
+async def test_generated_text_is_escaped_everywhere(console: str, seeded: dict[str, str]) -> None:
+    async with httpx.AsyncClient(base_url=console) as client:
+        for path in ("/", "/tasks", f"/tasks/{seeded['failed']}", f"/tasks?q={seeded['failed']}"):
+            html = (await client.get(path)).text
+            assert "<script>alert(1)" not in html and "<img src=x" not in html, path
+            assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;" in html, path
+        task_page = (await client.get(f"/tasks/{seeded['failed']}")).text
+        assert "创作失败: &lt;b&gt;rate limited&lt;/b&gt;" in task_page
+        assert "<script" not in task_page.replace('<script src="/static/console.js" defer></script>', "")
+
+
+async def test_assets_come_from_the_package_and_nothing_from_another_host(console: str) -> None:
+    async with httpx.AsyncClient(base_url=console) as client:
+        html = (await client.get("/")).text
+        for asset, kind in (("/static/console.css", "text/css"), ("/static/console.js", "text/javascript"),
+                            ("/static/favicon.svg", "image/svg+xml")):
+            response = await client.get(asset)
+            assert response.status_code == 200 and response.headers["content-type"].startswith(kind)
+            assert asset in html
+        assert (await client.get("/static/../routes.py")).status_code == 404
+    package = resources.files("contenthub_async.http.console")
+    for folder in ("templates", "static"):
+        for entry in package.joinpath(folder).iterdir():
+            assert not re.search(r"(src|href)=\"(https?:)?//", entry.read_text("utf-8")), entry.name
+            assert "@import" not in entry.read_text("utf-8") and "url(http" not in entry.read_text("utf-8")
+
+
+async def test_retry_and_cancel_need_post_and_the_csrf_token(console: str, seeded: dict[str, str]) -> None:
+    failed = seeded["failed"]
+    async with httpx.AsyncClient(base_url=console) as client:
+        page = await client.get(f"/tasks/{failed}")
+        token = csrf_of(page.text)
+        assert client.cookies.get("contenthub_csrf") == token
+        assert "httponly" in page.headers["set-cookie"].lower() and "samesite=strict" in page.headers["set-cookie"].lower()
+
+        assert (await client.get(f"/tasks/{failed}/retry")).status_code == 405  # no action by GET
+        refused = await client.post(f"/tasks/{failed}/retry", data={})
+        assert refused.status_code == 403 and "CSRF" in refused.text
+        wrong = await client.post(f"/tasks/{failed}/retry", data={"csrf": "x" * 43})
+        assert wrong.status_code == 403
+        assert await _status(seeded["url"], failed) == "failed"
+
+        done = await client.post(f"/tasks/{failed}/retry", data={"csrf": token})
+        assert done.status_code == 303 and done.headers["location"] == f"/tasks/{failed}?notice=retried"
+        assert await _status(seeded["url"], failed) == "pending"
+        after = await client.get(done.headers["location"])
+        assert "back in the queue" in after.text
+        again = await client.post(f"/tasks/{failed}/retry", data={"csrf": token})
+        assert again.headers["location"].endswith("notice=refused")  # pending cannot be retried
+
+        cancelled = await client.post(f"/tasks/{failed}/cancel", data={"csrf": token})
+        assert cancelled.headers["location"].endswith("notice=cancelled")
+        assert await _status(seeded["url"], failed) == "cancelled"
+
+    async with httpx.AsyncClient(base_url=console) as stranger:  # another site's form: no cookie, no token
+        response = await stranger.post(f"/tasks/{failed}/retry", data={"csrf": token})
+        assert response.status_code == 403
+    assert await _status(seeded["url"], failed) == "cancelled"
+
+
+async def test_bulk_cancel_and_retry(console: str, seeded: dict[str, str]) -> None:
+    async with httpx.AsyncClient(base_url=console) as client:
+        token = csrf_of((await client.get("/tasks")).text)
+        ids = [seeded["failed"], seeded["pending"]]
+        refused = await client.post("/tasks/bulk", data={"action": "cancel", "task_id": ids})
+        assert refused.status_code == 403
+        response = await client.post("/tasks/bulk", data={"csrf": token, "action": "cancel", "task_id": ids,
+                                                          "back": "/tasks?status=pending"})
+        assert response.status_code == 303
+        assert response.headers["location"] == "/tasks?status=pending&notice=bulk&done=1&refused=1"
+        assert await _status(seeded["url"], seeded["pending"]) == "cancelled"
+        response = await client.post("/tasks/bulk", data={"csrf": token, "action": "retry", "task_id": ids,
+                                                          "back": "https://evil.example/"})
+        assert response.headers["location"] == "/tasks?notice=bulk&done=2&refused=0"
+        assert {await _status(seeded["url"], i) for i in ids} == {"pending"}
+        page = await client.get(response.headers["location"])
+        assert "Done for 2 task(s); refused for 0" in page.text
+
+
+async def test_scheduler_trigger_pause_resume(console: str, seeded: dict[str, str]) -> None:
+    job = seeded["job"]
+    async with httpx.AsyncClient(base_url=console) as client:
+        token = csrf_of((await client.get("/scheduler")).text)
+        assert (await client.post(f"/scheduler/{job}/pause", data={})).status_code == 403
+        for action, notice in (("trigger", "triggered"), ("pause", "paused"), ("resume", "resumed")):
+            response = await client.post(f"/scheduler/{job}/{action}", data={"csrf": token})
+            assert response.headers["location"] == f"/scheduler?notice={notice}", action
+        assert (await client.post("/scheduler/999/pause", data={"csrf": token})).headers["location"].endswith("not_found")
+        page = (await client.get("/scheduler")).text
+        assert "manual" in page and "active" in page
+    db = Database.open(seeded["url"])
+    try:
+        from contenthub_async.services.console_queries import scheduler_view
+
+        view = await scheduler_view(db)
+        assert view.jobs[0].is_active and [r.trigger for r in view.runs] == ["manual"]
+    finally:
+        await db.close()
+
+
+async def test_filters_and_paging_links(console: str, seeded: dict[str, str]) -> None:
+    async with httpx.AsyncClient(base_url=console) as client:
+        failed_only = await client.get("/tasks", params={"status": "failed"})
+        assert seeded["failed"] in failed_only.text and seeded["pending"] not in failed_only.text
+        by_text = await client.get("/tasks", params={"q": "ai技术"})
+        assert seeded["pending"] in by_text.text and seeded["failed"] not in by_text.text
+        bad = await client.get("/tasks", params={"status": "nonsense", "account": "x"})
+        assert bad.status_code == 200 and "not understood" in bad.text
+
+
+async def test_with_a_token_pages_need_sign_in(seeded: dict[str, str]) -> None:
+    with console_server(seeded["url"], token=TOKEN) as base:
+        async with httpx.AsyncClient(base_url=base) as client:
+            for path in ("/", "/tasks?status=failed", f"/tasks/{seeded['failed']}", "/scheduler", "/fragments/overview"):
+                response = await client.get(path)
+                assert response.status_code == 303, path
+                assert response.headers["location"].startswith("/login?next=")
+            assert (await client.post(f"/tasks/{seeded['failed']}/retry", data={})).status_code == 401
+            login = await client.get("/login?next=/tasks%3Fstatus%3Dfailed")
+            token = csrf_of(login.text)
+            wrong = await client.post("/login", data={"csrf": token, "token": "nope", "next": "/tasks?status=failed"})
+            assert wrong.status_code == 401 and "contenthub_session" not in wrong.headers.get("set-cookie", "")
+            assert (await client.post("/login", data={"token": TOKEN, "next": "/"})).status_code == 403  # no CSRF
+            ok = await client.post("/login", data={"csrf": token, "token": TOKEN, "next": "/tasks?status=failed"})
+            assert ok.status_code == 303 and ok.headers["location"] == "/tasks?status=failed"
+            cookie = ok.headers["set-cookie"]
+            assert "contenthub_session=" in cookie and TOKEN not in cookie
+            assert "httponly" in cookie.lower() and "samesite=strict" in cookie.lower()
+            assert (await client.get("/")).status_code == 200
+            offsite = await client.post("/login", data={"csrf": token, "token": TOKEN, "next": "//evil.example/"})
+            assert offsite.headers["location"] == "/"
+            signed_out = await client.post("/logout", data={"csrf": token})
+            assert signed_out.status_code == 303
+            assert (await client.get("/")).status_code == 303
+        async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {TOKEN}"}) as api_client:
+            assert (await api_client.get("/")).status_code == 200
+        async with httpx.AsyncClient(base_url=base, headers={"Authorization": "Bearer wrong"}) as bad_client:
+            assert (await bad_client.get("/")).status_code == 303
+
+
+async def test_a_large_form_is_refused(console: str, seeded: dict[str, str]) -> None:
+    async with httpx.AsyncClient(base_url=console) as client:
+        token = csrf_of((await client.get("/tasks")).text)
+        response = await client.post("/tasks/bulk", data={"csrf": token, "action": "retry", "task_id": ["x" * 100] * 1000})
+        assert response.status_code == 413
