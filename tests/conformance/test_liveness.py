@@ -118,7 +118,8 @@ async def test_a_gone_process_on_this_host_is_dead_at_once_and_everything_it_hel
     takeover = await take_over_dead(db, here(), actor="judge")
 
     assert takeover.dead == {"crashed": CauseOfDeath.PROCESS_GONE}
-    assert takeover.handed_back == {"leases": ["tracker"], "leased_tasks": [waiting], "job_runs": [str(run_id)]}
+    assert takeover.handed_back == {"leases": ["tracker"], "leased_tasks": [waiting], "job_runs": [str(run_id)],
+                                    "publishing_entries": []}
     async with db.read() as conn:
         tasks = {t: await task_store.get_task(conn, t) for t in (waiting, cancelled, other)}
         run = await job_store.get_run(conn, run_id)
@@ -172,3 +173,22 @@ async def test_two_judges_at_once_hand_back_once(db: Database, clock: ManualCloc
     assert task.status == S.PENDING
     assert [(e.from_status, e.to_status) for e in events][-1:] == [(S.SUBMITTING, S.PENDING)]
     assert sum(1 for e in events if e.to_status == S.PENDING) == 2, "submitted, then rescued once"
+
+
+async def test_publishing_entries_of_a_dead_daemon_go_back_to_the_pool(db: Database, clock: ManualClock) -> None:
+    from contenthub_async.domain.vocabulary import PoolStatus
+    from contenthub_async.store import pool as pool_store
+    from tests.conformance.test_publish_pool import claim as claim_entries
+    from tests.conformance.test_publish_pool import pool_entries
+
+    await register(db, "silent", host="host-b", pid=1, key=None, age=DEAD_AFTER_HEARTBEATS * INTERVAL + 1)
+    mine, theirs = await pool_entries(db, clock, 1, 2)
+    assert await claim_entries(db, clock, 1, owner="silent") == [mine]
+    assert await claim_entries(db, clock, 1, owner="alive") == [theirs]
+    takeover = await take_over_dead(db, here(), actor="judge")
+    assert takeover.handed_back["publishing_entries"] == [str(mine)]
+    async with db.read() as conn:
+        entries = {e: await pool_store.get_entry(conn, e) for e in (mine, theirs)}
+    assert entries[mine] is not None and entries[mine].status == PoolStatus.PENDING
+    assert entries[mine].lease_owner is None
+    assert entries[theirs] is not None and entries[theirs].status == PoolStatus.PUBLISHING

@@ -77,7 +77,7 @@ async def test_missing_executable_is_not_found(tmp_path: Path) -> None:
     with pytest.raises(CreatorError) as info:
         await CliCreator([str(missing)]).version()
     e = info.value
-    assert e.kind == "not_found" and not e.retryable
+    assert e.kind == "not_found" and e.retryable
     assert str(missing) in e.message and str(missing) in e.command
 
 
@@ -87,7 +87,7 @@ async def test_not_executable_is_not_found(tmp_path: Path) -> None:
     script.chmod(0o644)
     with pytest.raises(CreatorError) as info:
         await CliCreator([str(script)]).version()
-    assert info.value.kind == "not_found" and not info.value.retryable
+    assert info.value.kind == "not_found" and info.value.retryable
 
 
 async def test_missing_workdir_is_not_found(tmp_path: Path) -> None:

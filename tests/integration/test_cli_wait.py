@@ -4,6 +4,7 @@ contenthubd process with the fake creator, real contenthub-ctl processes, a SQLi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import pty
@@ -13,6 +14,7 @@ import shutil
 import signal
 import sqlite3
 import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -212,27 +214,100 @@ async def test_detail_reads_content_and_pool_state_on_every_backend(db: Database
 # ---------------------------------------------------------------- Ctrl-C, daemon not running
 
 
-def test_ctrl_c_stops_waiting_not_the_task(tmp_path: Path) -> None:
-    hub = new_hub(tmp_path)
+def start_waiting(hub: Hub, topic: str) -> tuple[subprocess.Popen[str], str]:
+    """``submit --wait`` in its own session, once it has shown the first state."""
     proc = subprocess.Popen(
-        [str(CTL), "submit", "-a", ACCOUNT, "-t", "nobody runs this", "--wait"], cwd=hub.cwd, env=hub.env(),
+        [str(CTL), "submit", "-a", ACCOUNT, "-t", topic, "--wait"], cwd=hub.cwd, env=hub.env(),
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
+        start_new_session=True,
     )
-    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout is not None
     task_id = proc.stdout.readline().strip()
     for line in proc.stdout:  # waiting has begun once the first state is shown
         if "→ pending" in line:
-            break
-    else:
-        pytest.fail(f"contenthub-ctl ended before showing the task: {proc.stderr.read()}")
-    proc.send_signal(signal.SIGINT)
-    assert proc.wait(timeout=60) == 130
+            return proc, task_id
+    proc.wait(timeout=60)
+    pytest.fail(f"contenthub-ctl ended before showing the task: {proc.stderr.read() if proc.stderr else ''}")
+
+
+def assert_stopped_waiting(hub: Hub, proc: subprocess.Popen[str], task_id: str) -> None:
+    try:
+        code = proc.wait(timeout=30)  # less than SQLite's busy timeout (60 s) a parked read may wait
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.stderr is not None
     err = proc.stderr.read()
+    assert code == 130, err
     assert "Traceback" not in err
     assert f"task {task_id} goes on" in err and f"contenthub-ctl status {task_id}" in err
     assert hub.rows("SELECT status, cancel_requested_at FROM content_generation_tasks WHERE task_id = ?",
                     task_id) == [("pending", None)]
-    assert hub.rows("SELECT from_status, to_status FROM task_events") == [(None, "pending")]
+
+
+@contextlib.contextmanager
+def write_lock_held(hub: Hub) -> Iterator[None]:
+    """Another writer (as the daemon is, often): every write of ``hub`` waits while this holds the lock."""
+    conn = sqlite3.connect(hub.path, isolation_level=None)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        yield
+    finally:
+        conn.close()
+
+
+def parked_submit(hub: Hub, topic: str) -> subprocess.Popen[str]:
+    """``submit`` started while another writer holds the lock, once it waits for it."""
+    proc = subprocess.Popen(
+        [str(CTL), "submit", "-a", ACCOUNT, "-t", topic], cwd=hub.cwd, env=hub.env(), stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8", start_new_session=True,
+    )
+    while len(os.listdir(f"/proc/{proc.pid}/task")) < 2:  # the database's worker thread: connected
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.05)
+    time.sleep(0.5)  # past the schema check (a read), into BEGIN IMMEDIATE
+    return proc
+
+
+def interrupted(proc: subprocess.Popen[str], signals: int) -> tuple[int, str, str]:
+    """Send ``signals`` Ctrl-Cs; the exit code and output, within less than SQLite's busy timeout
+    (60 s) the parked write would otherwise wait."""
+    try:
+        for _ in range(signals):
+            proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    return proc.returncode, out, err
+
+
+def test_ctrl_c_stops_waiting_not_the_task_at_any_point_of_the_loop(tmp_path: Path) -> None:
+    from contenthub_async.cli.wait import POLL_SECONDS
+
+    hub = new_hub(tmp_path)
+    offsets = [POLL_SECONDS * i / 8 for i in range(8)]  # across one poll: sleeping, reading, printing
+    waiting = [start_waiting(hub, f"nobody runs this {i}") for i in range(len(offsets))]
+    started = time.monotonic()
+    for offset, (proc, _) in zip(offsets, waiting, strict=True):
+        time.sleep(max(0.0, started + offset - time.monotonic()))
+        proc.send_signal(signal.SIGINT)
+    for proc, task_id in waiting:
+        assert_stopped_waiting(hub, proc, task_id)
+    assert hub.rows("SELECT from_status, to_status FROM task_events") == [(None, "pending")] * len(offsets)
+
+
+@pytest.mark.parametrize("signals", [1, 2])
+def test_ctrl_c_ends_a_command_that_waits_for_the_write_lock(tmp_path: Path, signals: int) -> None:
+    # A cancelled database call goes on in SQLite's worker thread (here: BEGIN IMMEDIATE waiting
+    # up to the busy timeout) and the connection's clean-up queues behind it. The first Ctrl-C
+    # gives the clean-up a few seconds, a second one ends the process at once.
+    hub = new_hub(tmp_path)
+    with write_lock_held(hub):
+        code, out, err = interrupted(parked_submit(hub, "never written"), signals)
+    assert code == 130, err
+    assert out == "" and err.strip() == "contenthub-ctl: error: interrupted"
+    assert hub.rows("SELECT count(*) FROM content_generation_tasks") == [(0,)]
 
 
 # ---------------------------------------------------------------- shell completion

@@ -181,7 +181,7 @@ async def test_generate_command_that_cannot_start(tmp_path: Path) -> None:
         with pytest.raises(CreatorError) as info:
             await CliCreator([str(command)]).generate(REQUEST)
         e = info.value
-        assert (e.kind, e.retryable) == ("not_found", False)
+        assert (e.kind, e.retryable) == ("not_found", True)
         assert e.message.startswith(f"cannot start content-creator command {str(command)!r}: ")
     with pytest.raises(CreatorError) as info:
         await CliCreator([str(FAKE)], workdir=str(tmp_path / "gone")).generate(REQUEST)

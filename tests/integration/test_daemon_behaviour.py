@@ -312,3 +312,24 @@ async def test_auto_add_to_pool_off_keeps_approved_articles_out_of_the_pool(
     unused = [entry for entry in logs if "not used" in entry["event"]]
     assert len(unused) == 1 and unused[0]["settings"] == ["ASYNC_WORKER_COUNT", "REDIS_URL"]
     assert unused[0]["log_level"] == "warning"
+
+
+async def test_a_creator_that_cannot_be_started_is_retried_not_given_up(db_url: str, tmp_path: Path) -> None:
+    # The path may be fixed (a deploy in progress, a mount coming back): not found is retryable.
+    import anyio
+
+    from contenthub_async.daemon.runner import DaemonRun, run_daemon
+
+    await prepare(db_url)
+    [task_id] = await submit(db_url, [NewTask(account_id=49, topic="creator missing", max_retries=3)])
+    settings = settings_for(db_url, tmp_path / "fake", ASYNC_RETRY_BACKOFF=30, CONTENTHUB_RETRY_BACKOFF_MAX=30)
+    handles = DaemonRun()
+    missing = CliCreator([str(tmp_path / "not-installed-yet")])
+    async with anyio.create_task_group() as group:
+        group.start_soon(lambda: run_daemon(settings, creator=missing, handles=handles, install_signal_handlers=False))
+        with anyio.fail_after(60):
+            while (task := await read_task(db_url, task_id)).retry_count == 0:
+                await anyio.sleep(0.1)
+        handles.stopping.set()
+    assert task.status == S.PENDING and task.retry_count == 1
+    assert task.error_message is not None and "not_found" in task.error_message

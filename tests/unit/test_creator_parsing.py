@@ -532,7 +532,7 @@ def test_errors_are_creator_errors() -> None:
     e = CreatorError("timeout", "slow", command="content-creator list", returncode=None)
     assert isinstance(e, Exception) and e.retryable and e.kind == "timeout"
     assert "slow" in str(e) and "content-creator list" in str(e)
-    assert not CreatorError("not_found", "x").retryable
+    assert CreatorError("not_found", "x").retryable and not CreatorError("rejected", "x").retryable
     with pytest.raises(ValueError):
         CreatorError("mystery", "x")
 

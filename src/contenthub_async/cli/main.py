@@ -117,12 +117,21 @@ def run_cli(argv: Sequence[str] | None = None) -> int:
         command = " ".join(["contenthub-ctl", *(exc.command_chain or [])])
         print_error(text("error.usage", detail=describe_parse_error(exc), command=command))
         return EXIT_USAGE
+    except KeyboardInterrupt:  # Ctrl-C outside a database call (parsing, printing)
+        from contenthub_async.cli.runtime import EXIT_INTERRUPTED
+
+        print_error(text("error.interrupted"))
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`contenthub-ctl list | head`): stop quietly.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_FAILED
     except Exception as exc:
+        from contenthub_async.cli.runtime import EXIT_INTERRUPTED, Interrupted
+
+        if isinstance(exc, Interrupted):  # the command said what it left as it was
+            return EXIT_INTERRUPTED
         error = describe(exc)
         if error is None:
             raise
@@ -133,7 +142,12 @@ def run_cli(argv: Sequence[str] | None = None) -> int:
 
 def main() -> None:
     """Console-script entry point."""
-    sys.exit(run_cli())
+    try:
+        code = run_cli()
+    except KeyboardInterrupt:  # Ctrl-C while the command tree is being built
+        print_error(text("error.interrupted"))
+        code = 130
+    sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,9 @@ so an operator in the wrong directory never starts a second database by accident
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import sys
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -35,9 +38,74 @@ def settings() -> Settings:
         raise from_config_error(exc) from None
 
 
-def run(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """Run one coroutine function to completion on a fresh event loop."""
-    return asyncio.run(main())
+#: Seconds a command interrupted by Ctrl-C may take to clean up before the process just exits.
+INTERRUPT_GRACE = 3.0
+#: Exit code after Ctrl-C (128 + SIGINT), as shells report it.
+EXIT_INTERRUPTED = 130
+
+
+class Interrupted(Exception):
+    """Ctrl-C stopped the command after it cleaned up (``cli/main.py`` exits with 130)."""
+
+
+def _say_interrupted() -> None:
+    from contenthub_async.cli.messages import text
+    from contenthub_async.cli.output import print_error
+
+    print_error(text("error.interrupted"))
+
+
+def _exit_now(on_interrupt: Callable[[], None]) -> None:
+    """Say so and end the process at once, without waiting for anything (database threads
+    included): nothing is lost, a transaction that did not commit is rolled back by the database."""
+    try:
+        on_interrupt()
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        os._exit(EXIT_INTERRUPTED)
+
+
+def run(main: Callable[[], Coroutine[Any, Any, T]], *, on_interrupt: Callable[[], None] = _say_interrupted) -> T:
+    """Run one coroutine function to completion on a fresh event loop.
+
+    Ctrl-C always ends the command: the first one cancels it and lets it clean up (close the
+    database) for at most :data:`INTERRUPT_GRACE` seconds, a second one ends the process at once.
+    Either way ``on_interrupt()`` says what was left as it was and the exit code is 130. (A
+    cancelled database call goes on in its worker thread -- SQLite waits up to its busy timeout
+    for a lock -- and the clean-up queues behind it, so waiting for the clean-up alone could
+    take a minute.)
+    """
+    interrupted = False
+
+    async def guarded() -> T:
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        assert task is not None
+
+        def on_sigint() -> None:
+            nonlocal interrupted
+            if interrupted:
+                _exit_now(on_interrupt)
+            interrupted = True
+            task.cancel()
+            loop.call_later(INTERRUPT_GRACE, _exit_now, on_interrupt)
+
+        # The loop's own handler: it wakes the loop whichever thread the signal reaches.
+        loop.add_signal_handler(signal.SIGINT, on_sigint)
+        try:
+            return await main()
+        finally:
+            if not interrupted:
+                loop.remove_signal_handler(signal.SIGINT)
+
+    try:
+        return asyncio.run(guarded())
+    except BaseException:  # whatever the cancelled command raised on its way out
+        if not interrupted:
+            raise
+    on_interrupt()
+    raise Interrupted
 
 
 async def schema_version(db: Database) -> int:

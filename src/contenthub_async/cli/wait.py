@@ -32,8 +32,7 @@ if TYPE_CHECKING:
     from contenthub_async.store.database import Database
 
 POLL_SECONDS = 0.5
-#: Exit code after Ctrl-C (128 + SIGINT), as shells report it.
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = runtime.EXIT_INTERRUPTED
 
 
 class Display(AbstractContextManager["Display"]):
@@ -152,9 +151,8 @@ def wait_for(task_id: str, *, fmt: str) -> int:
             return await task_queries.task_detail(db, task_id)
 
     try:
-        detail = runtime.run(main)
-    except KeyboardInterrupt:
-        print_note("wait.interrupted", task_id=task_id)
+        detail = runtime.run(main, on_interrupt=lambda: print_note("wait.interrupted", task_id=task_id))
+    except runtime.Interrupted:
         return EXIT_INTERRUPTED
     if detail is None:
         raise CliError("error.task_not_found", task_id=task_id)

@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import os
 import shlex
+import shutil
 import signal
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -169,6 +170,22 @@ class CliCreator:
         err.returncode = done.returncode
         err.stderr_tail = _tail(done.stderr)
         return err
+
+    def start_problem(self) -> str | None:
+        """Why the command cannot be started at all (None: it can, as far as can be told without
+        running it): a missing working directory, or an executable that is not there."""
+        if self.workdir is not None and not os.path.isdir(self.workdir):
+            return f"working directory {self.workdir!r} (CREATOR_WORKDIR) does not exist"
+        program = self.command[0]
+        path = (self._environment() or os.environ).get("PATH", os.defpath)
+        if os.sep in program:
+            where = os.path.join(self.workdir or os.getcwd(), program)
+            found = where if os.path.isfile(where) and os.access(where, os.X_OK) else None
+        else:
+            found = shutil.which(program, path=path)
+        if found is None:
+            return f"command {program!r} (CREATOR_CLI_PATH) is not an executable file here or on PATH"
+        return None
 
     def _environment(self) -> dict[str, str] | None:
         if not self.extra_env:

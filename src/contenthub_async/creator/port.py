@@ -68,11 +68,11 @@ class CreatorErrorKind(StrEnum):
     UNKNOWN_TASK = "unknown_task"  # "未找到任务": the creator lost the task
     NOT_FINISHED = "not_finished"  # result of an unfinished task ("任务尚未完成")
     REJECTED = "rejected"  # the creator refused our arguments (permanent)
-    NOT_FOUND = "not_found"  # the command cannot be started (permanent for the call)
+    NOT_FOUND = "not_found"  # the command cannot be started (retryable: an install or mount may be on its way)
     GENERATION_FAILED = "generation_failed"  # sync mode: the generation ran and ended "状态: 失败"
 
 
-_PERMANENT = frozenset({CreatorErrorKind.REJECTED, CreatorErrorKind.NOT_FOUND})
+_PERMANENT = frozenset({CreatorErrorKind.REJECTED})
 
 
 class CreatorError(Exception):

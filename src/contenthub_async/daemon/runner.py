@@ -60,7 +60,7 @@ def knobs_from(settings: Settings) -> Knobs:
     )
 
 
-def creator_from(settings: Settings) -> Creator:
+def creator_from(settings: Settings) -> CliCreator:
     return CliCreator.from_command_line(
         settings.CREATOR_CLI_PATH,
         workdir=settings.CREATOR_WORKDIR,
@@ -105,6 +105,13 @@ async def run_daemon(
         log.error("CONTENTHUB_LEASE_SECONDS must exceed CONTENTHUB_CREATOR_CALL_TIMEOUT")
         return 2
 
+    if creator is None:
+        creator = creator_from(settings)
+        problem = creator.start_problem() if settings.ASYNC_CONTENT_GENERATION_ENABLED else None
+        if problem:
+            log.error("content-creator cannot be started: " + problem)
+            return 2
+
     db = Database.open(settings.DATABASE_URL, pool_size=max(5, knobs.max_concurrent_tasks // 4))
     wakeup = Wakeup()
     try:
@@ -120,7 +127,7 @@ async def run_daemon(
                 process_key=running_process_key(os.getpid(), here.process_scope),
                 heartbeat_seconds=knobs.heartbeat_interval,
             )
-        ctx = ServiceContext(db=db, creator=creator or creator_from(settings), clock=clock, knobs=knobs,
+        ctx = ServiceContext(db=db, creator=creator, clock=clock, knobs=knobs,
                              daemon_id=handles.daemon_id, log=log)
         declared_dead = False
 

@@ -22,6 +22,7 @@ from contenthub_async.domain.liveness import CauseOfDeath, Here, can_probe, caus
 from contenthub_async.host import running_process_key
 from contenthub_async.store import daemons as daemon_store
 from contenthub_async.store import jobs as job_store
+from contenthub_async.store import pool as pool_store
 from contenthub_async.store import tasks as task_store
 from contenthub_async.store.database import Database
 
@@ -42,11 +43,16 @@ async def _job_runs(conn: AsyncConnection, dead: Sequence[str], now: datetime, a
     return [str(run_id) for run_id in await job_store.requeue_runs_of(conn, dead)]
 
 
+async def _publishing_entries(conn: AsyncConnection, dead: Sequence[str], now: datetime, actor: str) -> list[str]:
+    return [str(entry_id) for entry_id in await pool_store.release_entries_of(conn, dead, now=now, actor=actor)]
+
+
 #: Every kind of work a daemon owns, by the name it is logged under.
 HANDBACKS: dict[str, Handback] = {
     "leases": _singleton_leases,
     "leased_tasks": _leased_tasks,  # submitting, and processing in sync creator mode
     "job_runs": _job_runs,
+    "publishing_entries": _publishing_entries,
 }
 
 

@@ -1,6 +1,9 @@
 """Tracker: follows every task content-creator owns until it ends.
 
-One cycle every ASYNC_POLL_INTERVAL, run by one daemon at a time (lease ``tracker``):
+One cycle every ASYNC_POLL_INTERVAL, run by one daemon at a time: the holder of a term of the
+``tracker`` lease (``services/leadership.py``), renewed in database time while the cycle runs
+and confirmed between its phases; a cycle whose term cannot be kept is aborted, so a cycle
+longer than the term never overlaps another daemon's. Phases:
 
 1. cancel requests: best-effort creator cancel, then ``cancelled`` (no content, ever);
 2. ONE ``list --json`` call for all in-flight tasks; ``status`` only for ids it missed;
@@ -11,18 +14,19 @@ One cycle every ASYNC_POLL_INTERVAL, run by one daemon at a time (lease ``tracke
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import anyio
 
 from contenthub_async.creator.port import CreatorError, CreatorErrorKind, CreatorStatus, CreatorTaskState
 from contenthub_async.domain.entities import Task
+from contenthub_async.domain.rescue import tracker_term_seconds
 from contenthub_async.domain.states import TaskStatus
 from contenthub_async.services.context import ServiceContext, log_transition
 from contenthub_async.services.failures import record_failed_attempt
+from contenthub_async.services.leadership import LeadershipLost, Term
 from contenthub_async.services.loop import ServiceLoop
 from contenthub_async.services.results import finish_task
-from contenthub_async.store import daemons as daemon_store
 from contenthub_async.store import tasks as task_store
 
 S = TaskStatus
@@ -35,6 +39,10 @@ PROGRESS_RUNNING = 50
 APPLY_CONCURRENCY = 16
 
 
+async def _no_check() -> None:
+    return None
+
+
 class Tracker:
     name = "tracker"
 
@@ -43,11 +51,10 @@ class Tracker:
         self.ctx = ctx
         self.log = ctx.log.bind(component=self.name)
         self._on_slot_freed = on_slot_freed
-
-    @property
-    def lease_ttl(self) -> float:
-        knobs = self.ctx.knobs
-        return max(3 * knobs.poll_interval, 60.0)
+        knobs = ctx.knobs
+        self.term = Term(ctx.db, LEASE_NAME, owner=ctx.daemon_id, log=self.log,
+                         seconds=tracker_term_seconds(poll_interval=knobs.poll_interval,
+                                                      heartbeat_interval=knobs.heartbeat_interval))
 
     async def run_once(self) -> float | None:
         try:
@@ -65,27 +72,27 @@ class Tracker:
             await self._release_lease()
 
     async def cycle_if_leader(self) -> bool:
-        ctx = self.ctx
-        async with ctx.db.write() as conn:
-            leader = await daemon_store.try_acquire_lease(
-                conn, LEASE_NAME, owner=ctx.daemon_id, now=ctx.clock.now(), ttl_seconds=self.lease_ttl
-            )
-        if leader:
-            await self.cycle()
-        return leader
+        """A cycle if this daemon holds (or gets) a term of the tracker lease; False if another does."""
+        if not await self.term.acquire():
+            return False
+        try:
+            await self.term.run(lambda: self.cycle(between_phases=self.term.confirm))
+        except LeadershipLost as lost:
+            self.log.warning("tracking cycle aborted: its term ended", reason=str(lost))
+        return True
 
     async def _release_lease(self) -> None:
-        with anyio.CancelScope(shield=True), anyio.move_on_after(5):
-            async with self.ctx.db.write() as conn:
-                await daemon_store.release_lease(conn, LEASE_NAME, owner=self.ctx.daemon_id)
+        await self.term.release()
 
-    async def cycle(self) -> None:
-        """One tracking pass over every task at the creator."""
+    async def cycle(self, between_phases: Callable[[], Awaitable[None]] = _no_check) -> None:
+        """One tracking pass over every task at the creator; ``between_phases`` raises to stop it."""
         ctx = self.ctx
         async with ctx.db.read() as conn:
             cancels = await task_store.cancel_requests(conn)
         for task in cancels:
             await self._cancel(task)
+
+        await between_phases()
 
         async with ctx.db.read() as conn:
             tracked = await task_store.tasks_at_creator(conn, limit=MAX_TRACKED_PER_CYCLE)
@@ -103,10 +110,12 @@ class Tracker:
                 async with limiter:
                     await self._apply(task, states.get(task.creator_task_id or ""))
 
+            await between_phases()
             async with anyio.create_task_group() as group:
                 for task in tracked:
                     group.start_soon(apply, task)
 
+        await between_phases()
         async with ctx.db.read() as conn:
             overdue = await task_store.due_timeouts(conn, now=ctx.clock.now())
         for task in overdue:

@@ -257,6 +257,27 @@ async def expire_leases(conn: AsyncConnection, *, now: datetime, actor: str) -> 
     return sorted(expired)
 
 
+async def release_entries_of(conn: AsyncConnection, owners: Sequence[str], *, now: datetime, actor: str) -> list[int]:
+    """Return the ``publishing`` entries of ``owners`` (daemons taken for dead) to ``pending``, due
+    at once, whatever their lease says (the same at-least-once window as an expired lease)."""
+    if not owners:
+        return []
+    released = (
+        await conn.execute(
+            update(publish_pool)
+            .where(E.status == P.PUBLISHING.value, E.lease_owner.in_(list(owners)))
+            .values(status=P.PENDING.value, lease_owner=None, lease_expires_at=None, due_at=now, updated_at=now)
+            .returning(E.id)
+        )
+    ).scalars().all()
+    if released:
+        await _insert_events(
+            conn, [(i, P.PUBLISHING, P.PENDING) for i in released], now, actor, "its daemon is dead; back to the pool"
+        )
+        await notify_changes(conn)
+    return sorted(released)
+
+
 async def failed_entries(conn: AsyncConnection) -> list[PoolEntry]:
     query = select(*ENTRY_COLUMNS).select_from(_ENTRIES).where(E.status == P.FAILED.value).order_by(E.id)
     return [entry_from_row(r) for r in (await conn.execute(query)).all()]
