@@ -27,6 +27,7 @@ from tests.support.daemons import (
     events_of,
     fake_knobs,
     prepare,
+    read_task,
     run_until_terminal,
     running_daemon,
     settings_for,
