@@ -1,6 +1,6 @@
 -- contenthub-async: the reviewed DDL (SQLite dialect, the embedded default).
 --
--- Schema version 5 (SQLite: PRAGMA user_version; PostgreSQL: table schema_version).
+-- Schema version 7 (SQLite: PRAGMA user_version; PostgreSQL: table schema_version).
 -- `contenthub-ctl db init` and contenthubd create and upgrade the tables by applying the
 -- numbered migrations of src/contenthub_async/store/migrations/<backend>/ in order; tests
 -- apply them on both backends and compare the reflected schema with this file, and compare
@@ -16,7 +16,7 @@
 --   * JSON is stored as UTF-8 text (Chinese stays readable);
 --   * content_generation_tasks.task_id ('task-' + 12 hex) is the id people use.
 
-PRAGMA user_version = 5;
+PRAGMA user_version = 7;
 
 -- Self-media accounts that content is generated for.
 CREATE TABLE accounts (
@@ -111,6 +111,7 @@ CREATE TABLE content_generation_tasks (
     error_message        TEXT,                    -- last error, kept across retries
     created_at           TEXT NOT NULL,
     updated_at           TEXT NOT NULL,
+    callback_url         TEXT,                    -- per-task webhook URL (docs/webhooks.md)
     PRIMARY KEY (id),
     CONSTRAINT uq_tasks_task_id UNIQUE (task_id),
     CONSTRAINT ck_tasks_status CHECK (status IN ('pending', 'submitting', 'submitted', 'processing', 'completed', 'failed', 'timeout', 'cancelled')),
@@ -250,3 +251,70 @@ CREATE TABLE leases (
     expires_at  TEXT NOT NULL,
     PRIMARY KEY (name)
 );
+
+-- Idempotency-Key of HTTP submissions: a repeated key returns the task it created first.
+CREATE TABLE idempotency_keys (
+    key                TEXT NOT NULL,
+    generation_task_id INTEGER NOT NULL,
+    created_at         TEXT NOT NULL,
+    PRIMARY KEY (key),
+    CONSTRAINT fk_idempotency_task FOREIGN KEY (generation_task_id) REFERENCES content_generation_tasks (id) ON DELETE CASCADE
+);
+CREATE INDEX ix_idempotency_task ON idempotency_keys (generation_task_id);
+
+-- The outbox: one row per event, written with the state change it announces.
+CREATE TABLE webhook_events (
+    id                 INTEGER NOT NULL,
+    event_id           TEXT NOT NULL,             -- 'evt_' + 24 hex: the webhook-id header
+    event_type         TEXT NOT NULL,
+    generation_task_id INTEGER,                   -- the task a task.* event is about
+    job_run_id         INTEGER,                   -- the run a job_run.* event is about
+    callback_url       TEXT,                      -- the task's callback_url when the event was written
+    data               TEXT NOT NULL,             -- JSON: the body's "data"
+    created_at         TEXT NOT NULL,
+    fanned_out_at      TEXT,                      -- NULL until its deliveries are created
+    PRIMARY KEY (id),
+    CONSTRAINT uq_webhook_events_event_id UNIQUE (event_id),
+    CONSTRAINT ck_webhook_events_type CHECK (event_type IN ('task.completed', 'task.failed', 'task.timeout', 'task.cancelled', 'content.published', 'content.publish_failed', 'job_run.failed', 'ping')),
+    CONSTRAINT fk_webhook_events_task FOREIGN KEY (generation_task_id) REFERENCES content_generation_tasks (id) ON DELETE CASCADE,
+    CONSTRAINT fk_webhook_events_run FOREIGN KEY (job_run_id) REFERENCES job_runs (id) ON DELETE CASCADE
+);
+CREATE INDEX ix_webhook_events_fan_out ON webhook_events (fanned_out_at, id);
+CREATE INDEX ix_webhook_events_task ON webhook_events (generation_task_id);
+CREATE INDEX ix_webhook_events_run ON webhook_events (job_run_id);
+
+-- One row per event and destination URL: pending -> delivered | dead.
+CREATE TABLE webhook_deliveries (
+    id               INTEGER NOT NULL,
+    webhook_event_id INTEGER NOT NULL,
+    url              TEXT NOT NULL,
+    status           TEXT DEFAULT 'pending' NOT NULL,
+    attempts         INTEGER DEFAULT 0 NOT NULL,
+    next_attempt_at  TEXT NOT NULL,
+    lease_owner      TEXT,                        -- daemon id while an attempt is in flight
+    lease_expires_at TEXT,
+    last_status_code INTEGER,
+    last_error       TEXT,
+    delivered_at     TEXT,
+    created_at       TEXT NOT NULL,
+    updated_at       TEXT NOT NULL,
+    PRIMARY KEY (id),
+    CONSTRAINT uq_deliveries_event_url UNIQUE (webhook_event_id, url),
+    CONSTRAINT ck_deliveries_status CHECK (status IN ('pending', 'delivered', 'dead')),
+    CONSTRAINT fk_deliveries_event FOREIGN KEY (webhook_event_id) REFERENCES webhook_events (id) ON DELETE CASCADE
+);
+CREATE INDEX ix_deliveries_due ON webhook_deliveries (status, next_attempt_at);
+
+-- One row per HTTP attempt of a delivery.
+CREATE TABLE webhook_attempts (
+    id          INTEGER NOT NULL,
+    delivery_id INTEGER NOT NULL,
+    at          TEXT NOT NULL,
+    daemon_id   TEXT NOT NULL,
+    status_code INTEGER,                          -- NULL: no answer (error says why)
+    error       TEXT,
+    duration_ms INTEGER NOT NULL,
+    PRIMARY KEY (id),
+    CONSTRAINT fk_attempts_delivery FOREIGN KEY (delivery_id) REFERENCES webhook_deliveries (id) ON DELETE CASCADE
+);
+CREATE INDEX ix_attempts_delivery ON webhook_attempts (delivery_id, id);

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Benchmark of contenthub-async: submit latency, enqueue/claim throughput, pickup latency,
-end-to-end throughput, the two creator modes, tracking cost, daemon memory, and the
-PostgreSQL figures.
+end-to-end throughput, the two creator modes, tracking cost, daemon memory, the PostgreSQL
+figures, the web console's page times (scripts/bench_console.py) and publishing with dir:
+(scripts/bench_publishing.py).
 
     python scripts/bench.py [--quick] [--output bench-results.json] [--only NAME[,NAME]]
 
@@ -9,7 +10,8 @@ Stdlib plus the project's own dependencies. Every timing is the median of severa
 and is also given as a ratio to a baseline measured in the same run (absolute times drift
 on shared machines). Everything happens in a temporary directory; child processes are
 stopped at the end. Figures: submit_latency, bulk_enqueue, claim_throughput,
-pickup_latency, end_to_end, creator_modes, tracking_cost, memory, postgresql.
+pickup_latency, end_to_end, creator_modes, tracking_cost, memory, postgresql, console_pages,
+publishing.
 """
 
 from __future__ import annotations
@@ -52,8 +54,12 @@ from contenthub_async.store.database import Database  # noqa: E402
 from contenthub_async.store.migrations import migrate  # noqa: E402
 from contenthub_async.store.types import format_utc  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "scripts"))
+import bench_console  # noqa: E402
+import bench_publishing  # noqa: E402
+
 FIGURES = ["submit_latency", "bulk_enqueue", "claim_throughput", "pickup_latency", "end_to_end",
-           "creator_modes", "tracking_cost", "memory", "postgresql"]
+           "creator_modes", "tracking_cost", "memory", "postgresql", "console_pages", "publishing"]
 FAKE_CREATOR = ROOT / "scripts" / "fake-content-creator"
 BIN = Path(sys.executable).parent
 CONTENTHUBD = BIN / "contenthubd"
@@ -1001,6 +1007,16 @@ def table(results: dict[str, Any]) -> str:
                 add("", "  daemon CPU s / cycle", t["daemon_cpu_seconds_per_cycle"])
                 label = ""
             add("", "  baseline: one bare creator call (2 s delay)", f"{r['baseline_bare_creator_call_seconds']} s")
+        elif name == "publishing":
+            label = name
+            for what, value, note in bench_publishing.table_rows(r):
+                add(label, what, value, note)
+                label = ""
+        elif name == "console_pages":
+            label = name
+            for what, value, note in bench_console.table_rows(r):
+                add(label, what, value, note)
+                label = ""
         elif name == "memory":
             add(name, f"VmHWM, {r['pending']} pending + {r['in_flight']} in flight (median of {r['runs']})",
                 f"{r['vm_hwm_mib']} MiB",
@@ -1019,6 +1035,8 @@ RUNNERS: dict[str, Callable[[Path, bool], dict[str, Any]]] = {
     "tracking_cost": bench_tracking_cost,
     "memory": bench_memory,
     "postgresql": bench_postgresql,
+    "console_pages": bench_console.bench_console_pages,
+    "publishing": bench_publishing.bench_publishing,
 }
 
 

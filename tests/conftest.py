@@ -7,17 +7,36 @@ from pathlib import Path
 import pytest
 
 from contenthub_async.clock import ManualClock
-from tests.support.databases import BACKENDS, database_url, open_database
+from tests.support.databases import BACKENDS, POSTGRES_URL, SKIP_POSTGRES, MigratedDatabases, open_database
+from tests.support.processes import reap_started
 
 
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
+    """The database backend of a test; PostgreSQL is skipped, not an error, without its server.
+
+    Tests that pick a backend themselves (``parametrize("backend", ["postgresql"], indirect=True)``)
+    get the same skip.
+    """
+    if request.param == "postgresql" and not POSTGRES_URL:
+        pytest.skip(SKIP_POSTGRES)
     return request.param
 
 
+@pytest.fixture(scope="session")
+def migrated_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MigratedDatabases]:
+    """Migrates once per test process; every test gets its own copy."""
+    databases = MigratedDatabases(tmp_path_factory.mktemp("templates"))
+    try:
+        yield databases
+    finally:
+        databases.close()
+
+
 @pytest.fixture
-def db_url(backend: str, tmp_path: Path) -> Iterator[str]:
-    with database_url(backend, tmp_path) as url:
+def db_url(backend: str, tmp_path: Path, migrated_databases: MigratedDatabases) -> Iterator[str]:
+    """An empty database of ``backend`` at the latest schema, the test's alone."""
+    with migrated_databases.url(backend, tmp_path) as url:
         yield url
 
 
@@ -30,3 +49,12 @@ async def db(db_url: str) -> AsyncIterator[object]:
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock(datetime(2026, 11, 22, 8, 0, 0, tzinfo=UTC))
+
+
+@pytest.fixture(autouse=True)
+def _no_process_left_behind() -> Iterator[None]:
+    """Whatever a test started in a session of its own dies with the test, however it ended."""
+    try:
+        yield
+    finally:
+        reap_started()

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
@@ -75,9 +75,9 @@ class Settings(BaseSettings):
     CREATOR_WORKDIR: str | None = None
 
     WEBHOOK_ENABLED: bool = False
-    WEBHOOK_URL: str | None = None
+    WEBHOOK_URL: str | None = Field(None, validate_default=True)  # required when WEBHOOK_ENABLED
     WEBHOOK_TIMEOUT: float = Field(10, gt=0)
-    WEBHOOK_SECRET_KEY: str | None = None
+    WEBHOOK_SECRET_KEY: str | None = None  # one key, or several separated by spaces (rotation)
 
     # Our own.
     CONTENTHUB_RETRY_BACKOFF_MAX: float = Field(3600, gt=0)
@@ -91,8 +91,38 @@ class Settings(BaseSettings):
     CONTENTHUB_HOST_ID: str = Field("", max_length=200)  # blank: /etc/machine-id, else the hostname
     CONTENTHUB_SHUTDOWN_GRACE: float = Field(30, ge=0)
     CONTENTHUB_WAKEUP_INTERVAL: float = Field(0.1, gt=0, le=5)
+    CONTENTHUB_WEBHOOK_EVENTS: str | None = None  # comma-separated event types (empty: all)
+    CONTENTHUB_WEBHOOK_ALLOW_PRIVATE: bool = False  # callback URLs may reach private addresses
+    CONTENTHUB_WEBHOOK_CONCURRENCY: int = Field(8, ge=1, le=256)
+    CONTENTHUB_WEBHOOK_RETRY_BASE: float = Field(10, gt=0)  # first retry after about this long
+    CONTENTHUB_WEBHOOK_RETRY_HORIZON: float = Field(86400, gt=0)  # then dead
     CONTENTHUB_LOG_LEVEL: str = "info"
+
+    # Publishing (docs/publishing.md).
+    CONTENTHUB_PUBLISHER: str = "dir:data/published"  # accounts without a publisher of their own
+    CONTENTHUB_PUBLISH_CONCURRENCY: int = Field(2, ge=1, le=100)  # publish calls at once, per daemon
+    CONTENTHUB_PUBLISH_MAX_ATTEMPTS: int = Field(3, ge=1, le=100)
+    CONTENTHUB_PUBLISH_BACKOFF: float = Field(30, ge=0)  # base of the exponential backoff, seconds
+    CONTENTHUB_PUBLISH_TIMEOUT: float = Field(60, gt=0)  # one publish call (exec:, http:)
+    PUBLISHER_API_KEY: str | None = None  # Bearer token of the content-publisher service
     CONTENTHUB_LOG_FORMAT: str = "auto"
+    CONTENTHUB_LOG_FILE: str | None = None  # also log to this file, rotated (for hosts without journald)
+    # The HTTP API of contenthubd (docs/api.md): host:port, or empty for none.
+    CONTENTHUB_HTTP_LISTEN: str = "127.0.0.1:18010"
+    CONTENTHUB_API_TOKEN: str | None = None
+
+    @field_validator("CONTENTHUB_HTTP_LISTEN")
+    @classmethod
+    def _listen(cls, value: str) -> str:
+        value = value.strip()
+        if value:
+            listen_address(value)
+        return value
+
+    @field_validator("CONTENTHUB_API_TOKEN")
+    @classmethod
+    def _token(cls, value: str | None) -> str | None:
+        return value or None
 
     @field_validator("DATABASE_URL")
     @classmethod
@@ -103,13 +133,48 @@ class Settings(BaseSettings):
 
     @field_validator("WEBHOOK_URL")
     @classmethod
-    def _webhook_url(cls, value: str | None) -> str | None:
+    def _webhook_url(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is None or value == "":
+            if info.data.get("WEBHOOK_ENABLED"):
+                raise PydanticCustomError("webhook_url_required", "is required when WEBHOOK_ENABLED is true", {})
             return None
-        parts = urlsplit(value)
-        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        if not is_http_url(value):
             raise PydanticCustomError("http_url", "must be an http:// or https:// URL", {})
         return value
+
+    @field_validator("CONTENTHUB_PUBLISHER")
+    @classmethod
+    def _publisher_spec(cls, value: str) -> str:
+        from contenthub_async.publishers.specs import InvalidSpec, parse_spec
+
+        try:
+            return str(parse_spec(value))
+        except InvalidSpec:
+            raise PydanticCustomError("publisher_spec", "must be dir:PATH, exec:COMMAND or an http(s):// URL", {}) from None
+
+    @field_validator("WEBHOOK_SECRET_KEY")
+    @classmethod
+    def _webhook_keys(cls, value: str | None) -> str | None:
+        from contenthub_async.domain.webhook_signing import SecretKeyError, parse_secret_keys
+
+        try:
+            parse_secret_keys(value)
+        except SecretKeyError:
+            raise PydanticCustomError("whsec_key", "a whsec_ key must be followed by base64", {}) from None
+        return value or None
+
+    @field_validator("CONTENTHUB_WEBHOOK_EVENTS")
+    @classmethod
+    def _webhook_events(cls, value: str | None) -> str | None:
+        from contenthub_async.domain.webhook_events import ANNOUNCED_EVENTS, parse_event_filter
+
+        try:
+            parse_event_filter(value)
+        except ValueError:
+            raise PydanticCustomError(
+                "one_of", "must be one of {choices}", {"choices": ", ".join(ANNOUNCED_EVENTS)}
+            ) from None
+        return value or None
 
     @model_validator(mode="after")
     def _one_switch(self) -> Settings:
@@ -133,6 +198,22 @@ class Settings(BaseSettings):
     @classmethod
     def _log_level(cls, value: str) -> str:
         return _one_of(value.lower(), ("debug", "info", "warning", "error"))
+
+
+def listen_address(value: str) -> tuple[str, int]:
+    """``127.0.0.1:18010``, ``[::1]:18010``, ``localhost:18010`` → (host, port)."""
+    host, sep, port = value.rpartition(":")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise PydanticCustomError("listen_address", "must be host:port (e.g. 127.0.0.1:18010), or empty", {})
+    return host, int(port)
+
+
+def is_http_url(value: str) -> bool:
+    """An absolute http:// or https:// URL with a host."""
+    parts = urlsplit(value)
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
 
 
 def _one_of(value: str, choices: tuple[str, ...]) -> str:

@@ -8,10 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from contenthub_async.clock import SystemClock
 from contenthub_async.store import accounts as account_store
 from contenthub_async.store.database import Database
 from contenthub_async.store.migrations import migrate
+from tests.support.processes import started_in_own_session
 
 SUBMITTER = """
 import asyncio, sys
@@ -33,6 +36,7 @@ asyncio.run(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3])))
 """
 
 
+@pytest.mark.slow
 def test_eight_processes_two_hundred_tasks_each(tmp_path: Path) -> None:
     path = tmp_path / "contenthub.db"
     url = f"sqlite:///{path}"
@@ -48,13 +52,13 @@ def test_eight_processes_two_hundred_tasks_each(tmp_path: Path) -> None:
 
     asyncio.run(prepare())
     processes = [
-        subprocess.Popen(
+        started_in_own_session(
             [sys.executable, "-c", SUBMITTER, url, str(worker), "200"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
         for worker in range(8)
     ]
-    outcomes = [(p.wait(timeout=240), p.stderr.read() if p.stderr else "") for p in processes]
+    outcomes = [(p.wait(timeout=600), p.stderr.read() if p.stderr else "") for p in processes]
     for code, stderr in outcomes:
         assert code == 0, stderr
         assert "locked" not in stderr

@@ -7,6 +7,7 @@ import signal
 from pathlib import Path
 
 import anyio
+import pytest
 
 from contenthub_async.domain.submission import NewTask
 from tests.support.daemons import (
@@ -27,6 +28,7 @@ def registered(db_path: Path) -> int:
     return int(sqlite_rows(db_path, "SELECT count(*) FROM daemons")[0][0])
 
 
+@pytest.mark.slow
 async def test_kill_dash_nine_at_random_moments(tmp_path: Path) -> None:
     db_path = tmp_path / "contenthub.db"
     url = f"sqlite:///{db_path}"

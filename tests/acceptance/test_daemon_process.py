@@ -29,6 +29,7 @@ def receive_until(sock: socket.socket, wanted: str, timeout: float) -> list[str]
 
 async def test_ready_watchdog_and_stopping_reach_systemd(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'contenthub.db'}"
+    await prepare(url)
     address = str(tmp_path / "notify.sock")
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
         sock.bind(address)

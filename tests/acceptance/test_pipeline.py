@@ -6,6 +6,7 @@ import signal
 from pathlib import Path
 
 import anyio
+import pytest
 
 from contenthub_async.domain.submission import NewTask
 from tests.support.daemons import (
@@ -33,6 +34,7 @@ def max_in_flight(path: Path) -> int:
     return peak
 
 
+@pytest.mark.slow
 async def test_two_hundred_tasks_of_mixed_priority(tmp_path: Path) -> None:
     db_path = tmp_path / "contenthub.db"
     url = f"sqlite:///{db_path}"

@@ -147,3 +147,28 @@ async def test_task_view_and_scheduler_view(db: Database, clock: ManualClock) ->
     assert [j.name for j in scheduler.jobs] == ["nightly"]
     assert [(r.job_id, r.trigger) for r in scheduler.runs] == [(job.id, "manual")]
     assert scheduler.job_names == {job.id: "nightly"}
+
+
+async def test_closed_hours_are_reread_once_a_minute_and_the_current_hour_always(
+    db: Database, clock: ManualClock
+) -> None:
+    account = await add_account(db, clock)
+    now = clock.now() + timedelta(minutes=30)  # 08:30
+    hours = console_queries.FinishedHours(refresh_seconds=60)
+
+    async def finish_at(at: timedelta) -> None:
+        async with db.write() as conn:
+            await place_task(conn, account_id=account, status=S.COMPLETED, created=now - timedelta(hours=3),
+                             finished=now + at)
+
+    async def series(at: timedelta) -> list[int]:
+        data = await console_queries.overview(db, now=now + at, max_concurrent=1, hours=hours)
+        return [b.completed for b in data.last_day[-3:]]
+
+    await finish_at(-timedelta(hours=1))  # 07:30
+    assert await series(timedelta(0)) == [0, 1, 0]
+    await finish_at(-timedelta(minutes=90))  # 07:00, a closed hour: not seen before the refresh
+    await finish_at(timedelta(seconds=1))  # the current hour: seen at once
+    assert await series(timedelta(seconds=10)) == [0, 1, 1]
+    assert await series(timedelta(seconds=61)) == [0, 2, 1]
+    assert await series(timedelta(minutes=31)) == [2, 1, 0]  # 09:01: a new hour re-reads everything

@@ -163,3 +163,4 @@ async def test_removal_only_of_pending_or_failed_entries(db: Database, clock: Ma
         assert await pool_store.delete_entry(conn, pending, now=clock.now())
         article = await content_store.get_content(conn, pending.content_id)
     assert article is not None and article["publish_status"] == "draft"
+

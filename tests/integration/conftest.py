@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 
 from tests.support.cli import Ctl
+from tests.support.databases import MigratedDatabases
 
 
 @pytest.fixture
-def ctl(tmp_path: Path) -> Ctl:
+def ctl(tmp_path: Path, migrated_databases: MigratedDatabases) -> Ctl:
     work = tmp_path / "work"  # cwd without a .env
     work.mkdir()
-    return Ctl(tmp_path / "data" / "contenthub.db", work)
+    return Ctl(tmp_path / "data" / "contenthub.db", work, migrated_databases)

@@ -17,6 +17,7 @@ from contenthub_async.services import task_commands
 from contenthub_async.store import accounts as account_store
 from contenthub_async.store import tasks as task_store
 from contenthub_async.store.database import Database
+from contenthub_async.store.migrations import SCHEMA_VERSION
 from tests.support.cli import EN, ISO_Z, TASK_ID, ZH, Ctl
 
 
@@ -57,14 +58,15 @@ def test_empty_database_hint_then_db_init_and_accounts(ctl: Ctl) -> None:
     assert r.code == 1 and r.out == "" and str(ctl.path) in r.err and "db init" in one_line(r.err)
     assert not ctl.path.exists()
     r = ctl("db", "version", "--format", "json")
-    assert r.json() == {"database": str(ctl.path), "version": 0, "expected_version": 1, "up_to_date": False}
+    assert r.json() == {"database": str(ctl.path), "version": 0, "expected_version": SCHEMA_VERSION,
+                        "up_to_date": False}
 
     r = ctl("db", "init")
-    assert r.code == 0 and "0 → 1" in r.out and str(ctl.path) in r.out
+    assert r.code == 0 and f"0 → {SCHEMA_VERSION}" in r.out and str(ctl.path) in r.out
     assert ctl("db", "init", "--format", "json").json() == {
-        "database": str(ctl.path), "from_version": 1, "to_version": 1}
+        "database": str(ctl.path), "from_version": SCHEMA_VERSION, "to_version": SCHEMA_VERSION}
     r = ctl("db", "version", lang=ZH)
-    assert r.code == 0 and f"数据库 {ctl.path}：结构版本 1" in r.out
+    assert r.code == 0 and f"数据库 {ctl.path}：结构版本 {SCHEMA_VERSION}" in r.out
 
     r = ctl("account", "add", "--name", "科技号", "--id", "49", "--platform", "wechat", "--category", "科技")
     assert r.code == 0 and "49" in r.out and "科技号" in r.out

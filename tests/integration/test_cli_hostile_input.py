@@ -77,3 +77,23 @@ def test_scheduler_refuses_params_every_firing_would_fail_on(ctl: Ctl, params: d
     assert ctl(*args[:-1], json.dumps(ok)).code == 0
     assert jobs(ctl) == 1
 
+
+
+@pytest.mark.parametrize(
+    ("data", "line", "needle"),
+    [
+        ('account_id,topic\n1,ok\n1,"broken\n1,swallowed\n1,also\n', 3, "never closed"),
+        ("account_id,topic\n1,ok\n1," + "x" * (128 * 1024 + 1) + "\n1,fine\n", 3, "131072"),
+        ('account_id,topic\n1,ok\n1,"a"b\n', 3, "quoting error"),
+    ],
+)
+def test_a_malformed_csv_names_the_line_and_imports_nothing(ctl: Ctl, data: str, line: int, needle: str) -> None:
+    ctl.store(_accounts)
+    (ctl.cwd / "t.csv").write_text(data, encoding="utf-8")
+    for args in (["import", "t.csv"], ["import", "t.csv", "--skip-invalid"]):
+        r = ctl(*args)
+        assert r.code == 2, r
+        assert f"line {line}: " in r.err and needle in r.err and "Traceback" not in r.err, r.err
+    assert ctl.count() == (0, 0)
+    r = ctl("import", "t.csv", lang=ZH)
+    assert f"第 {line} 行" in r.err and "Traceback" not in r.err

@@ -12,7 +12,6 @@ import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
@@ -26,13 +25,6 @@ from tests.support.daemons import FAKE_CREATOR, fake_knobs
 from tests.support.task_states import place_task
 
 S = TaskStatus
-
-
-@pytest.fixture
-def ctl(tmp_path: Path) -> Ctl:
-    work = tmp_path / "work"  # cwd without a .env
-    work.mkdir()
-    return Ctl(tmp_path / "data" / "contenthub.db", work)
 
 
 def parse_utc(value: str) -> datetime:

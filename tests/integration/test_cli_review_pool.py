@@ -3,11 +3,14 @@ pool order and schedules, JSON shapes, and refused commands that change nothing.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from contenthub_async.clock import ManualClock
 from contenthub_async.store import accounts as account_store
 from contenthub_async.store import contents as content_store
 from contenthub_async.store.database import Database
 from tests.support.cli import ISO_Z, ZH, Ctl
+from tests.support.processes import write_script
 
 POOL_KEYS = {"pool_id", "content_id", "account_id", "title", "status", "priority", "scheduled_at", "due_at",
              "attempts", "last_error", "external_id", "url", "published_at", "created_at"}
@@ -109,3 +112,36 @@ def test_pool_commands_speak_chinese(ctl: Ctl) -> None:
     assert ctl("content", "approve", str(a), lang=ZH).code == 0
     r = ctl("publish-pool", "stats", lang=ZH)
     assert r.code == 0 and "合计" in r.out
+
+
+def test_publish_now_account_publisher_and_masked_credentials(ctl: Ctl, tmp_path: Path) -> None:
+    a, b, _ = ctl.store(_articles)  # type: ignore[misc]
+    out = tmp_path / "published"
+    env = {"CONTENTHUB_PUBLISHER": f"dir:{out}"}
+    assert ctl("content", "approve", str(a), str(b)).code == 0
+    [(first,), (second,)] = ctl.rows("SELECT id FROM publish_pool ORDER BY id")
+    r = ctl("publish-pool", "publish", str(first), "999", "--format", "json", env=env)
+    assert r.code == 0, r
+    summary = r.json()
+    assert (summary["success_count"], summary["skipped_count"]) == (1, 1)  # type: ignore[index]
+    assert (out / summary["results"][0]["external_id"]).is_file()  # type: ignore[index]
+
+    secrets = tmp_path / "wechat.json"
+    secrets.write_text('{"appId": "wx1234567890", "appSecret": "TOP-SECRET-42"}')
+    failing = write_script(tmp_path / "post.py", 'import sys; sys.stdin.read(); sys.exit("审核未通过")\n')
+    assert ctl("account", "update", "1", "--publisher", "ftp://nope").code == 2
+    assert ctl("account", "update", "1", "--credentials", "plain-secret").code == 2
+    assert ctl("account", "update", "1", "--publisher", f"exec:{failing}", "--credentials", f"file:{secrets}").code == 0
+    shown = ctl("account", "show", "1", "--format", "json").json()
+    assert shown["credentials"] == {"appId": "wx12****", "appSecret": "TOP-****"}  # type: ignore[index]
+    human = ctl("account", "show", "1", lang=ZH)
+    assert "TOP-SECRET" not in human.out and "wx12****" in human.out and "post.py" in human.out
+    r = ctl("publish-pool", "publish", env=env)  # every due entry: the second one, through the failing script
+    assert r.code == 1 and "审核未通过" in r.out
+    assert ctl.rows("SELECT status, attempts, last_error FROM publish_pool WHERE id = ?", second) == [
+        ("pending", 1, "审核未通过")]
+    assert "TOP-SECRET" not in r.out + r.err
+
+    job = ctl("scheduler", "create", "--name", "publish", "--type", "publishing", "--cron", "*/5 * * * *",
+              "--format", "json")
+    assert job.code == 0 and job.json()["job_type"] == "publishing"  # type: ignore[index]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 import structlog
@@ -20,14 +19,12 @@ SEED_PARAMS = '{"account_ids":[49,50,51],"count_per_account":3,"auto_approve":tr
 
 
 @pytest.fixture
-def ctl(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ctl:
+def ctl(ctl: Ctl, monkeypatch: pytest.MonkeyPatch) -> Ctl:
     # The CLI processes run with TZ=CST-8; the in-process "daemon" must share the system zone.
     from contenthub_async.domain import cron
 
     monkeypatch.setattr(cron, "system_zone", lambda: timezone(timedelta(hours=8)))
-    work = tmp_path / "work"
-    work.mkdir()
-    return Ctl(tmp_path / "data" / "contenthub.db", work)
+    return ctl
 
 
 async def _seed_accounts(db: Database, clock: ManualClock) -> None:

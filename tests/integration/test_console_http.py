@@ -231,3 +231,78 @@ async def test_a_large_form_is_refused(console: str, seeded: dict[str, str]) -> 
         token = csrf_of((await client.get("/tasks")).text)
         response = await client.post("/tasks/bulk", data={"csrf": token, "action": "retry", "task_id": ["x" * 100] * 1000})
         assert response.status_code == 413
+
+
+async def _task_with_article(db_url: str, markdown: str) -> tuple[str, int]:
+    """A completed task of account 49 whose article awaits review: (task id, content id)."""
+    from sqlalchemy import update
+
+    from contenthub_async.store import contents as content_store
+    from contenthub_async.store.tables import content_generation_tasks
+
+    clock = SystemClock()
+    async with open_database(db_url) as db:
+        async with db.write() as conn:
+            task = await place_task(conn, account_id=49, status=S.COMPLETED, created=clock.now() - timedelta(minutes=3),
+                                    finished=clock.now(), topic="文章")
+            content_id = await content_store.insert_content(conn, content_store.NewContent(
+                account_id=49, generation_task_id=task.id, title="文章", body_markdown=markdown, summary=None,
+                images=[], word_count=120, category=None, tags=None, approved=False), now=clock.now())
+            await conn.execute(update(content_generation_tasks).where(content_generation_tasks.c.id == task.id)
+                               .values(content_id=content_id))
+    return task.task_id, content_id
+
+
+async def test_article_is_sanitized_and_reviewed_from_the_task_page(console: str, seeded: dict[str, str]) -> None:
+    task_id, content_id = await _task_with_article(
+        seeded["url"], "# 标题\n\n正文 **重点**。\n\n<script>alert(1)</script>\n\n[x](javascript:alert(2))\n")
+    async with httpx.AsyncClient(base_url=console) as client:
+        page = await client.get(f"/tasks/{task_id}")
+        assert "<h1>标题</h1>" in page.text and "<strong>重点</strong>" in page.text
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text and 'href="javascript' not in page.text
+        assert "awaiting review" in page.text
+        token = csrf_of(page.text)
+        assert (await client.post(f"/contents/{content_id}/approve", data={"task": task_id})).status_code == 403
+        empty = await client.post(f"/contents/{content_id}/reject", data={"csrf": token, "task": task_id, "reason": " "})
+        assert empty.headers["location"] == f"/tasks/{task_id}?notice=reason_needed"
+        rejected = await client.post(f"/contents/{content_id}/reject",
+                                     data={"csrf": token, "task": task_id, "reason": "off-topic <b>"})
+        assert rejected.headers["location"] == f"/tasks/{task_id}?notice=rejected"
+        page = await client.get(rejected.headers["location"])
+        assert "The article is rejected." in page.text and "off-topic &lt;b&gt;" in page.text
+        approved = await client.post(f"/contents/{content_id}/approve", data={"csrf": token, "task": task_id})
+        assert approved.headers["location"] == f"/tasks/{task_id}?notice=approved"
+        page = await client.get(f"/tasks/{task_id}")
+        assert "approved" in page.text and "Pool entry" in page.text
+        missing = await client.post("/contents/999999/approve", data={"csrf": token, "task": "../../evil"})
+        assert missing.headers["location"] == "/?notice=not_found"
+
+
+async def test_publish_pool_page_shows_failures_and_retries_them(console: str, seeded: dict[str, str]) -> None:
+    from contenthub_async.domain.vocabulary import PoolStatus
+    from contenthub_async.services import review
+    from contenthub_async.store import pool as pool_store
+
+    _, content_id = await _task_with_article(seeded["url"], "正文")
+    clock = SystemClock()
+    async with open_database(seeded["url"]) as db:
+        [outcome] = await review.approve_contents(db, [content_id], clock=clock, actor="test")
+        async with db.write() as conn:
+            [entry] = await pool_store.claim_entries(conn, owner="d1", limit=1, now=clock.now(), lease_seconds=60)
+            assert await pool_store.transition(conn, entry, PoolStatus.FAILED, now=clock.now(), actor="d1",
+                                               values={"last_error": "platform said <no>", "url": "javascript:alert(1)"})
+    async with httpx.AsyncClient(base_url=console) as client:
+        page = await client.get("/pool", headers={"Accept-Language": "zh-CN"})
+        assert page.status_code == 200 and "发布池" in page.text
+        assert "platform said &lt;no&gt;" in page.text and "javascript:" not in page.text
+        token = csrf_of(page.text)
+        assert (await client.post(f"/pool/{outcome.pool_id}/retry", data={})).status_code == 403
+        retried = await client.post(f"/pool/{outcome.pool_id}/retry", data={"csrf": token})
+        assert retried.headers["location"] == "/pool?notice=pool_retried&done=1"
+        again = await client.post(f"/pool/{outcome.pool_id}/retry", data={"csrf": token})
+        assert again.headers["location"] == "/pool?notice=refused"
+        pending = await client.get("/pool?status=pending")
+        assert "文章" in pending.text
+    async with open_database(seeded["url"]) as db:
+        async with db.read() as conn:
+            assert (await pool_store.get_entry(conn, outcome.pool_id)).status == PoolStatus.PENDING  # type: ignore[union-attr]

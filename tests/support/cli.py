@@ -18,6 +18,7 @@ from pathlib import Path
 from contenthub_async.clock import ManualClock
 from contenthub_async.store.database import Database
 from contenthub_async.store.migrations import migrate
+from tests.support.databases import MigratedDatabases
 
 CTL = Path(sys.executable).parent / "contenthub-ctl"
 T0 = datetime(2026, 11, 22, 8, 0, 0, tzinfo=UTC)  # shown as 2026-11-22 16:00:00 CST with TZ=CST-8
@@ -43,6 +44,7 @@ class Ctl:
 
     path: Path
     cwd: Path
+    databases: MigratedDatabases | None = None  # where store() gets a migrated file from
 
     @property
     def url(self) -> str:
@@ -79,7 +81,10 @@ class Ctl:
         )
 
     def store(self, action: Callable[[Database, ManualClock], object]) -> object:
-        """Run ``action(db, clock)`` (an async function) against the database, in-process."""
+        """Run ``action(db, clock)`` (an async function) against the database (migrated first), in-process."""
+        if self.databases is not None and not self.path.exists():
+            self.databases.sqlite_copy(self.path)
+
         async def main() -> object:
             db = Database.open(self.url)
             try:

@@ -27,6 +27,7 @@ from contenthub_async.store import accounts as account_store
 from contenthub_async.store import tasks as task_store
 from contenthub_async.store.database import Database
 from contenthub_async.store.migrations import migrate
+from tests.support.processes import started_in_own_session
 
 ROOT = Path(__file__).resolve().parents[2]
 FAKE_CREATOR = ROOT / "scripts" / "fake-content-creator"
@@ -42,6 +43,11 @@ FAST = {
     "CONTENTHUB_HEARTBEAT_INTERVAL": "1",
     "CONTENTHUB_CREATOR_CALL_TIMEOUT": "10",
     "CONTENTHUB_LEASE_SECONDS": "15",
+    "CONTENTHUB_PUBLISH_TIMEOUT": "10",
+    # No HTTP listener unless a test asks for one: two daemons (or two test workers) would
+    # otherwise fight over the default port.
+    "CONTENTHUB_HTTP_LISTEN": "",
+    "CONTENTHUB_PUBLISH_BACKOFF": "0.2",
     "CONTENTHUB_SHUTDOWN_GRACE": "5",
     "CONTENTHUB_CREATOR_MAX_PROCESSES": "8",
 }
@@ -60,7 +66,7 @@ def fake_knobs(state_dir: Path, **knobs: Any) -> dict[str, str]:
 
 
 def settings_for(db_url: str, state_dir: Path, knobs: dict[str, Any] | None = None, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {**FAST, **overrides}
+    values: dict[str, Any] = {"CONTENTHUB_PUBLISHER": f"dir:{state_dir / 'published'}", **FAST, **overrides}
     return load_settings(
         DATABASE_URL=db_url,
         CREATOR_CLI_PATH=str(FAKE_CREATOR),
@@ -72,6 +78,7 @@ def settings_for(db_url: str, state_dir: Path, knobs: dict[str, Any] | None = No
 def daemon_environment(db_url: str, state_dir: Path, knobs: dict[str, Any] | None = None, **overrides: Any) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FAKE_CREATOR_", "ASYNC_", "CONTENTHUB_"))}
     env.update(FAST)
+    env["CONTENTHUB_PUBLISHER"] = f"dir:{state_dir / 'published'}"  # never the working directory's data/
     env.update({k: str(v) for k, v in overrides.items()})
     env.update(
         DATABASE_URL=db_url,
@@ -84,7 +91,8 @@ def daemon_environment(db_url: str, state_dir: Path, knobs: dict[str, Any] | Non
 
 def start_daemon(env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
     log = open(log_path, "ab")  # noqa: SIM115 - owned by the process
-    return subprocess.Popen([str(CONTENTHUBD)], env=env, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+    # Its own session: a test that fails or is interrupted leaves no daemon behind (tests/conftest.py).
+    return started_in_own_session([str(CONTENTHUBD)], env=env, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
 
 
 @contextmanager

@@ -7,10 +7,13 @@ import asyncio
 import contextlib
 import os
 import signal
+import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 
 def write_script(path: Path, body: str) -> Path:
@@ -38,6 +41,53 @@ async def wait_for_file(path: Path, within: float = 30.0) -> str:
             return path.read_text()
         await asyncio.sleep(0.02)
     raise AssertionError(f"{path} was not written")
+
+
+def kill_group(pgid: int) -> None:
+    """SIGKILL every process left in process group ``pgid`` (none left: nothing to do)."""
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def run_in_own_session(
+    args: Sequence[str], *, timeout: float, env: Mapping[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``args`` to completion in a session of its own, output captured as text.
+
+    Whatever the command leaves behind in its process group (a daemon it started) is killed
+    on every exit path: success, failure, ``timeout`` (which then raises ``TimeoutExpired``),
+    or an interrupted test run.
+    """
+    with subprocess.Popen(
+        list(args), env=None if env is None else dict(env), cwd=cwd, stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8", start_new_session=True,
+    ) as proc:
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        finally:
+            kill_group(proc.pid)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+_started: list[subprocess.Popen[Any]] = []
+
+
+def started_in_own_session(args: Sequence[str], **popen: Any) -> subprocess.Popen[Any]:
+    """Start ``args`` in a session of its own; ``reap_started`` kills its group when the test ends."""
+    proc = subprocess.Popen(list(args), start_new_session=True, **popen)
+    _started.append(proc)
+    return proc
+
+
+def reap_started() -> None:
+    """Kill the process group of every process ``started_in_own_session`` since the last call."""
+    while _started:
+        proc = _started.pop()
+        if proc.poll() is None:
+            kill_group(proc.pid)
+            proc.wait()
 
 
 def survivors(marker: str) -> list[int]:

@@ -55,6 +55,7 @@ REQUIRED_SERVICE = {
     "NotifyAccess": "main",
     "WatchdogSec": "60",
     "ExecStart": "/usr/local/bin/contenthubd",
+    "ExecStartPre": "/usr/local/bin/contenthub-ctl db init",  # the daemon never creates a database
     "Restart": "on-failure",
     "RestartSec": "5",
     "TimeoutStopSec": "45",
@@ -136,6 +137,8 @@ def test_systemd_analyze_verify(tmp_path: Path) -> None:
     for line in UNIT.read_text(encoding="utf-8").splitlines():
         if line.startswith("ExecStart="):
             line = f"ExecStart={_existing_executable()}"
+        elif line.startswith("ExecStartPre="):
+            line = f"ExecStartPre={Path(_existing_executable()).parent / 'contenthub-ctl'} db init"
         elif line.startswith("User=") and not _name_exists(pwd.getpwnam, line.partition("=")[2]):
             continue
         elif line.startswith("Group=") and not _name_exists(grp.getgrnam, line.partition("=")[2]):

@@ -1,4 +1,4 @@
-"""Account commands: add, list, disable, enable."""
+"""Account commands: add, list, show, update (publisher and credentials), disable, enable."""
 
 from __future__ import annotations
 
@@ -9,7 +9,16 @@ from cyclopts import Parameter
 from contenthub_async.cli import runtime
 from contenthub_async.cli.errors import EXIT_OK, CliError, invalid_field, usage
 from contenthub_async.cli.messages import text
-from contenthub_async.cli.output import Column, local_time, or_dash, print_json, print_lines, print_table, utc_iso
+from contenthub_async.cli.output import (
+    Column,
+    local_time,
+    or_dash,
+    print_fields,
+    print_json,
+    print_lines,
+    print_table,
+    utc_iso,
+)
 from contenthub_async.cli.params import Format, strict_int
 
 if TYPE_CHECKING:
@@ -32,6 +41,8 @@ def account_json(account: Account) -> dict[str, Any]:
         "tone": account.tone,
         "description": account.description,
         "is_active": account.is_active,
+        "publisher": account.publisher,
+        "credentials_ref": account.credentials_ref,
         "created_at": utc_iso(account.created_at),
         "updated_at": utc_iso(account.updated_at),
     }
@@ -171,3 +182,106 @@ def disable(account_id: AccountId, /, *, fmt: Format = "table") -> int:
 def enable(account_id: AccountId, /, *, fmt: Format = "table") -> int:
     """Enable an account again."""
     return _set_active(account_id, True, fmt)
+
+
+def _load(account_id: int) -> Account:
+    from contenthub_async.store import accounts as account_store
+
+    async def load() -> Account | None:
+        async with runtime.open_database() as db:
+            async with db.read() as conn:
+                return await account_store.get_account(conn, account_id)
+
+    account = runtime.run(load)
+    if account is None:
+        raise CliError("error.account_not_found", account_id=account_id)
+    return account
+
+
+def _masked_credentials(account: Account) -> tuple[dict[str, str] | None, str | None]:
+    """(each credential masked, or None; why they cannot be read, or None)."""
+    from contenthub_async.publishers.credentials import load_credentials, mask
+    from contenthub_async.publishers.port import PublishError
+
+    if not account.credentials_ref:
+        return None, None
+    try:
+        found = load_credentials(account.credentials_ref)
+    except PublishError as exc:
+        return None, exc.message
+    return {key: mask(value) for key, value in found.items()}, None
+
+
+def show(account_id: AccountId, /, *, fmt: Format = "table") -> int:
+    """Show an account, its publisher and its credentials (masked)."""
+    account = _load(account_id)
+    masked, problem = _masked_credentials(account)
+    if fmt == "json":
+        print_json({**account_json(account), "credentials": masked, "credentials_error": problem})
+        return EXIT_OK
+    default = runtime.settings().CONTENTHUB_PUBLISHER
+    publisher = account.publisher or text("account.publisher_default", spec=default)
+    credentials = (", ".join(f"{k}={v}" for k, v in masked.items()) if masked is not None
+                   else problem or text("word.none"))
+    print_fields([
+        (text("label.id"), str(account.id)),
+        (text("label.name"), account.name),
+        (text("label.platform"), or_dash(account.platform)),
+        (text("label.category"), or_dash(account.category)),
+        (text("label.tone"), or_dash(account.tone)),
+        (text("label.state"), text("word.active") if account.is_active else text("word.disabled")),
+        (text("label.publisher"), publisher),
+        (text("label.credentials"), f"{account.credentials_ref} ({credentials})" if account.credentials_ref
+         else text("word.none")),
+        (text("label.created_at"), local_time(account.created_at)),
+    ])
+    return EXIT_OK
+
+
+def update(
+    account_id: AccountId,
+    /,
+    *,
+    publisher: Annotated[
+        str | None, Parameter(name="--publisher", allow_leading_hyphen=True, help=text("help.opt.publisher"))
+    ] = None,
+    credentials: Annotated[
+        str | None, Parameter(name="--credentials", allow_leading_hyphen=True, help=text("help.opt.credentials"))
+    ] = None,
+    fmt: Format = "table",
+) -> int:
+    """Set the account's publisher (``--publisher ""``: back to CONTENTHUB_PUBLISHER) and where its
+    platform credentials are (``--credentials env:NAME|file:PATH``; ``""``: none)."""
+    from contenthub_async.publishers.credentials import InvalidCredentialsRef, check_ref
+    from contenthub_async.publishers.specs import InvalidSpec, parse_spec
+    from contenthub_async.store import accounts as account_store
+
+    if publisher is None and credentials is None:
+        raise usage("error.account_update_nothing")
+    values: dict[str, str | None] = {}
+    if publisher is not None:
+        try:
+            values["publisher"] = str(parse_spec(publisher)) if publisher.strip() else None
+        except InvalidSpec as exc:
+            raise usage("error.publisher_spec", spec=publisher, reason=text(f"publisher.invalid.{exc.reason}")) from None
+    if credentials is not None:
+        try:
+            values["credentials_ref"] = check_ref(credentials) if credentials.strip() else None
+        except InvalidCredentialsRef:
+            raise usage("error.credentials_ref", ref=credentials) from None
+
+    async def change() -> Account:
+        async with runtime.open_database() as db:
+            async with db.write() as conn:
+                if not await account_store.update_account(conn, account_id, values, now=runtime.clock().now()):
+                    raise CliError("error.account_not_found", account_id=account_id)
+                account = await account_store.get_account(conn, account_id)
+        assert account is not None
+        return account
+
+    account = runtime.run(change)
+    if fmt == "json":
+        print_json(account_json(account))
+    else:
+        print_lines([text("account.updated", account_id=account.id, name=account.name)])
+    return EXIT_OK

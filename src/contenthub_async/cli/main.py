@@ -59,7 +59,7 @@ def build_app() -> App:
     app.command(content)
 
     pool = _group("publish-pool", "help.pool")
-    for name in ("list", "stats", "show", "add", "remove", "retry"):
+    for name in ("list", "stats", "show", "add", "remove", "retry", "publish"):
         _add(pool, name, (f"{PACKAGE}.pool:{'list_' if name == 'list' else name}", f"help.pool_{name}"))
     app.command(pool)
 
@@ -73,6 +73,8 @@ def build_app() -> App:
     account = _group("account", "help.account")
     _add(account, "add", (f"{PACKAGE}.accounts:add", "help.account_add"))
     _add(account, "list", (f"{PACKAGE}.accounts:list_", "help.account_list"))
+    _add(account, "show", (f"{PACKAGE}.accounts:show", "help.account_show"))
+    _add(account, "update", (f"{PACKAGE}.accounts:update", "help.account_update"))
     _add(account, "disable", (f"{PACKAGE}.accounts:disable", "help.account_disable"))
     _add(account, "enable", (f"{PACKAGE}.accounts:enable", "help.account_enable"))
     app.command(account)

@@ -13,13 +13,18 @@ The language follows GNU gettext's rules. The locale is the first of ``LC_ALL``,
 a catalog for decides, and English when it names none of ours. ``C.UTF-8`` is a locale of its
 own and honours ``LANGUAGE``. Otherwise a locale starting with ``zh`` selects Chinese, anything
 else English. JSON output never goes through the catalogs (its keys are English and stable).
+
+The HTTP API uses the same catalogs: it answers in the language of each request's
+``Accept-Language`` by running the request under :func:`use_language`.
 """
 
 from __future__ import annotations
 
 import gettext
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -48,9 +53,50 @@ def detect_language(environ: Mapping[str, str] | None = None) -> Language:
 
 
 @lru_cache(maxsize=1)
-def language() -> Language:
-    """The language of this process (read once)."""
+def process_language() -> Language:
+    """The language of this process's locale (read once)."""
     return detect_language()
+
+
+_chosen: ContextVar[Language | None] = ContextVar("contenthub_language", default=None)
+
+
+def language() -> Language:
+    """The language messages are written in here: the one chosen by :func:`use_language`
+    (an HTTP request's), else the process's."""
+    return _chosen.get() or process_language()
+
+
+@contextmanager
+def use_language(lang: Language) -> Iterator[None]:
+    """Messages in ``lang`` within this block (and the tasks it starts)."""
+    token = _chosen.set(lang)
+    try:
+        yield
+    finally:
+        _chosen.reset(token)
+
+
+def accepted_language(header: str | None) -> Language:
+    """The catalog language an ``Accept-Language`` header prefers (RFC 9110 q-values);
+    English when it names none of ours."""
+    best: tuple[float, int, Language] | None = None
+    for position, item in enumerate((header or "").split(",")):
+        name, _, params = item.strip().partition(";")
+        lang = _catalog_language(name.replace("-", "_"))
+        if lang is None:
+            continue
+        quality = 1.0
+        for param in params.split(";"):
+            key, _, value = param.strip().partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if quality > 0 and (best is None or (quality, -position) > (best[0], -best[1])):
+            best = (quality, position, lang)
+    return best[2] if best else "en"
 
 
 @lru_cache(maxsize=len(LANGUAGES))

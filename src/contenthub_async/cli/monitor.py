@@ -48,9 +48,10 @@ def _show_tasks(
     tasks: list[Task], accounts: dict[int, Account], fmt: str, *, footer: str | None = None, show_error: bool = False
 ) -> None:
     from contenthub_async.cli import task_views
+    from contenthub_async.json_objects import task_json
 
     if fmt == "json":
-        print_json([task_views.task_json(t, accounts.get(t.account_id)) for t in tasks])
+        print_json([task_json(t, accounts.get(t.account_id)) for t in tasks])
     else:
         task_views.print_task_table(tasks, accounts, footer=footer, show_error=show_error)
 

@@ -12,20 +12,13 @@ import sys
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from contenthub_async.cli.messages import text
+from contenthub_async.json_objects import utc_iso as utc_iso  # the one UTC format of JSON
 
 # ---------------------------------------------------------------- time
-
-
-def utc_iso(value: datetime | None) -> str | None:
-    """``2026-11-22T08:00:00.123Z`` (the storage format), or None."""
-    if value is None:
-        return None
-    value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
 def local_time(value: datetime | None, *, seconds: bool = True, zone: bool = True) -> str:

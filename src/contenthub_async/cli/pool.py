@@ -251,3 +251,48 @@ def retry(
     else:
         print_lines([text("pool.retried", count=len(retried), ids=", ".join(map(str, retried)) or "-")])
     return EXIT_OK
+
+
+def publish(
+    *pool_ids: Annotated[int, Parameter(converter=strict_int, help=text("help.opt.pool_ids"))],
+    limit: Limit = 100,
+    fmt: Format = "table",
+) -> int:
+    """Publish now: the named entries (due or not), or every due entry; exit 1 if any failed."""
+    import os
+    import socket
+
+    from contenthub_async.publishers.registry import Publishers
+    from contenthub_async.services.publishing import Publishing, PublishPolicy, publish_batch
+
+    check_limit(limit)
+    config = runtime.settings()
+
+    async def run() -> dict[str, Any]:
+        publishers = Publishers(config.CONTENTHUB_PUBLISHER, api_key=config.PUBLISHER_API_KEY,
+                                timeout=config.CONTENTHUB_PUBLISH_TIMEOUT)
+        policy = PublishPolicy(max_attempts=config.CONTENTHUB_PUBLISH_MAX_ATTEMPTS,
+                               backoff=config.CONTENTHUB_PUBLISH_BACKOFF,
+                               backoff_max=config.CONTENTHUB_RETRY_BACKOFF_MAX,
+                               lease_seconds=config.CONTENTHUB_LEASE_SECONDS)
+        try:
+            async with runtime.open_database() as db:
+                p = Publishing(db=db, clock=runtime.clock(), actor=f"cli:{socket.gethostname()}:{os.getpid()}",
+                               publishers=publishers, policy=policy)
+                return await publish_batch(p, limit=len(pool_ids) if pool_ids else limit,
+                                           concurrency=config.CONTENTHUB_PUBLISH_CONCURRENCY,
+                                           entry_ids=list(pool_ids) if pool_ids else None)
+        finally:
+            await publishers.close()
+
+    result = runtime.run(run)
+    if fmt == "json":
+        print_json(result)
+    else:
+        for item in result["results"]:
+            word = stored_word_text("pool", item["status"]) if item["status"] != "skipped" else text("pool.skipped")
+            detail = item["external_id"] or item["error"] or ""
+            print_lines([f"#{item['pool_id']}  {word}  {detail}".rstrip()])
+        print_lines([text("pool.publish_summary", total=result["total_count"], success=result["success_count"],
+                          failed=result["failed_count"], skipped=result["skipped_count"])])
+    return 1 if result["failed_count"] else EXIT_OK

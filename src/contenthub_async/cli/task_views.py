@@ -1,8 +1,8 @@
-"""How tasks look: JSON objects (documented in docs/cli-json.md) and human views."""
+"""How tasks look to people (the JSON objects are in ``contenthub_async.json_objects``)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from contenthub_async.cli.messages import has_text, status_word, text
 from contenthub_async.cli.output import (
@@ -14,7 +14,6 @@ from contenthub_async.cli.output import (
     print_fields,
     print_lines,
     print_table,
-    utc_iso,
     yes_no,
 )
 
@@ -22,77 +21,6 @@ if TYPE_CHECKING:
     from contenthub_async.domain.entities import Account, Event, PoolEvent, Task
     from contenthub_async.services.task_queries import TaskDetail
     from contenthub_async.store.contents import ContentState
-
-
-# ---------------------------------------------------------------- JSON
-
-
-def task_json(task: Task, account: Account | None) -> dict[str, Any]:
-    """The task object of ``status`` and ``list`` (docs/cli-json.md)."""
-    return {
-        "task_id": task.task_id,
-        "status": task.status.value,
-        "priority": task.priority,
-        "progress": task.progress,
-        "retry_count": task.retry_count,
-        "max_retries": task.max_retries,
-        "account_id": task.account_id,
-        "account_name": account.name if account else None,
-        "topic": task.topic,
-        "keywords": task.keywords,
-        "category": task.category,
-        "requirements": task.requirements,
-        "tone": task.tone,
-        "auto_approve": task.auto_approve,
-        "source": task.source,
-        "creator_task_id": task.creator_task_id,
-        "content_id": task.content_id,
-        "error_message": task.error_message,
-        "cancel_requested_at": utc_iso(task.cancel_requested_at),
-        "lease_owner": task.lease_owner,
-        "lease_expires_at": utc_iso(task.lease_expires_at),
-        "scheduled_job_run_id": task.scheduled_job_run_id,
-        "run_after": utc_iso(task.run_after),
-        "created_at": utc_iso(task.created_at),
-        "updated_at": utc_iso(task.updated_at),
-        "submitted_at": utc_iso(task.submitted_at),
-        "started_at": utc_iso(task.started_at),
-        "completed_at": utc_iso(task.completed_at),
-        "timeout_at": utc_iso(task.timeout_at),
-    }
-
-
-def event_json(event: Event) -> dict[str, Any]:
-    return {
-        "at": utc_iso(event.at),
-        "from": event.from_status,
-        "to": event.to_status,
-        "actor": event.actor,
-        "message": event.message,
-    }
-
-
-def content_json(content: ContentState | None) -> dict[str, Any] | None:
-    if content is None:
-        return None
-    return {
-        "content_id": content.content_id,
-        "title": content.title,
-        "word_count": content.word_count,
-        "review_status": content.review_status,
-        "publish_status": content.publish_status,
-        "pool_status": content.pool_status,
-    }
-
-
-def detail_json(detail: TaskDetail) -> dict[str, Any]:
-    """The ``status`` object: the task object, attempts, content and timeline."""
-    return {
-        **task_json(detail.task, detail.account),
-        "attempts": detail.attempts,
-        "content": content_json(detail.content),
-        "events": [event_json(e) for e in detail.events],
-    }
 
 
 # ---------------------------------------------------------------- human

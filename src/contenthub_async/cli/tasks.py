@@ -99,16 +99,11 @@ def submit(
             sys.stdout.flush()
         return wait_for(task_id, fmt=fmt)
     if fmt == "json":
+        from contenthub_async.json_objects import submitted_json
+
         print_json(
-            {
-                "task_id": task_id,
-                "status": "pending",
-                "message": message,
-                "account_id": new_task.account_id,
-                "priority": new_task.priority,
-                "auto_approve": new_task.auto_approve,
-                "max_retries": new_task.max_retries,
-            }
+            submitted_json(task_id, "pending", message, account_id=new_task.account_id, priority=new_task.priority,
+                           auto_approve=new_task.auto_approve, max_retries=new_task.max_retries)
         )
     else:
         print_lines([task_id, message])
@@ -128,7 +123,9 @@ def status(task_id: TaskId, /, *, fmt: Format = "table") -> int:
     if detail is None:
         raise CliError("error.task_not_found", task_id=task_id)
     if fmt == "json":
-        print_json(task_views.detail_json(detail))
+        from contenthub_async.json_objects import detail_json
+
+        print_json(detail_json(detail))
     else:
         task_views.print_detail(detail)
     return EXIT_OK
@@ -190,7 +187,9 @@ def list_(
 
     tasks, accounts = runtime.run(load)
     if fmt == "json":
-        print_json([task_views.task_json(t, accounts.get(t.account_id)) for t in tasks])
+        from contenthub_async.json_objects import task_json
+
+        print_json([task_json(t, accounts.get(t.account_id)) for t in tasks])
     else:
         task_views.print_task_table(tasks, accounts)
     return EXIT_OK
@@ -209,7 +208,9 @@ def cancel(task_id: TaskId, /, *, fmt: Format = "table") -> int:
     current = outcome.task.status.value
     message = text(f"cancel.{outcome.outcome}", task_id=task_id, status=status_word(current))
     if fmt == "json":
-        print_json({"task_id": task_id, "outcome": outcome.outcome, "status": current, "message": message})
+        from contenthub_async.json_objects import cancelled_json
+
+        print_json(cancelled_json(task_id, outcome.outcome, current, message))
     else:
         print_lines([message])
     return EXIT_OK
@@ -251,7 +252,9 @@ def retry_one(task_id: str, fmt: str) -> int:
     task = runtime.run(act)
     message = text("retry.done", task_id=task_id)
     if fmt == "json":
-        print_json({"task_id": task_id, "status": task.status.value, "message": message})
+        from contenthub_async.json_objects import retried_json
+
+        print_json(retried_json(task_id, task.status.value, message))
     else:
         print_lines([message])
     return EXIT_OK

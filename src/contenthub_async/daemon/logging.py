@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import logging
 import sys
+from logging.handlers import RotatingFileHandler
 
 import structlog
 
 __all__ = ["configure_logging"]
 
 
-def configure_logging(level: str = "info", json: bool | None = None) -> None:
-    """Configure structlog *and* stdlib ``logging`` to render to stderr.
+#: The log file is rotated at this size, keeping LOG_FILE_BACKUPS older files (.1 ... .5).
+LOG_FILE_BYTES = 10 * 1024 * 1024
+LOG_FILE_BACKUPS = 5
+
+
+def configure_logging(level: str = "info", json: bool | None = None, file: str | None = None) -> None:
+    """Configure structlog *and* stdlib ``logging`` to render to stderr (and to ``file``).
 
     ``json=None`` picks JSON lines (``timestamp`` ISO-8601 UTC, ``level``,
     ``event`` plus bound fields) unless stderr is a terminal, in which case
@@ -59,10 +65,21 @@ def configure_logging(level: str = "info", json: bool | None = None) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(formatter)
     root = logging.getLogger()
-    # Replace plain stream handlers (ours from an earlier call, basicConfig's);
-    # leave subclasses such as pytest's capture handlers alone.
-    for old in [h for h in root.handlers if type(h) is logging.StreamHandler]:
+    # Replace plain stream handlers and our file handler (from an earlier call, basicConfig's);
+    # leave other subclasses such as pytest's capture handlers alone.
+    for old in [h for h in root.handlers if type(h) in (logging.StreamHandler, RotatingFileHandler)]:
         root.removeHandler(old)
+        if isinstance(old, RotatingFileHandler):
+            old.close()
     root.addHandler(handler)
+    if file:
+        file_renderer = structlog.dev.ConsoleRenderer(colors=False) if json is False else structlog.processors.JSONRenderer()
+        file_tail = [file_renderer] if json is False else [structlog.processors.format_exc_info, file_renderer]
+        to_file = RotatingFileHandler(file, maxBytes=LOG_FILE_BYTES, backupCount=LOG_FILE_BACKUPS, encoding="utf-8")
+        to_file.setFormatter(structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=shared,
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *file_tail],
+        ))
+        root.addHandler(to_file)
     root.setLevel(numeric)
     logging.captureWarnings(True)  # warnings.warn() -> logger "py.warnings"

@@ -4,7 +4,7 @@ At start the daemon registers (host id, process identity, heartbeat interval) an
 the work of daemons that are dead (``services/takeover.py``) before its loops start. A daemon
 that finds itself taken for dead by another stops with status 1.
 
-Signals: the first SIGTERM/SIGINT stops claiming; in-flight ``create`` calls get
+Signals: the first SIGTERM/SIGINT/SIGHUP stops claiming; in-flight ``create`` calls get
 CONTENTHUB_SHUTDOWN_GRACE seconds, then are killed and their tasks released. A second
 signal stops at once (tasks are still released, or their leases expire).
 """
@@ -17,10 +17,12 @@ import signal
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
 import anyio
 import structlog
+from sqlalchemy.engine import make_url
 
 from contenthub_async import __version__
 from contenthub_async.clock import Clock, SystemClock
@@ -30,15 +32,18 @@ from contenthub_async.creator.port import Creator
 from contenthub_async.daemon.notify import SystemdNotifier
 from contenthub_async.domain.liveness import Here
 from contenthub_async.host import host_id, process_scope, running_process_key
-from contenthub_async.services.context import Knobs, ServiceContext
+from contenthub_async.publishers.registry import Publishers
+from contenthub_async.services.context import Knobs, ServiceContext, publishing_of
 from contenthub_async.services.dispatcher import Dispatcher
 from contenthub_async.services.janitor import Janitor
+from contenthub_async.services.publisher_loop import PublisherLoop
 from contenthub_async.services.scheduler import Scheduler
 from contenthub_async.services.tracker import Tracker
 from contenthub_async.services.wakeup import Wakeup, change_source_for, feed_wakeup
+from contenthub_async.services.webhook_deliverer import WebhookConfig, WebhookDeliverer
 from contenthub_async.store import daemons as daemon_store
-from contenthub_async.store.database import Database
-from contenthub_async.store.migrations import migrate
+from contenthub_async.store.database import Database, parse_database_url
+from contenthub_async.store.migrations import current_version, migrate
 
 
 def knobs_from(settings: Settings) -> Knobs:
@@ -55,9 +60,17 @@ def knobs_from(settings: Settings) -> Knobs:
         shutdown_grace=settings.CONTENTHUB_SHUTDOWN_GRACE,
         wakeup_interval=settings.CONTENTHUB_WAKEUP_INTERVAL,
         auto_add_to_pool=settings.ASYNC_AUTO_ADD_TO_POOL,
+        publish_concurrency=settings.CONTENTHUB_PUBLISH_CONCURRENCY,
+        publish_max_attempts=settings.CONTENTHUB_PUBLISH_MAX_ATTEMPTS,
+        publish_backoff=settings.CONTENTHUB_PUBLISH_BACKOFF,
         creator_mode=settings.CREATOR_MODE,
         max_creator_processes=settings.CONTENTHUB_CREATOR_MAX_PROCESSES,
     )
+
+
+def publishers_from(settings: Settings) -> Publishers:
+    return Publishers(settings.CONTENTHUB_PUBLISHER, api_key=settings.PUBLISHER_API_KEY,
+                      timeout=settings.CONTENTHUB_PUBLISH_TIMEOUT)
 
 
 def creator_from(settings: Settings) -> CliCreator:
@@ -104,7 +117,9 @@ async def run_daemon(
     if knobs.lease_seconds <= settings.CONTENTHUB_CREATOR_CALL_TIMEOUT:
         log.error("CONTENTHUB_LEASE_SECONDS must exceed CONTENTHUB_CREATOR_CALL_TIMEOUT")
         return 2
-
+    if knobs.lease_seconds <= settings.CONTENTHUB_PUBLISH_TIMEOUT:
+        log.error("CONTENTHUB_LEASE_SECONDS must exceed CONTENTHUB_PUBLISH_TIMEOUT")
+        return 2
     if creator is None:
         creator = creator_from(settings)
         problem = creator.start_problem() if settings.ASYNC_CONTENT_GENERATION_ENABLED else None
@@ -112,9 +127,24 @@ async def run_daemon(
             log.error("content-creator cannot be started: " + problem)
             return 2
 
-    db = Database.open(settings.DATABASE_URL, pool_size=max(5, knobs.max_concurrent_tasks // 4))
+    parsed_url = parse_database_url(settings.DATABASE_URL)
+    if parsed_url.sqlite_path is not None and not parsed_url.sqlite_path.is_file():
+        log.error(f"database file {parsed_url.sqlite_path.resolve()} does not exist: "
+                  "create it with `contenthub-ctl db init` (or correct DATABASE_URL)")
+        return 1
+    listener = _http_socket(settings, log)
+    if listener is False:
+        return 2
+    publishers: Publishers | None = None
+    db = Database.from_url(parsed_url, pool_size=max(5, knobs.max_concurrent_tasks // 4))
     wakeup = Wakeup()
     try:
+        async with db.read() as conn:
+            if await current_version(conn) == 0:
+                log.error("the database has no contenthub tables: create them with `contenthub-ctl db init`"
+                          " (or correct DATABASE_URL)",
+                          database=make_url(settings.DATABASE_URL).render_as_string(hide_password=True))
+                return 1
         before, after = await migrate(db)
         if before != after:
             log.info("database schema created or upgraded", version_before=before, version=after)
@@ -127,8 +157,9 @@ async def run_daemon(
                 process_key=running_process_key(os.getpid(), here.process_scope),
                 heartbeat_seconds=knobs.heartbeat_interval,
             )
+        publishers = publishers_from(settings)
         ctx = ServiceContext(db=db, creator=creator, clock=clock, knobs=knobs,
-                             daemon_id=handles.daemon_id, log=log)
+                             daemon_id=handles.daemon_id, log=log, publishers=publishers)
         declared_dead = False
 
         def stop_declared_dead() -> None:
@@ -136,11 +167,26 @@ async def run_daemon(
             declared_dead = True
             handles.stopping.set()
 
+        database_lost = False
+
+        def stop_database_lost() -> None:
+            nonlocal database_lost
+            database_lost = True
+            log.error(f"the database file {parsed_url.sqlite_path} was deleted or replaced under the running"
+                      " daemon: stopping (restore the file, then restart; nothing written since is in it)")
+            handles.stopping.set()
+
         dispatcher = Dispatcher(ctx, wakeup)
         tracker = Tracker(ctx, on_slot_freed=wakeup.notify)
         janitor = Janitor(ctx, here, on_rescued=wakeup.notify, on_declared_dead=stop_declared_dead)
         scheduler = Scheduler(ctx, wakeup)
+        publisher = PublisherLoop(publishing_of(ctx), wakeup, concurrency=knobs.publish_concurrency,
+                                  shutdown_grace=knobs.shutdown_grace)
         await janitor.take_over_dead()  # before the first claim and the first tracking cycle
+        webhook_config = WebhookConfig.from_settings(settings)
+        if webhook_config.webhook_url and not webhook_config.keys:
+            log.warning("webhook deliveries are unsigned: set WEBHOOK_SECRET_KEY so receivers can verify them")
+        deliverer = WebhookDeliverer(ctx, wakeup, webhook_config, webhook_config.sender())
 
         loops_scope = anyio.CancelScope()  # a second signal cancels it at once
         async with anyio.create_task_group() as background:
@@ -149,6 +195,9 @@ async def run_daemon(
             if notifier.watchdog_interval:
                 background.start_soon(_watchdog, notifier, notifier.watchdog_interval)
             background.start_soon(feed_wakeup, change_source_for(db, knobs.wakeup_interval), wakeup, log)
+            if parsed_url.sqlite_path is not None:
+                background.start_soon(_watch_database_file, parsed_url.sqlite_path, knobs.heartbeat_interval,
+                                      stop_database_lost)
             with loops_scope:
                 async with anyio.create_task_group() as loops:
                     if settings.ASYNC_CONTENT_GENERATION_ENABLED:
@@ -158,6 +207,12 @@ async def run_daemon(
                         log.warning("ASYNC_CONTENT_GENERATION_ENABLED is false: not claiming or tracking tasks")
                     loops.start_soon(janitor.run, handles.stopping)
                     loops.start_soon(scheduler.run, handles.stopping)
+                    loops.start_soon(publisher.run, handles.stopping)
+                    if listener is not None:
+                        loops.start_soon(_serve_http, settings, db, clock, handles, listener)
+                        log.info("HTTP API listening", address=settings.CONTENTHUB_HTTP_LISTEN,
+                                 token_required=settings.CONTENTHUB_API_TOKEN is not None)
+                    loops.start_soon(deliverer.run, handles.stopping)
                     notifier.ready(f"contenthubd {__version__} running as {handles.daemon_id}")
                     log.info("contenthubd started", version=__version__, database=db.backend,
                              creator_mode=knobs.creator_mode.value,
@@ -171,17 +226,57 @@ async def run_daemon(
                     loops_scope.deadline = anyio.current_time() + knobs.shutdown_grace + 10
             background.cancel_scope.cancel()
         with anyio.CancelScope(shield=True), anyio.move_on_after(5):
-            async with db.write() as conn:
-                await daemon_store.mark_stopped(conn, handles.daemon_id, now=clock.now())
+            if not database_lost:  # the file is not the one this daemon registered in
+                async with db.write() as conn:
+                    await daemon_store.mark_stopped(conn, handles.daemon_id, now=clock.now())
         log.info("contenthubd stopped")
-        return 1 if declared_dead else 0
+        return 1 if declared_dead or database_lost else 0
     finally:
+        if listener:
+            listener.close()
         with anyio.CancelScope(shield=True):
+            if publishers is not None:
+                await publishers.close()
             await db.close()
 
 
+def _http_socket(settings: Settings, log: Any) -> socket.socket | None | Literal[False]:
+    """The bound socket of CONTENTHUB_HTTP_LISTEN (None: no HTTP; False: refused, logged).
+
+    Listening beyond this machine needs CONTENTHUB_API_TOKEN: the API writes to the queue.
+    """
+    if not settings.CONTENTHUB_HTTP_LISTEN:
+        return None
+    from contenthub_async.config import listen_address
+    from contenthub_async.http.server import bind, is_loopback
+
+    host, port = listen_address(settings.CONTENTHUB_HTTP_LISTEN)
+    if not is_loopback(host) and settings.CONTENTHUB_API_TOKEN is None:
+        log.error("refusing to listen beyond this machine without CONTENTHUB_API_TOKEN: set a token, or listen "
+                  "on 127.0.0.1", address=settings.CONTENTHUB_HTTP_LISTEN)
+        return False
+    try:
+        return bind(host, port)
+    except OSError as exc:
+        log.error("cannot listen for HTTP", address=settings.CONTENTHUB_HTTP_LISTEN, error=str(exc))
+        return False
+
+
+async def _serve_http(
+    settings: Settings, db: Database, clock: Clock, handles: DaemonRun, listener: socket.socket
+) -> None:
+    from contenthub_async.http.app import create_app
+    from contenthub_async.http.context import Api
+    from contenthub_async.http.server import serve
+
+    app = create_app(Api(db=db, clock=clock, settings=settings, daemon_id=handles.daemon_id))
+    await serve(app, listener, handles.stopping)
+
+
 async def _watch_signals(stopping: anyio.Event, stop_now: Callable[[], None], log: Any) -> None:
-    with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+    # SIGHUP (the terminal or session went away, or `kill -HUP`) stops like SIGTERM: there is no
+    # configuration to reload that could not be read again by a restart.
+    with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT, signal.SIGHUP) as signals:
         async for signum in signals:
             if not stopping.is_set():
                 log.info("signal received: stopping gracefully", signal=signal.Signals(signum).name)
@@ -190,6 +285,27 @@ async def _watch_signals(stopping: anyio.Event, stop_now: Callable[[], None], lo
                 log.warning("second signal: stopping now", signal=signal.Signals(signum).name)
                 stop_now()
                 return
+
+
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        return None
+    return status.st_dev, status.st_ino
+
+
+async def _watch_database_file(path: Path, interval: float, on_lost: Callable[[], None]) -> None:
+    """Every heartbeat interval: is ``path`` still the file the daemon opened? A deleted or
+    replaced file goes on living for the daemon's open connections, so its writes would land in
+    a file nobody else can read."""
+    opened = _file_identity(path)
+    while True:
+        await anyio.sleep(interval)
+        now = _file_identity(path)
+        if now != opened:  # gone, or a new file (SQLite creates one when a connection opens the path)
+            on_lost()
+            return
 
 
 async def _watchdog(notifier: SystemdNotifier, interval: float) -> None:

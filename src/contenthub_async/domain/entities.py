@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from contenthub_async.domain.states import TaskStatus
-from contenthub_async.domain.vocabulary import JobRunStatus, JobRunTrigger, PoolStatus
+from contenthub_async.domain.vocabulary import DeliveryStatus, JobRunStatus, JobRunTrigger, PoolStatus
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,7 @@ class Task:
     error_message: str | None
     created_at: datetime
     updated_at: datetime
+    callback_url: str | None = None  # where this task's webhook events go besides WEBHOOK_URL
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,11 @@ class Event:
     to_status: str
     actor: str
     message: str | None
+
+
+def claims_of(events: list[Event]) -> int:
+    """Times a daemon claimed the task (pending → submitting), i.e. create calls started."""
+    return sum(1 for e in events if e.from_status == "pending" and e.to_status == "submitting")
 
 
 @dataclass(frozen=True)
@@ -151,3 +157,47 @@ class PoolEvent:
     to_status: str
     actor: str
     message: str | None
+
+
+@dataclass(frozen=True)
+class WebhookDelivery:
+    """One row of ``webhook_deliveries`` with its event's public fields: one event to one URL."""
+
+    id: int
+    event_id: str  # the webhook-id header
+    event_type: str
+    task_id: str | None  # the task a task.* event is about
+    url: str
+    status: DeliveryStatus
+    attempts: int
+    next_attempt_at: datetime
+    last_status_code: int | None
+    last_error: str | None
+    delivered_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class WebhookAttempt:
+    """One row of ``webhook_attempts``: one HTTP request of a delivery."""
+
+    at: datetime
+    daemon_id: str
+    status_code: int | None  # None: no answer (error says why)
+    error: str | None
+    duration_ms: int
+
+
+@dataclass(frozen=True)
+class OutgoingWebhook:
+    """A claimed delivery with what sending it needs."""
+
+    delivery_id: int
+    url: str
+    attempt: int  # the number of the attempt about to be made (1 = first)
+    delivery_created_at: datetime
+    event_id: str
+    event_type: str
+    event_created_at: datetime
+    data: Any

@@ -14,3 +14,8 @@ def new_task_id() -> str:
 
 def is_task_id(value: str) -> bool:
     return bool(TASK_ID_PATTERN.match(value))
+
+
+def new_event_id() -> str:
+    """A webhook event id (the ``webhook-id`` header): ``evt_`` + 24 hex digits."""
+    return "evt_" + secrets.token_hex(12)

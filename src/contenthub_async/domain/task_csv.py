@@ -8,6 +8,9 @@ the columns in any order: ``account_id`` and ``topic`` are required; ``keywords`
 ``priority``, ``auto_approve``, ``category``, ``requirements``, ``tone`` and ``max_retries``
 are optional (an empty cell takes the default). Quoted fields, CRLF line ends and blank
 lines are fine. Every problem is reported with the file line it is on (the header is line 1).
+Quoting is read strictly: a quote that is never closed, or text after a closing quote, or a
+field longer than 128 Ki characters makes the whole file unusable (a lenient reader would take
+the following rows into one field).
 """
 
 from __future__ import annotations
@@ -63,7 +66,16 @@ class ParsedCsv:
 def parse_task_csv(data: bytes, defaults: TaskDefaults) -> ParsedCsv:
     """Every valid row as a task (``source='import'``) and every problem, in line order."""
     encoding, text, bad_lines = _decode(data)
-    records = _records(text)
+    try:
+        return _parse_records(_records(text), bad_lines, defaults, encoding)
+    except CsvSyntaxError as exc:
+        return ParsedCsv([], [exc.problem], fatal=True, encoding=encoding)
+
+
+def _parse_records(
+    records: Iterator[tuple[int, int, list[str]]], bad_lines: dict[int, CsvProblem], defaults: TaskDefaults,
+    encoding: str,
+) -> ParsedCsv:
     header = next(records, None)
     if header is None:
         return ParsedCsv([], [CsvProblem(1, None, "empty_file")], fatal=True, encoding=encoding)
@@ -144,12 +156,42 @@ def _decode_lines(lines: list[bytes], encoding: str, reason: str) -> tuple[str, 
     return encoding, decoded, bad
 
 
+#: Longest field (characters) the reader accepts, the csv module's default limit: no task field
+#: comes near it, so a longer one is a broken file.
+MAX_FIELD_CHARS = 128 * 1024
+
+
+class CsvSyntaxError(ValueError):
+    """The file is not well-formed CSV from ``problem.line`` on: nothing in it can be trusted."""
+
+    def __init__(self, problem: CsvProblem) -> None:
+        self.problem = problem
+        super().__init__(f"line {problem.line}: {problem.reason}")
+
+
 def _records(text: str) -> Iterator[tuple[int, int, list[str]]]:
-    """(first line, last line, cells) of every non-blank record."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=False)
+    """(first line, last line, cells) of every non-blank record; :class:`CsvSyntaxError` at the
+    first quoting error (strict: a lenient reader would swallow the following rows into one
+    field) or field over :data:`MAX_FIELD_CHARS`."""
+    csv.field_size_limit(MAX_FIELD_CHARS)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     previous_end = 0
-    for cells in reader:
-        start, previous_end = previous_end + 1, reader.line_num
+    while True:
+        start = previous_end + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            message = str(exc)
+            if "field larger than field limit" in message:
+                problem = CsvProblem(start, None, "field_too_large", {"limit": MAX_FIELD_CHARS})
+            elif "unexpected end of data" in message:
+                problem = CsvProblem(start, None, "unterminated_quote")
+            else:
+                problem = CsvProblem(reader.line_num, None, "bad_quoting")
+            raise CsvSyntaxError(problem) from None
+        previous_end = reader.line_num
         if any(cell.strip() for cell in cells):
             yield start, reader.line_num, cells
 

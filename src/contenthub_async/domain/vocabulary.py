@@ -79,6 +79,27 @@ class DaemonStatus(StrEnum):
     DEAD = "dead"  # taken for dead by another daemon, which took over its work
 
 
+class WebhookEventType(StrEnum):
+    """``webhook_events.event_type``: what happened (docs/webhooks.md has an example of each)."""
+
+    TASK_COMPLETED = "task.completed"
+    TASK_FAILED = "task.failed"
+    TASK_TIMEOUT = "task.timeout"
+    TASK_CANCELLED = "task.cancelled"
+    CONTENT_PUBLISHED = "content.published"
+    CONTENT_PUBLISH_FAILED = "content.publish_failed"
+    JOB_RUN_FAILED = "job_run.failed"
+    PING = "ping"  # sent by `webhook test` only, never stored
+
+
+class DeliveryStatus(StrEnum):
+    """``webhook_deliveries.status``: ``pending → delivered | dead`` (``redeliver``: back to pending)."""
+
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    DEAD = "dead"
+
+
 class CreatorMode(StrEnum):
     """How content-creator runs a generation (the setting ``CREATOR_MODE``).
 

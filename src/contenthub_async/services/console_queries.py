@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from contenthub_async.domain.entities import Account, Job, JobRun, Task
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from contenthub_async.domain.entities import Account, Job, JobRun, PoolEntry, Task
 from contenthub_async.domain.states import TaskStatus
 from contenthub_async.services import task_queries
 from contenthub_async.services.task_queries import TaskDetail
@@ -20,6 +22,7 @@ from contenthub_async.store import contents as content_store
 from contenthub_async.store import daemons as daemon_store
 from contenthub_async.store import jobs as job_store
 from contenthub_async.store import metrics as metrics_store
+from contenthub_async.store import pool as pool_store
 from contenthub_async.store import tasks as task_store
 from contenthub_async.store.daemons import DaemonRow
 from contenthub_async.store.database import Database
@@ -78,6 +81,34 @@ def hour_buckets(counts: dict[tuple[str, str], int], *, now: datetime, hours: in
     return buckets
 
 
+class FinishedHours:
+    """The per-hour counts of finished tasks behind the overview's charts, for one process.
+
+    Hours that have closed are read at most every ``refresh_seconds`` (and when a new hour
+    starts); the current hour on every call. The week's series is the overview's most expensive
+    read, and a closed hour changes only when an operator retries one of its failures, which the
+    charts then show within ``refresh_seconds``.
+    """
+
+    def __init__(self, refresh_seconds: float = 60.0) -> None:
+        self.refresh = timedelta(seconds=refresh_seconds)
+        self._closed: dict[tuple[str, str], int] = {}
+        self._hour: datetime | None = None
+        self._read_at: datetime | None = None
+
+    async def counts(self, conn: AsyncConnection, *, now: datetime) -> dict[tuple[str, str], int]:
+        current = now.replace(minute=0, second=0, microsecond=0)
+        stale = self._read_at is None or now - self._read_at >= self.refresh or now < self._read_at
+        if self._hour != current or stale:
+            self._closed = await metrics_store.finished_per_hour(conn, since=current - WEEK_HOURS + HOUR, until=current)
+            self._hour, self._read_at = current, now
+        return {**self._closed, **await metrics_store.finished_per_hour(conn, since=current)}
+
+
+HOUR = timedelta(hours=1)
+WEEK_HOURS = timedelta(hours=168)
+
+
 @dataclass(frozen=True)
 class Overview:
     generated_at: datetime
@@ -98,13 +129,16 @@ class Overview:
         return sum(self.by_status.values())
 
 
-async def overview(db: Database, *, now: datetime, max_concurrent: int) -> Overview:
-    week_start = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=167)
+async def overview(
+    db: Database, *, now: datetime, max_concurrent: int, hours: FinishedHours | None = None
+) -> Overview:
+    """The overview as of ``now``; ``hours``: the process's :class:`FinishedHours` (None: read all)."""
+    week_start = now.replace(minute=0, second=0, microsecond=0) - WEEK_HOURS + HOUR
     async with db.read() as conn:
         counts = await task_store.count_by_status(conn)
         due = await metrics_store.due_pending(conn, now=now)
         in_flight = await task_store.count_in_flight(conn)
-        per_hour = await metrics_store.finished_per_hour(conn, since=week_start)
+        per_hour = await (hours or FinishedHours(refresh_seconds=0)).counts(conn, now=now)
         reasons = await metrics_store.failure_reasons(conn, since=week_start, limit=FAILURE_REASONS)
         daemons = await daemon_store.recent_daemons(
             conn, stopped_since=now - STOPPED_DAEMONS_SHOWN_FOR, limit=DAEMONS_SHOWN
@@ -162,7 +196,7 @@ async def browse(db: Database, query: TaskQuery, *, page_size: int = PAGE_SIZE) 
 class TaskView:
     detail: TaskDetail
     article: dict[str, Any] | None  # the ``contents`` row, body included
-    pool_entry: dict[str, Any] | None
+    pool_entry: PoolEntry | None
 
 
 async def task_view(db: Database, task_id: str) -> TaskView | None:
@@ -174,7 +208,7 @@ async def task_view(db: Database, task_id: str) -> TaskView | None:
     if detail.task.content_id is not None:
         async with db.read() as conn:
             article = await content_store.get_content(conn, detail.task.content_id)
-            pool_entry = await content_store.pool_entry_of(conn, detail.task.content_id)
+            pool_entry = await pool_store.entry_of_content(conn, detail.task.content_id)
     return TaskView(detail, article, pool_entry)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from contenthub_async.clock import Clock
 from contenthub_async.creator.port import Creator
@@ -11,6 +11,10 @@ from contenthub_async.domain.entities import Task
 from contenthub_async.domain.states import TaskStatus
 from contenthub_async.domain.vocabulary import CreatorMode
 from contenthub_async.store.database import Database
+
+if TYPE_CHECKING:
+    from contenthub_async.publishers.registry import Publishers
+    from contenthub_async.services.publishing import Publishing
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,9 @@ class Knobs:
     shutdown_grace: float
     wakeup_interval: float
     auto_add_to_pool: bool = True  # ASYNC_AUTO_ADD_TO_POOL: approved articles join the publish pool
+    publish_concurrency: int = 2
+    publish_max_attempts: int = 3
+    publish_backoff: float = 30.0
     creator_mode: CreatorMode = CreatorMode.ASYNC  # CREATOR_MODE
     max_creator_processes: int = 4  # CONTENTHUB_CREATOR_MAX_PROCESSES: sync generations of this daemon too
 
@@ -39,6 +46,19 @@ class ServiceContext:
     knobs: Knobs
     daemon_id: str
     log: Any  # a structlog BoundLogger
+    publishers: Publishers | None = None  # None: this process does not publish
+
+
+def publishing_of(ctx: ServiceContext) -> Publishing:
+    """The publishing context of a daemon (its id is the lease owner)."""
+    from contenthub_async.services.publishing import Publishing, PublishPolicy
+
+    assert ctx.publishers is not None, "this daemon has no publishers"
+    knobs = ctx.knobs
+    policy = PublishPolicy(max_attempts=knobs.publish_max_attempts, backoff=knobs.publish_backoff,
+                           backoff_max=knobs.retry_backoff_max, lease_seconds=knobs.lease_seconds)
+    return Publishing(db=ctx.db, clock=ctx.clock, actor=ctx.daemon_id, publishers=ctx.publishers, policy=policy,
+                      log=ctx.log.bind(component="publisher"))
 
 
 def log_transition(log: Any, before: Task, after: Task, message: str | None = None, **fields: Any) -> None:

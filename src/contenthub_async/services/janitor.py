@@ -9,8 +9,8 @@ Each round (guarantees in ``domain/liveness.py`` and ``domain/rescue.py``):
    ``DEAD_AFTER_HEARTBEATS`` silent heartbeat intervals — the round after that moment comes
    early to catch it;
 3. fallbacks for what no live daemon row accounts for: leased tasks (``submitting``, and
-   ``processing`` in sync creator mode) whose own lease expired, and ``running`` job runs of
-   unknown, stopped or silent daemons.
+   ``processing`` in sync creator mode) and ``publishing`` pool entries whose own lease expired,
+   and ``running`` job runs of unknown, stopped or silent daemons.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from contenthub_async.services.loop import ServiceLoop
 from contenthub_async.services.takeover import Takeover, take_over_dead
 from contenthub_async.store import daemons as daemon_store
 from contenthub_async.store import jobs as job_store
+from contenthub_async.store import pool as pool_store
 from contenthub_async.store import tasks as task_store
 
 #: The earliest a round comes after the previous one (when waiting for a silent daemon).
@@ -91,8 +92,14 @@ class Janitor:
         ctx = self.ctx
         async with ctx.db.write() as conn:
             rescued = await task_store.expire_leases(conn, now=ctx.clock.now(), actor=ctx.daemon_id)
+            entries = await pool_store.expire_leases(conn, now=ctx.clock.now(), actor=ctx.daemon_id)
         for task_id in rescued:
             self.log.warning("task transition", task_id=task_id, to_status="pending", message="lease expired")
+        for pool_id in entries:
+            self.log.warning("publish transition", pool_id=pool_id, from_status="publishing", to_status="pending",
+                             message="lease expired")
+        if entries and self._on_rescued is not None:
+            self._on_rescued()
         if rescued and self._on_rescued is not None:
             self._on_rescued()
         return rescued

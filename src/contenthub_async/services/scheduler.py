@@ -162,7 +162,7 @@ class Scheduler:
             params = parse_params(job.job_type, job.params)
             executor = executor_for(job.job_type)
             result = await executor.execute(
-                RunContext(db=ctx.db, clock=ctx.clock, now=started, job=job, run=claimed), params
+                RunContext(db=ctx.db, clock=ctx.clock, now=started, job=job, run=claimed, daemon=ctx), params
             )
         except RunFailed as exc:
             return await self._finish(job, claimed, JobRunStatus.FAILED, str(exc), exc.result)

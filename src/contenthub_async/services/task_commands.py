@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from sqlalchemy.exc import IntegrityError
+
 from contenthub_async.clock import Clock
 from contenthub_async.domain.entities import Account, Task
 from contenthub_async.domain.states import RETRYABLE_BY_OPERATOR, TERMINAL, TaskStatus
@@ -45,6 +47,53 @@ async def submit_tasks(db: Database, new_tasks: Sequence[NewTask], *, clock: Clo
             if refusal is not None:
                 raise refusal
         return await task_store.insert_tasks(conn, new_tasks, now=clock.now(), actor=actor)
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """A submission the queue holds: the new task, or the one an earlier use of its key created."""
+
+    task_id: str
+    status: TaskStatus
+    account_id: int
+    priority: int
+    auto_approve: bool
+    max_retries: int
+    #: the idempotency key had been used: this is the first task, nothing was inserted
+    replayed: bool = False
+
+    @classmethod
+    def of_task(cls, task: Task, *, replayed: bool) -> Accepted:
+        return cls(task.task_id, task.status, task.account_id, task.priority, task.auto_approve, task.max_retries,
+                   replayed)
+
+
+async def submit_once(
+    db: Database, new_task: NewTask, *, idempotency_key: str, clock: Clock, actor: str
+) -> Accepted:
+    """Insert ``new_task`` unless ``idempotency_key`` was used before; then return that first task.
+
+    The key and the task are inserted in one transaction; when two submissions with one key race,
+    the key's primary key lets one commit and the other then reads the winner's task.
+    """
+    for attempt in range(2):
+        try:
+            async with db.write() as conn:
+                earlier = await task_store.task_of_idempotency_key(conn, idempotency_key)
+                if earlier is not None:
+                    return Accepted.of_task(earlier, replayed=True)
+                refusal = account_refusal(new_task.account_id, await account_store.get_account(conn, new_task.account_id))
+                if refusal is not None:
+                    raise refusal
+                now = clock.now()
+                [task_id] = await task_store.insert_tasks(conn, [new_task], now=now, actor=actor)
+                await task_store.record_idempotency_key(conn, idempotency_key, task_id, now=now)
+            return Accepted(task_id, S.PENDING, new_task.account_id, new_task.priority, new_task.auto_approve,
+                            new_task.max_retries)
+        except IntegrityError:
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
 
 
 @dataclass(frozen=True)

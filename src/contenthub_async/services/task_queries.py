@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from contenthub_async.domain.entities import Account, Event, Task
+from contenthub_async.domain.entities import Account, Event, Task, claims_of
 from contenthub_async.domain.states import TaskStatus
 from contenthub_async.store import accounts as account_store
 from contenthub_async.store import contents as content_store
@@ -24,7 +24,7 @@ class TaskDetail:
     @property
     def attempts(self) -> int:
         """Times a daemon claimed the task (pending → submitting), i.e. create calls started."""
-        return sum(1 for e in self.events if e.from_status == "pending" and e.to_status == "submitting")
+        return claims_of(self.events)
 
 
 async def task_detail(db: Database, task_id: str) -> TaskDetail | None:
@@ -45,9 +45,11 @@ async def task_list(
     account_id: int | None,
     statuses: Iterable[TaskStatus] | None,
     limit: int,
+    before: str | None = None,
 ) -> tuple[list[Task], dict[int, Account]]:
-    """Newest tasks first, with the accounts they belong to."""
+    """Newest tasks first, with the accounts they belong to; ``before``: the page after that task."""
     async with db.read() as conn:
-        tasks = await task_store.list_tasks(conn, account_id=account_id, statuses=statuses, limit=limit)
+        tasks = await task_store.list_tasks(conn, account_id=account_id, statuses=statuses, limit=limit,
+                                            before=before)
         found = await account_store.get_accounts(conn, (t.account_id for t in tasks))
     return tasks, found

@@ -78,3 +78,9 @@ async def set_account_active(conn: AsyncConnection, account_id: int, active: boo
         update(accounts).where(A.id == account_id).values(is_active=active, updated_at=now)
     )
     return result.rowcount == 1
+
+
+async def update_account(conn: AsyncConnection, account_id: int, values: dict[str, Any], *, now: datetime) -> bool:
+    """Change the given columns of one account (e.g. ``publisher``, ``credentials_ref``)."""
+    result = await conn.execute(update(accounts).where(A.id == account_id).values(updated_at=now, **values))
+    return result.rowcount == 1

@@ -13,7 +13,7 @@ from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contenthub_async.domain.entities import PoolEntry, PoolEvent
@@ -241,41 +241,34 @@ async def expire_leases(conn: AsyncConnection, *, now: datetime, actor: str) -> 
     """Return ``publishing`` entries whose lease expired (their daemon died mid-publish) to
     ``pending``, due at once. The one at-least-once window: the platform may have received
     the article (docs/publishing.md)."""
-    expired = (
-        await conn.execute(
-            update(publish_pool)
-            .where(E.status == P.PUBLISHING.value, E.lease_expires_at < now)
-            .values(status=P.PENDING.value, lease_owner=None, lease_expires_at=None, due_at=now, updated_at=now)
-            .returning(E.id)
-        )
-    ).scalars().all()
-    if expired:
-        await _insert_events(
-            conn, [(i, P.PUBLISHING, P.PENDING) for i in expired], now, actor, "lease expired; back to the pool"
-        )
-        await notify_changes(conn)
-    return sorted(expired)
+    return await _rescue_publishing(conn, E.lease_expires_at < now, now=now, actor=actor, why="lease expired")
 
 
 async def release_entries_of(conn: AsyncConnection, owners: Sequence[str], *, now: datetime, actor: str) -> list[int]:
-    """Return the ``publishing`` entries of ``owners`` (daemons taken for dead) to ``pending``, due
-    at once, whatever their lease says (the same at-least-once window as an expired lease)."""
+    """Return the ``publishing`` entries of ``owners`` (daemons taken for dead) to ``pending`` at
+    once, whatever their lease says."""
     if not owners:
         return []
-    released = (
+    return await _rescue_publishing(conn, E.lease_owner.in_(list(owners)), now=now, actor=actor,
+                                    why="its daemon is dead")
+
+
+async def _rescue_publishing(
+    conn: AsyncConnection, which: ColumnElement[bool], *, now: datetime, actor: str, why: str
+) -> list[int]:
+    rescued = (
         await conn.execute(
             update(publish_pool)
-            .where(E.status == P.PUBLISHING.value, E.lease_owner.in_(list(owners)))
+            .where(E.status == P.PUBLISHING.value, which)
             .values(status=P.PENDING.value, lease_owner=None, lease_expires_at=None, due_at=now, updated_at=now)
             .returning(E.id)
         )
     ).scalars().all()
-    if released:
-        await _insert_events(
-            conn, [(i, P.PUBLISHING, P.PENDING) for i in released], now, actor, "its daemon is dead; back to the pool"
-        )
+    if rescued:
+        await _insert_events(conn, [(i, P.PUBLISHING, P.PENDING) for i in rescued], now, actor,
+                             f"{why}; back to the pool")
         await notify_changes(conn)
-    return sorted(released)
+    return sorted(rescued)
 
 
 async def failed_entries(conn: AsyncConnection) -> list[PoolEntry]:

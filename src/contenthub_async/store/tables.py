@@ -25,6 +25,7 @@ from sqlalchemy import (
 from contenthub_async.domain.states import TaskStatus
 from contenthub_async.domain.vocabulary import (
     DaemonStatus,
+    DeliveryStatus,
     JobRunStatus,
     JobRunTrigger,
     MisfirePolicy,
@@ -32,6 +33,7 @@ from contenthub_async.domain.vocabulary import (
     PublishStatus,
     ReviewStatus,
     TaskSource,
+    WebhookEventType,
 )
 from contenthub_async.store.types import JsonText, UtcDateTime
 
@@ -103,6 +105,7 @@ content_generation_tasks = Table(
     Column("result", JsonText()),
     Column("error_message", Text),
     *_timestamps(),
+    Column("callback_url", Text),
     UniqueConstraint("task_id", name="uq_tasks_task_id"),
     CheckConstraint(_in("status", TaskStatus), name="ck_tasks_status"),
     CheckConstraint("priority BETWEEN 0 AND 10", name="ck_tasks_priority"),
@@ -307,11 +310,92 @@ leases = Table(
     Column("expires_at", UtcDateTime(), nullable=False),
 )
 
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column(
+        "generation_task_id",
+        Integer,
+        ForeignKey("content_generation_tasks.id", name="fk_idempotency_task", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+Index("ix_idempotency_task", idempotency_keys.c.generation_task_id)
+
+webhook_events = Table(
+    "webhook_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("event_id", Text, nullable=False),
+    Column("event_type", Text, nullable=False),
+    Column(
+        "generation_task_id",
+        Integer,
+        ForeignKey("content_generation_tasks.id", name="fk_webhook_events_task", ondelete="CASCADE"),
+    ),
+    Column("job_run_id", Integer, ForeignKey("job_runs.id", name="fk_webhook_events_run", ondelete="CASCADE")),
+    Column("callback_url", Text),
+    Column("data", JsonText(), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("fanned_out_at", UtcDateTime()),
+    UniqueConstraint("event_id", name="uq_webhook_events_event_id"),
+    CheckConstraint(_in("event_type", WebhookEventType), name="ck_webhook_events_type"),
+)
+Index("ix_webhook_events_fan_out", webhook_events.c.fanned_out_at, webhook_events.c.id)
+Index("ix_webhook_events_task", webhook_events.c.generation_task_id)
+Index("ix_webhook_events_run", webhook_events.c.job_run_id)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "webhook_event_id",
+        Integer,
+        ForeignKey("webhook_events.id", name="fk_deliveries_event", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("url", Text, nullable=False),
+    Column("status", Text, nullable=False, server_default=text("'pending'")),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("next_attempt_at", UtcDateTime(), nullable=False),
+    Column("lease_owner", Text),
+    Column("lease_expires_at", UtcDateTime()),
+    Column("last_status_code", Integer),
+    Column("last_error", Text),
+    Column("delivered_at", UtcDateTime()),
+    *_timestamps(),
+    UniqueConstraint("webhook_event_id", "url", name="uq_deliveries_event_url"),
+    CheckConstraint(_in("status", DeliveryStatus), name="ck_deliveries_status"),
+)
+Index("ix_deliveries_due", webhook_deliveries.c.status, webhook_deliveries.c.next_attempt_at)
+
+webhook_attempts = Table(
+    "webhook_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "delivery_id",
+        Integer,
+        ForeignKey("webhook_deliveries.id", name="fk_attempts_delivery", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("daemon_id", Text, nullable=False),
+    Column("status_code", Integer),
+    Column("error", Text),
+    Column("duration_ms", Integer, nullable=False),
+)
+Index("ix_attempts_delivery", webhook_attempts.c.delivery_id, webhook_attempts.c.id)
+
 __all__ = [
     "accounts",
     "content_generation_tasks",
     "contents",
     "daemons",
+    "idempotency_keys",
     "job_runs",
     "leases",
     "metadata",
@@ -319,4 +403,7 @@ __all__ = [
     "publish_pool",
     "scheduled_jobs",
     "task_events",
+    "webhook_attempts",
+    "webhook_deliveries",
+    "webhook_events",
 ]

@@ -2,7 +2,9 @@
 
 Every status change goes through :func:`transition`: one guarded UPDATE (``WHERE id = ?
 AND status = <the status the caller saw>``) plus its ``task_events`` row, in the caller's
-transaction. A guard that no longer holds changes nothing and returns None.
+transaction. A guard that no longer holds changes nothing and returns None. A move to a
+terminal status also writes its webhook event (``store.webhooks``, the outbox) in that
+transaction, and so does a lease expiry that cancels a task.
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from contenthub_async.domain.entities import Event, Task
 from contenthub_async.domain.ids import new_task_id
 from contenthub_async.domain.rescue import rescued_status
-from contenthub_async.domain.states import IN_FLIGHT, LEASED, TaskStatus, can_transition
+from contenthub_async.domain.states import IN_FLIGHT, LEASED, TERMINAL, TaskStatus, can_transition
 from contenthub_async.domain.submission import NewTask
+from contenthub_async.store import webhooks as webhook_store
 from contenthub_async.store.batches import chunks
 from contenthub_async.store.dialect import dialect_of, notify_changes
 from contenthub_async.store.tables import content_generation_tasks as tasks_table
-from contenthub_async.store.tables import task_events
+from contenthub_async.store.tables import idempotency_keys, task_events
 from contenthub_async.store.types import UtcDateTime
 
 S = TaskStatus
@@ -97,6 +100,21 @@ async def insert_tasks(
     return task_ids
 
 
+async def record_idempotency_key(conn: AsyncConnection, key: str, task_id: str, *, now: datetime) -> None:
+    """Remember that ``key`` created ``task_id`` (a second insert of the key violates its primary key)."""
+    pk = select(T.id).where(T.task_id == task_id).scalar_subquery()
+    await conn.execute(insert(idempotency_keys).values(key=key, generation_task_id=pk, created_at=now))
+
+
+async def task_of_idempotency_key(conn: AsyncConnection, key: str) -> Task | None:
+    """The task that ``key`` created, if any."""
+    query = select(*TASK_COLUMNS).join(idempotency_keys, idempotency_keys.c.generation_task_id == T.id).where(
+        idempotency_keys.c.key == key
+    )
+    row = (await conn.execute(query)).first()
+    return task_from_row(row) if row else None
+
+
 # ---------------------------------------------------------------- reads
 
 
@@ -117,8 +135,13 @@ async def list_tasks(
     statuses: Iterable[TaskStatus] | None = None,
     limit: int = 50,
     newest_first: bool = True,
+    before: str | None = None,
 ) -> list[Task]:
+    """Tasks by id order; ``before``: only tasks created before the task with this task id
+    (the next page of a newest-first listing; none when that task does not exist)."""
     query = select(*TASK_COLUMNS)
+    if before is not None:
+        query = query.where(T.id < select(T.id).where(T.task_id == before).scalar_subquery())
     if account_id is not None:
         query = query.where(T.account_id == account_id)
     if statuses is not None:
@@ -334,6 +357,11 @@ async def _rescue_leased(
             if rows:
                 note = f"{why}; cancelled as requested" if target == S.CANCELLED else f"{why}; back to the queue"
                 await _insert_events(conn, [(r.id, status, target) for r in rows], now, actor, note)
+            if target in TERMINAL:
+                for r in rows:
+                    finished = await get_task_by_pk(conn, r.id)
+                    assert finished is not None
+                    await _announce_finished(conn, finished, now=now)
             if target == S.PENDING:
                 rescued.extend(r.task_id for r in rows)
     if rescued:
@@ -420,7 +448,10 @@ async def transition(
     if row is None:
         return None
     await _insert_events(conn, [(task.id, task.status, to)], now, actor, message)
-    return task_from_row(row)
+    moved = task_from_row(row)
+    if to in TERMINAL:
+        await _announce_finished(conn, moved, now=now)
+    return moved
 
 
 async def requeue_finished(
@@ -531,6 +562,11 @@ async def cancel_requests(conn: AsyncConnection, *, limit: int = 500) -> list[Ta
         .limit(limit)
     )
     return [task_from_row(r) for r in (await conn.execute(query)).all()]
+
+
+async def _announce_finished(conn: AsyncConnection, task: Task, *, now: datetime) -> None:
+    """The webhook event of a task that just reached a terminal status, in the same transaction."""
+    await webhook_store.record_task_event(conn, task, await task_events_of(conn, task.id), now=now)
 
 
 async def _insert_events(

@@ -40,6 +40,13 @@ def time_element(value: datetime | None, fmt: str = "datetime") -> Markup:
     return Markup('<time datetime="{0}" data-format="{1}">{2}</time>').format(iso_utc(value), fmt, text)
 
 
+def web_link(url: str | None) -> str | None:
+    """``url`` when it is an http(s) address (a publisher's answer is not trusted), else None."""
+    if url and url.lower().startswith(("http://", "https://")):
+        return url
+    return None
+
+
 def _duration(seconds: float | None, lang: Language) -> str:
     if seconds is None:
         return "–"
@@ -75,6 +82,7 @@ class Renderer:
             retryable={s.value for s in RETRYABLE_BY_OPERATOR},
             article_html=render_article,
             iso=iso_utc,
+            web_link=web_link,
         )
 
     def page(self, request: Request, template: str, **context: Any) -> str:

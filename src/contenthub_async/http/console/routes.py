@@ -8,6 +8,7 @@ script re-reads every few seconds.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from importlib import resources
@@ -19,11 +20,18 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from contenthub_async.clock import Clock
 from contenthub_async.domain.states import TaskStatus
+from contenthub_async.domain.vocabulary import PoolStatus
 from contenthub_async.http.console import security
 from contenthub_async.http.console.rendering import Renderer
-from contenthub_async.services import console_queries, job_commands, task_commands
+from contenthub_async.services import console_queries, job_commands, pool_commands, review, task_commands
 from contenthub_async.services.console_queries import TaskQuery
-from contenthub_async.services.errors import InvalidTaskState, JobNotFound, ServiceError, TaskNotFound
+from contenthub_async.services.errors import (
+    ContentNotFound,
+    JobNotFound,
+    PoolEntryNotFound,
+    ServiceError,
+    TaskNotFound,
+)
 from contenthub_async.store.database import Database
 
 ACTOR = "console"
@@ -37,8 +45,10 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self';
 #: The outcome words a redirect may carry (anything else is ignored, nothing is echoed).
 NOTICES = {
     "cancelled", "cancel_requested", "retried", "refused", "not_found", "triggered", "paused", "resumed",
-    "bulk", "signed_out",
+    "bulk", "signed_out", "approved", "rejected", "reason_needed", "pool_retried",
 }
+POOL_PAGE_SIZE = 100
+TASK_ID = re.compile(r"task-[0-9a-f]{12}")
 
 
 @dataclass(frozen=True)
@@ -52,6 +62,7 @@ class ConsoleConfig:
 def console_router(config: ConsoleConfig) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     render = Renderer(config)
+    hours = console_queries.FinishedHours()
 
     def page(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
         response = HTMLResponse(render.page(request, template, **context), status_code=status_code)
@@ -102,13 +113,15 @@ def console_router(config: ConsoleConfig) -> APIRouter:
     @router.get("/")
     @reading
     async def overview(request: Request) -> Response:
-        data = await console_queries.overview(config.db, now=config.clock.now(), max_concurrent=config.max_concurrent)
+        data = await console_queries.overview(
+            config.db, now=config.clock.now(), max_concurrent=config.max_concurrent, hours=hours)
         return page(request, "overview.html", data=data)
 
     @router.get("/fragments/overview")
     @reading
     async def overview_fragment(request: Request) -> Response:
-        data = await console_queries.overview(config.db, now=config.clock.now(), max_concurrent=config.max_concurrent)
+        data = await console_queries.overview(
+            config.db, now=config.clock.now(), max_concurrent=config.max_concurrent, hours=hours)
         return page(request, "_overview.html", data=data)
 
     @router.get("/tasks")
@@ -187,6 +200,58 @@ def console_router(config: ConsoleConfig) -> APIRouter:
         if not back.startswith("/tasks"):
             back = "/tasks"
         return _back(back, "bulk", done=done, refused=refused)
+
+    # ---------------------------------------------------------------- review (the task page's article)
+
+    @router.post("/contents/{content_id}/approve")
+    @acting
+    async def approve(request: Request, form: dict[str, list[str]], content_id: int) -> Response:
+        back = _task_page(_one(form, "task"))
+        try:
+            await review.approve_contents(config.db, [content_id], clock=config.clock, actor=ACTOR)
+        except ServiceError as exc:
+            return _back(back, _refusal(exc))
+        return _back(back, "approved")
+
+    @router.post("/contents/{content_id}/reject")
+    @acting
+    async def reject(request: Request, form: dict[str, list[str]], content_id: int) -> Response:
+        back = _task_page(_one(form, "task"))
+        reason = (_one(form, "reason") or "").strip()
+        if not reason:
+            return _back(back, "reason_needed")
+        try:
+            await review.reject_contents(config.db, [content_id], reason=reason[:500], clock=config.clock, actor=ACTOR)
+        except ServiceError as exc:
+            return _back(back, _refusal(exc))
+        return _back(back, "rejected")
+
+    # ---------------------------------------------------------------- publish pool
+
+    @router.get("/pool")
+    @reading
+    async def pool(request: Request) -> Response:
+        raw = request.query_params.get("status", "")
+        status = PoolStatus(raw) if raw in {s.value for s in PoolStatus} else None
+        stats = await pool_commands.pool_stats(config.db, clock=config.clock)
+        entries = await pool_commands.list_entries(config.db, status=status, account_id=None, limit=POOL_PAGE_SIZE)
+        return page(request, "pool.html", stats=stats, entries=entries, status=status,
+                    pool_statuses=[s.value for s in PoolStatus], bad_filter=bool(raw) and status is None)
+
+    @router.post("/pool/retry-failed")
+    @acting
+    async def pool_retry_failed(request: Request, form: dict[str, list[str]]) -> Response:
+        retried = await pool_commands.retry_entries(config.db, None, clock=config.clock, actor=ACTOR)
+        return _back("/pool", "pool_retried", done=len(retried))
+
+    @router.post("/pool/{pool_id}/retry")
+    @acting
+    async def pool_retry(request: Request, form: dict[str, list[str]], pool_id: int) -> Response:
+        try:
+            retried = await pool_commands.retry_entries(config.db, [pool_id], clock=config.clock, actor=ACTOR)
+        except ServiceError as exc:
+            return _back("/pool", _refusal(exc))
+        return _back("/pool", "pool_retried", done=len(retried))
 
     # ---------------------------------------------------------------- scheduler actions
 
@@ -279,11 +344,14 @@ def _back(path: str, notice: str, **counts: int) -> Response:
 
 
 def _refusal(exc: ServiceError) -> str:
-    if isinstance(exc, TaskNotFound):
+    """The notice of a command the services refused: it vanished, or its state forbids it."""
+    if isinstance(exc, (TaskNotFound, ContentNotFound, PoolEntryNotFound, JobNotFound)):
         return "not_found"
-    if isinstance(exc, InvalidTaskState):
-        return "refused"
     return "refused"
+
+
+def _task_page(task_id: str | None) -> str:
+    return f"/tasks/{task_id}" if task_id and TASK_ID.fullmatch(task_id) else "/"
 
 
 def _safe_next(target: str | None) -> str:

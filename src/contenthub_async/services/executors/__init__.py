@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, ValidationError
 
@@ -24,10 +24,14 @@ from contenthub_async.clock import Clock
 from contenthub_async.domain.entities import Job, JobRun
 from contenthub_async.store.database import Database
 
+if TYPE_CHECKING:
+    from contenthub_async.services.context import ServiceContext
+
 #: job_type -> "module:attribute" of the executor object, imported on first use.
 BUILTINS: dict[str, str] = {
     "async_content_generation": "contenthub_async.services.executors.content_generation:EXECUTOR",
     "cleanup": "contenthub_async.services.executors.cleanup:EXECUTOR",
+    "publishing": "contenthub_async.services.executors.publishing:EXECUTOR",
 }
 
 _registered: dict[str, Executor] = {}
@@ -41,6 +45,8 @@ class RunContext:
     job: Job
     run: JobRun
     actor: str = "scheduler"
+    #: the daemon's context, for executors that act like its loops (``publishing``)
+    daemon: ServiceContext | None = None
 
 
 class Executor(Protocol):

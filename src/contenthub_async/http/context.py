@@ -1,0 +1,28 @@
+"""What every request handler needs, set once on the application (``app.state.api``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from contenthub_async.clock import Clock
+from contenthub_async.config import Settings
+from contenthub_async.store.database import Database
+
+#: ``actor`` of the task events the HTTP API writes.
+ACTOR = "http"
+
+
+@dataclass(frozen=True)
+class Api:
+    db: Database
+    clock: Clock
+    settings: Settings
+    daemon_id: str
+
+
+def api_of(request: Request) -> Api:
+    """The FastAPI dependency that hands a handler the :class:`Api`."""
+    api: Api = request.app.state.api
+    return api

@@ -1,0 +1,83 @@
+"""The publisher loop of contenthubd: publishes due pool entries continuously.
+
+Each round claims as many due entries as there are free slots (``CONTENTHUB_PUBLISH_CONCURRENCY``
+per daemon) and publishes each in a child task that outlives the round. Between rounds it sleeps
+until the next ``due_at`` (a scheduled entry or a retry's backoff), or until the daemon's
+:class:`Wakeup` reports a change (an entry added, retried or rescued; a slot freed here).
+On shutdown, publishes in flight get ``CONTENTHUB_SHUTDOWN_GRACE``; the rest are released.
+"""
+
+from __future__ import annotations
+
+import anyio
+import anyio.abc
+
+from contenthub_async.domain.entities import PoolEntry
+from contenthub_async.services import publishing
+from contenthub_async.services.loop import ServiceLoop
+from contenthub_async.services.publishing import Publishing
+from contenthub_async.services.wakeup import Wakeup
+from contenthub_async.store import pool as pool_store
+
+#: The longest sleep without a due entry in sight (other daemons may add work without notifying
+#: on SQLite's polling, and clocks drift): a cheap re-check.
+MAX_IDLE_SECONDS = 30.0
+
+
+class PublisherLoop:
+    name = "publisher"
+
+    def __init__(self, p: Publishing, wakeup: Wakeup, *, concurrency: int, shutdown_grace: float) -> None:
+        self.p = p
+        self.wakeup = wakeup
+        self.concurrency = concurrency
+        self.shutdown_grace = shutdown_grace
+        self.log = p.log
+        self._in_progress = 0
+        self._publishes: anyio.abc.TaskGroup | None = None
+
+    async def run_once(self) -> float | None:
+        """Claim into the free slots and start those publishes; the delay until the next round."""
+        assert self._publishes is not None, "run_once runs inside run()"
+        free = self.concurrency - self._in_progress
+        if free <= 0:
+            return MAX_IDLE_SECONDS  # a finished publish frees a slot and wakes us
+        claimed = await publishing.claim(self.p, limit=free)
+        for entry in claimed:
+            self._in_progress += 1
+            self._publishes.start_soon(self._publish, entry)
+        if claimed:
+            return 0
+        return await self.seconds_until_due()
+
+    async def seconds_until_due(self) -> float:
+        async with self.p.db.read() as conn:
+            due = await pool_store.earliest_due(conn)
+        if due is None:
+            return MAX_IDLE_SECONDS
+        return min(MAX_IDLE_SECONDS, max(0.05, (due - self.p.clock.now()).total_seconds()))
+
+    async def run(self, stopping: anyio.Event) -> None:
+        async with anyio.create_task_group() as publishes:
+            self._publishes = publishes
+            await ServiceLoop(self, interval=MAX_IDLE_SECONDS, log=self.log, wakeup=self.wakeup).run(stopping)
+            if self.log is not None:
+                self.log.info("publisher stopping", in_progress=self._in_progress)
+            publishes.cancel_scope.deadline = anyio.current_time() + self.shutdown_grace
+        self._publishes = None
+
+    async def _publish(self, entry: PoolEntry) -> None:
+        try:
+            await publishing.publish_entry(self.p, entry)
+        except anyio.get_cancelled_exc_class():
+            with anyio.CancelScope(shield=True), anyio.move_on_after(publishing.RELEASE_TIMEOUT_SECONDS):
+                await publishing.release(self.p, entry)
+            raise
+        except Exception:
+            # E.g. the database failed while recording the outcome: the lease expires and the
+            # janitor returns the entry to the pool (the documented at-least-once window).
+            if self.log is not None:
+                self.log.exception("publish failed; the lease will expire", pool_id=entry.id)
+        finally:
+            self._in_progress -= 1
+            self.wakeup.notify()

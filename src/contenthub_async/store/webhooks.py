@@ -1,0 +1,301 @@
+"""Statements on the webhook outbox: ``webhook_events``, ``webhook_deliveries``, ``webhook_attempts``.
+
+* An event row is written **in the caller's transaction**, the one that makes the change it
+  announces (:func:`record_task_event` from the task transitions of ``store.tasks``,
+  :func:`record_event` for other events): a change that rolls back announces nothing, and a
+  change that commits cannot lose its announcement.
+* A daemon then *fans out* each new event into one delivery per destination URL
+  (:func:`fan_out`; unique per event and URL, so doing it twice does nothing).
+* Deliveries are claimed under a lease (:func:`claim_deliveries`; ``SKIP LOCKED`` on PostgreSQL),
+  and each attempt's outcome is recorded only while the claimer still holds that lease
+  (:func:`record_attempt`): two daemons never send one delivery at the same time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from contenthub_async.domain.entities import Event, OutgoingWebhook, Task, WebhookAttempt, WebhookDelivery
+from contenthub_async.domain.ids import new_event_id
+from contenthub_async.domain.states import TaskStatus
+from contenthub_async.domain.vocabulary import DeliveryStatus, WebhookEventType
+from contenthub_async.json_objects import task_status_json
+from contenthub_async.store import accounts as account_store
+from contenthub_async.store import contents as content_store
+from contenthub_async.store.batches import chunks
+from contenthub_async.store.dialect import dialect_of, notify_changes
+from contenthub_async.store.tables import content_generation_tasks as tasks_table
+from contenthub_async.store.tables import webhook_attempts, webhook_deliveries, webhook_events
+
+E = webhook_events.c
+D = webhook_deliveries.c
+A = webhook_attempts.c
+DS = DeliveryStatus
+
+#: The event a task's arrival in a terminal status announces.
+TASK_EVENT_TYPES: dict[TaskStatus, WebhookEventType] = {
+    TaskStatus.COMPLETED: WebhookEventType.TASK_COMPLETED,
+    TaskStatus.FAILED: WebhookEventType.TASK_FAILED,
+    TaskStatus.TIMEOUT: WebhookEventType.TASK_TIMEOUT,
+    TaskStatus.CANCELLED: WebhookEventType.TASK_CANCELLED,
+}
+
+
+# ---------------------------------------------------------------- the outbox
+
+
+async def record_event(
+    conn: AsyncConnection,
+    event_type: WebhookEventType,
+    data: Any,
+    *,
+    now: datetime,
+    task_pk: int | None = None,
+    job_run_id: int | None = None,
+    callback_url: str | None = None,
+) -> str:
+    """Write one event in the caller's transaction; return its event id (``evt_…``)."""
+    event_id = new_event_id()
+    await conn.execute(
+        insert(webhook_events).values(
+            event_id=event_id, event_type=event_type.value, generation_task_id=task_pk, job_run_id=job_run_id,
+            callback_url=callback_url, data=data, created_at=now,
+        )
+    )
+    await notify_changes(conn)
+    return event_id
+
+
+async def record_task_event(conn: AsyncConnection, task: Task, events: list[Event], *, now: datetime) -> str:
+    """Announce that ``task`` (as just written) reached its terminal status: the event's data
+    is the task object of ``status --format json``, taken in this transaction."""
+    account = await account_store.get_account(conn, task.account_id)
+    content = await content_store.content_state(conn, task.content_id) if task.content_id is not None else None
+    return await record_event(
+        conn, TASK_EVENT_TYPES[task.status], task_status_json(task, account, events, content), now=now,
+        task_pk=task.id, callback_url=task.callback_url,
+    )
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """An event not yet fanned out into deliveries."""
+
+    pk: int
+    event_type: WebhookEventType
+    callback_url: str | None
+
+
+async def events_to_fan_out(conn: AsyncConnection, *, limit: int) -> list[NewEvent]:
+    """Oldest events without deliveries yet (PostgreSQL: skipping those another daemon holds)."""
+    query = select(E.id, E.event_type, E.callback_url).where(E.fanned_out_at.is_(None)).order_by(E.id).limit(limit)
+    rows = (await conn.execute(dialect_of(conn).skip_locked(query))).all()
+    return [NewEvent(r.id, WebhookEventType(r.event_type), r.callback_url) for r in rows]
+
+
+async def fan_out(conn: AsyncConnection, event: NewEvent, urls: Sequence[str], *, now: datetime) -> None:
+    """Create the event's deliveries (one per distinct URL, due now) and mark it fanned out."""
+    distinct = list(dict.fromkeys(urls))
+    if distinct:
+        await conn.execute(
+            dialect_of(conn).insert_ignoring_duplicates(webhook_deliveries),
+            [
+                {"webhook_event_id": event.pk, "url": url, "status": DS.PENDING.value, "attempts": 0,
+                 "next_attempt_at": now, "created_at": now, "updated_at": now}
+                for url in distinct
+            ],
+        )
+    await conn.execute(update(webhook_events).where(E.id == event.pk).values(fanned_out_at=now))
+
+
+# ---------------------------------------------------------------- sending
+
+
+def _claimable(now: datetime) -> Any:
+    return and_(
+        D.status == DS.PENDING.value,
+        D.next_attempt_at <= now,
+        or_(D.lease_expires_at.is_(None), D.lease_expires_at < now),
+    )
+
+
+async def claim_deliveries(
+    conn: AsyncConnection, *, owner: str, limit: int, now: datetime, lease_seconds: float
+) -> list[OutgoingWebhook]:
+    """Take up to ``limit`` due deliveries under a lease, oldest due first. A delivery whose
+    claimer died is claimable again once its lease expired."""
+    if limit <= 0:
+        return []
+    candidates = dialect_of(conn).skip_locked(
+        select(D.id).where(_claimable(now)).order_by(D.next_attempt_at, D.id).limit(limit)
+    )
+    # Two statements, not UPDATE … WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED): PostgreSQL
+    # may evaluate such a subquery more than once and so take more than n rows.
+    ids = list((await conn.execute(candidates)).scalars())
+    if not ids:
+        return []
+    claimed = (
+        await conn.execute(
+            update(webhook_deliveries)
+            .where(D.id.in_(ids), _claimable(now))
+            .values(lease_owner=owner, lease_expires_at=now + timedelta(seconds=lease_seconds), updated_at=now)
+            .returning(D.id)
+        )
+    ).all()
+    if not claimed:
+        return []
+    query = (
+        select(D.id, D.url, D.attempts, D.created_at, E.event_id, E.event_type, E.created_at.label("event_created_at"),
+               E.data)
+        .select_from(webhook_deliveries.join(webhook_events, E.id == D.webhook_event_id))
+        .where(D.id.in_([r.id for r in claimed]))
+        .order_by(D.next_attempt_at, D.id)
+    )
+    return [
+        OutgoingWebhook(
+            delivery_id=r.id, url=r.url, attempt=r.attempts + 1, delivery_created_at=r.created_at,
+            event_id=r.event_id, event_type=r.event_type, event_created_at=r.event_created_at, data=r.data,
+        )
+        for r in (await conn.execute(query)).all()
+    ]
+
+
+async def record_attempt(
+    conn: AsyncConnection,
+    delivery: OutgoingWebhook,
+    *,
+    owner: str,
+    now: datetime,
+    status_code: int | None,
+    error: str | None,
+    duration_ms: int,
+    delivered: bool,
+    retry_at: datetime | None,
+) -> bool:
+    """Record one attempt and its consequence — delivered, retry at ``retry_at``, or dead (neither)
+    — if ``owner`` still holds the delivery's lease; False (nothing written) otherwise."""
+    if delivered:
+        outcome: dict[str, Any] = {"status": DS.DELIVERED.value, "delivered_at": now}
+    elif retry_at is not None:
+        outcome = {"status": DS.PENDING.value, "next_attempt_at": retry_at}
+    else:
+        outcome = {"status": DS.DEAD.value}
+    result = await conn.execute(
+        update(webhook_deliveries)
+        .where(D.id == delivery.delivery_id, D.lease_owner == owner, D.status == DS.PENDING.value)
+        .values(
+            **outcome, attempts=D.attempts + 1, last_status_code=status_code, last_error=error,
+            lease_owner=None, lease_expires_at=None, updated_at=now,
+        )
+    )
+    if result.rowcount != 1:
+        return False
+    await conn.execute(
+        insert(webhook_attempts).values(
+            delivery_id=delivery.delivery_id, at=now, daemon_id=owner, status_code=status_code, error=error,
+            duration_ms=duration_ms,
+        )
+    )
+    return True
+
+
+async def next_due(conn: AsyncConnection) -> datetime | None:
+    """When the earliest pending delivery can next be claimed (None: nothing pending): its
+    next attempt time, or the end of its lease while another claimer holds it."""
+    pending = D.status == DS.PENDING.value
+    unleased = (await conn.execute(select(func.min(D.next_attempt_at)).where(pending, D.lease_expires_at.is_(None)))).scalar_one()
+    leased = (await conn.execute(select(func.min(D.lease_expires_at)).where(pending, D.lease_expires_at.is_not(None)))).scalar_one()
+    times = [t for t in (unleased, leased) if t is not None]
+    return min(times) if times else None
+
+
+# ---------------------------------------------------------------- what people read and do
+
+
+_DELIVERY_COLUMNS = (
+    D.id, E.event_id, E.event_type, tasks_table.c.task_id, D.url, D.status, D.attempts, D.next_attempt_at,
+    D.last_status_code, D.last_error, D.delivered_at, D.created_at, D.updated_at,
+)
+_DELIVERY_JOIN = webhook_deliveries.join(webhook_events, E.id == D.webhook_event_id).outerjoin(
+    tasks_table, tasks_table.c.id == E.generation_task_id
+)
+
+
+def _delivery(row: Any) -> WebhookDelivery:
+    data = dict(row._mapping)
+    data["status"] = DeliveryStatus(data["status"])
+    return WebhookDelivery(**data)
+
+
+async def list_deliveries(
+    conn: AsyncConnection, *, status: DeliveryStatus | None = None, task_id: str | None = None, limit: int = 50
+) -> list[WebhookDelivery]:
+    """Newest deliveries first."""
+    query = select(*_DELIVERY_COLUMNS).select_from(_DELIVERY_JOIN)
+    if status is not None:
+        query = query.where(D.status == status.value)
+    if task_id is not None:
+        query = query.where(tasks_table.c.task_id == task_id)
+    query = query.order_by(D.id.desc()).limit(limit)
+    return [_delivery(r) for r in (await conn.execute(query)).all()]
+
+
+async def get_delivery(conn: AsyncConnection, delivery_id: int) -> WebhookDelivery | None:
+    query = select(*_DELIVERY_COLUMNS).select_from(_DELIVERY_JOIN).where(D.id == delivery_id)
+    row = (await conn.execute(query)).first()
+    return _delivery(row) if row else None
+
+
+async def attempts_of(conn: AsyncConnection, delivery_id: int) -> list[WebhookAttempt]:
+    query = (
+        select(A.at, A.daemon_id, A.status_code, A.error, A.duration_ms)
+        .where(A.delivery_id == delivery_id)
+        .order_by(A.id)
+    )
+    return [WebhookAttempt(*r) for r in (await conn.execute(query)).all()]
+
+
+async def event_body_of(conn: AsyncConnection, delivery_id: int) -> tuple[str, str, datetime, Any] | None:
+    """(event id, type, created at, data) of a delivery's event."""
+    query = (
+        select(E.event_id, E.event_type, E.created_at, E.data)
+        .select_from(webhook_deliveries.join(webhook_events, E.id == D.webhook_event_id))
+        .where(D.id == delivery_id)
+    )
+    row = (await conn.execute(query)).first()
+    return (row.event_id, row.event_type, row.created_at, row.data) if row else None
+
+
+async def redeliver(
+    conn: AsyncConnection, *, delivery_ids: Iterable[int] = (), all_dead: bool = False, now: datetime
+) -> list[int]:
+    """Send deliveries again from now on (the retry horizon starts over): the given ones that
+    are delivered or dead, or every dead one. Returns the ids that were put back, in order."""
+    revived = {"status": DS.PENDING.value, "next_attempt_at": now, "created_at": now, "updated_at": now,
+               "lease_owner": None, "lease_expires_at": None, "delivered_at": None}
+    done = [DS.DELIVERED.value, DS.DEAD.value]
+    moved: list[int] = []
+    if all_dead:
+        rows = await conn.execute(
+            update(webhook_deliveries).where(D.status == DS.DEAD.value).values(**revived).returning(D.id)
+        )
+        moved.extend(r.id for r in rows)
+    for chunk in chunks(sorted(set(delivery_ids))):
+        rows = await conn.execute(
+            update(webhook_deliveries).where(D.id.in_(chunk), D.status.in_(done)).values(**revived).returning(D.id)
+        )
+        moved.extend(r.id for r in rows)
+    if moved:
+        await notify_changes(conn)
+    return sorted(moved)
+
+
+async def count_by_status(conn: AsyncConnection) -> dict[str, int]:
+    rows = (await conn.execute(select(D.status, func.count()).group_by(D.status))).all()
+    return {status: count for status, count in rows}
