@@ -195,14 +195,15 @@ async def test_a_failing_migration_leaves_the_previous_version(db: Database) -> 
     assert "half_done" not in tables
 
 
-async def test_upgrading_keeps_every_row_and_every_key(db_url: str, clock: ManualClock) -> None:
+async def test_upgrading_keeps_every_row_and_every_key(backend: str, tmp_path: Path, clock: ManualClock) -> None:
     """A database with tasks, events and articles upgrades across the rebuild of the task table
     (SQLite) without losing or orphaning a row; the foreign keys still act afterwards."""
-    db = Database.open(db_url)
-    try:
-        await _upgrade_with_rows(db, clock)
-    finally:
-        await db.close()
+    with database_url(backend, tmp_path) as url:
+        db = Database.open(url)
+        try:
+            await _upgrade_with_rows(db, clock)
+        finally:
+            await db.close()
 
 
 async def _upgrade_with_rows(db: Database, clock: ManualClock) -> None:
