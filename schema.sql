@@ -1,6 +1,6 @@
 -- contenthub-async: the reviewed DDL (SQLite dialect, the embedded default).
 --
--- Schema version 7 (SQLite: PRAGMA user_version; PostgreSQL: table schema_version).
+-- Schema version 8 (SQLite: PRAGMA user_version; PostgreSQL: table schema_version).
 -- `contenthub-ctl db init` and contenthubd create and upgrade the tables by applying the
 -- numbered migrations of src/contenthub_async/store/migrations/<backend>/ in order; tests
 -- apply them on both backends and compare the reflected schema with this file, and compare
@@ -16,7 +16,7 @@
 --   * JSON is stored as UTF-8 text (Chinese stays readable);
 --   * content_generation_tasks.task_id ('task-' + 12 hex) is the id people use.
 
-PRAGMA user_version = 7;
+PRAGMA user_version = 8;
 
 -- Self-media accounts that content is generated for.
 CREATE TABLE accounts (
@@ -112,6 +112,8 @@ CREATE TABLE content_generation_tasks (
     created_at           TEXT NOT NULL,
     updated_at           TEXT NOT NULL,
     callback_url         TEXT,                    -- per-task webhook URL (docs/webhooks.md)
+    error_code           TEXT,                    -- the last error as a code (see task_events.code)
+    error_params         TEXT,                    -- JSON parameters of error_code
     PRIMARY KEY (id),
     CONSTRAINT uq_tasks_task_id UNIQUE (task_id),
     CONSTRAINT ck_tasks_status CHECK (status IN ('pending', 'submitting', 'submitted', 'processing', 'completed', 'failed', 'timeout', 'cancelled')),
@@ -144,7 +146,9 @@ CREATE TABLE task_events (
     from_status        TEXT,                      -- NULL for the creation event
     to_status          TEXT NOT NULL,
     actor              TEXT NOT NULL,             -- 'cli', 'import', 'scheduler' or a daemon id
-    message            TEXT,
+    message            TEXT,                      -- in English; `code` + `params` render it in any language
+    code               TEXT,                      -- e.g. 'task.gave_up' (NULL in rows from schema version 1)
+    params             TEXT,                      -- JSON parameters of `code`
     PRIMARY KEY (id),
     CONSTRAINT fk_events_task FOREIGN KEY (generation_task_id) REFERENCES content_generation_tasks (id) ON DELETE CASCADE
 );

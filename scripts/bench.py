@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark of contenthub-async: submit latency, enqueue/claim throughput, pickup latency,
 end-to-end throughput, the two creator modes, tracking cost, daemon memory, the PostgreSQL
-figures, the web console's page times (scripts/bench_console.py) and publishing with dir:
+figures, crash recovery, the web console's page times (scripts/bench_console.py) and publishing with dir:
 (scripts/bench_publishing.py).
 
     python scripts/bench.py [--quick] [--output bench-results.json] [--only NAME[,NAME]]
@@ -10,8 +10,8 @@ Stdlib plus the project's own dependencies. Every timing is the median of severa
 and is also given as a ratio to a baseline measured in the same run (absolute times drift
 on shared machines). Everything happens in a temporary directory; child processes are
 stopped at the end. Figures: submit_latency, bulk_enqueue, claim_throughput,
-pickup_latency, end_to_end, creator_modes, tracking_cost, memory, postgresql, console_pages,
-publishing.
+pickup_latency, end_to_end, creator_modes, tracking_cost, memory, postgresql, recovery,
+console_pages, publishing.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ import bench_console  # noqa: E402
 import bench_publishing  # noqa: E402
 
 FIGURES = ["submit_latency", "bulk_enqueue", "claim_throughput", "pickup_latency", "end_to_end",
-           "creator_modes", "tracking_cost", "memory", "postgresql", "console_pages", "publishing"]
+           "creator_modes", "tracking_cost", "memory", "postgresql", "recovery", "console_pages", "publishing"]
 FAKE_CREATOR = ROOT / "scripts" / "fake-content-creator"
 BIN = Path(sys.executable).parent
 CONTENTHUBD = BIN / "contenthubd"
@@ -138,6 +138,7 @@ def daemon_env(db_url: str, state: Path, fake: dict[str, Any] | None = None, **o
         "CONTENTHUB_SHUTDOWN_GRACE": "5",
         "CONTENTHUB_LOG_LEVEL": "warning",
         "CONTENTHUB_LOG_FORMAT": "json",
+        "CONTENTHUB_HTTP_LISTEN": "",  # no HTTP API: the default port may be taken on a shared machine
     })
     env.update({k: str(v) for k, v in overrides.items()})
     env.update(DATABASE_URL=db_url, CREATOR_CLI_PATH=str(FAKE_CREATOR),
@@ -928,6 +929,183 @@ def bench_postgresql(tmp: Path, quick: bool) -> dict[str, Any]:
     return out
 
 
+# ------------------------------------------------------------------ 9. recovery
+
+RECOVERY_TASKS = 400
+RECOVERY_CONCURRENCY = 10
+RECOVERY_HEARTBEAT = 2.0  # CONTENTHUB_HEARTBEAT_INTERVAL of daemon_env
+#: the default CONTENTHUB_HEARTBEAT_INTERVAL: a dead daemon on another host is found by its
+#: silence, so this case measures the rule with the interval daemons really run with
+RECOVERY_HEARTBEAT_OTHER_HOST = 10.0
+RECOVERY_WINDOW = 2.0  # seconds of completions that make a rate
+RECOVERY_NORMAL_SHARE = 0.8  # "normal rate again": this share of the rate before the crash
+RECOVERY_FAKE = {"slow_create": 0.5, "latency": 1.0, "pending_seconds": 0.2}
+
+
+async def completions(url: str) -> int:
+    return (await status_counts(url)).get("completed", 0)
+
+
+async def events_by(url: str, actor: str) -> list[tuple[float, str]]:
+    """(unix time, to_status) of every transition ``actor`` made, in order."""
+    from sqlalchemy import text
+
+    db = Database.open(url, pool_size=1)
+    try:
+        async with db.read() as conn:
+            rows = (await conn.execute(text(
+                "SELECT at, to_status FROM task_events WHERE actor = :actor ORDER BY at"), {"actor": actor})).all()
+    finally:
+        await db.close()
+    from contenthub_async.store.types import parse_utc
+
+    return [((parse_utc(at) if isinstance(at, str) else at).timestamp(), status) for at, status in rows]
+
+
+async def newest_daemon(url: str) -> tuple[str, float] | None:
+    from sqlalchemy import text
+
+    from contenthub_async.store.types import parse_utc
+
+    db = Database.open(url, pool_size=1)
+    try:
+        async with db.read() as conn:
+            row = (await conn.execute(text("SELECT id, started_at FROM daemons ORDER BY started_at DESC LIMIT 1"))).first()
+    finally:
+        await db.close()
+    if row is None:
+        return None
+    started = row.started_at if not isinstance(row.started_at, str) else parse_utc(row.started_at)
+    return row.id, started.timestamp()
+
+
+def back_to_normal(completed_at: list[float], since: float, rate: float) -> float | None:
+    """Seconds after ``since`` at which the completions of the last RECOVERY_WINDOW seconds first
+    reach RECOVERY_NORMAL_SHARE of ``rate`` (None: never)."""
+    needed = RECOVERY_NORMAL_SHARE * rate * RECOVERY_WINDOW
+    times = sorted(t for t in completed_at if t >= since)
+    for i, t in enumerate(times):
+        in_window = sum(1 for u in times[: i + 1] if u > t - RECOVERY_WINDOW)
+        if in_window >= needed:
+            return t - since
+    return None
+
+
+async def taken_for_dead_at(url: str) -> float | None:
+    """When the killed daemon was marked dead (database time, same machine), or None."""
+    from sqlalchemy import text
+
+    from contenthub_async.store.types import parse_utc
+
+    db = Database.open(url, pool_size=1)
+    try:
+        async with db.read() as conn:
+            at = (await conn.execute(text("SELECT min(stopped_at) FROM daemons WHERE status = 'dead'"))).scalar()
+    finally:
+        await db.close()
+    return None if at is None else (parse_utc(at) if isinstance(at, str) else at).timestamp()
+
+
+async def one_recovery(url: str, tmp: Path, label: str, other_host: bool, quick: bool) -> dict[str, Any]:
+    """A daemon at its normal rate is killed with -9 and a new one started at once."""
+    warm_up, rate_window = (10, 3.0) if quick else (20, 5.0)
+    await prepare_db(url)
+    await insert_pending(url, RECOVERY_TASKS)
+    heartbeat = RECOVERY_HEARTBEAT_OTHER_HOST if other_host else RECOVERY_HEARTBEAT
+    env = daemon_env(url, tmp / f"recovery-fake-{label}", RECOVERY_FAKE,
+                     ASYNC_MAX_CONCURRENT_TASKS=RECOVERY_CONCURRENCY, CONTENTHUB_CREATOR_MAX_PROCESSES=8,
+                     CONTENTHUB_HEARTBEAT_INTERVAL=heartbeat)
+    first_env = {**env, "CONTENTHUB_HOST_ID": "bench-another-host"} if other_host else env
+    first = start_daemon(first_env, tmp / f"recovery-first-{label}.log")
+    deadline = time.monotonic() + 120
+    while await completions(url) < warm_up:
+        if time.monotonic() > deadline or first.poll() is not None:
+            raise RuntimeError("the first daemon did not reach its normal rate")
+        await asyncio.sleep(0.1)
+    before, started = await completions(url), time.time()
+    await asyncio.sleep(rate_window)
+    rate = (await completions(url) - before) / (time.time() - started)
+    counts = await status_counts(url)
+    in_flight = sum(counts.get(s, 0) for s in ("submitting", "submitted", "processing"))
+
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    CHILDREN.remove(first)
+    restarted = time.time()
+    second = start_daemon(env, tmp / f"recovery-second-{label}.log")
+    try:
+        deadline = time.monotonic() + 120
+        normal_after: float | None = None
+        while normal_after is None and time.monotonic() < deadline:
+            await asyncio.sleep(0.5)
+            if second.poll() is not None:
+                raise RuntimeError(f"the new daemon exited with {second.returncode}")
+            newest = await newest_daemon(url)
+            if newest is None or newest[1] < restarted - 1:
+                continue
+            events = await events_by(url, newest[0])
+            normal_after = back_to_normal([t for t, s in events if s == "completed"], restarted, rate)
+    finally:
+        stop_daemon(second)
+    newest = await newest_daemon(url)
+    assert newest is not None
+    events = await events_by(url, newest[0])
+    dead_at = await taken_for_dead_at(url)
+    if not events or dead_at is None:
+        raise RuntimeError("the new daemon changed no task, or did not take the killed one for dead")
+    return {"normal_rate_tasks_per_s": rnd(rate), "in_flight_at_kill": in_flight,
+            "heartbeat_interval": heartbeat, "startup_seconds": rnd(newest[1] - restarted),
+            "taken_for_dead_seconds": rnd(dead_at - restarted),
+            "first_state_change_seconds": rnd(events[0][0] - restarted),
+            "normal_rate_seconds": rnd(normal_after) if normal_after is not None else None}
+
+
+def recovery_case(fresh_url: Callable[[str], AbstractContextManager[str]], tmp: Path, label: str,
+                  other_host: bool, quick: bool, goal: float) -> dict[str, Any]:
+    runs = 1 if quick else 3
+    samples = []
+    for i in range(runs):
+        with fresh_url(f"{label}-{i}") as url:
+            samples.append(asyncio.run(one_recovery(url, tmp, f"{label}-{i}", other_host, quick)))
+    ordered = sorted(samples, key=lambda r: r["first_state_change_seconds"])
+    median_run = ordered[(len(ordered) - 1) // 2]
+    baseline = daemon_import_seconds()
+    return {**median_run, "runs": runs, "goal_seconds": goal, "baseline_daemon_import_seconds": rnd(baseline),
+            "ratio_to_baseline": rnd(median_run["first_state_change_seconds"] / baseline),
+            "goal_met": all(r["first_state_change_seconds"] <= goal for r in samples),
+            "first_state_change_seconds_all_runs": [r["first_state_change_seconds"] for r in samples],
+            "normal_rate_seconds_all_runs": [r["normal_rate_seconds"] for r in samples]}
+
+
+def daemon_import_seconds(runs: int = 3) -> float:
+    """Wall time of a Python process that only imports contenthubd's modules: the part of a
+    restart no recovery rule can shorten (it grows with the machine's load)."""
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import contenthub_async.daemon.runner"], check=True, env=clean_env())
+        samples.append(time.perf_counter() - started)
+    return median(samples)
+
+
+def bench_recovery(tmp: Path, quick: bool) -> dict[str, Any]:
+
+    @contextmanager
+    def fresh_sqlite(label: str) -> Iterator[str]:
+        yield sqlite_url(tmp / f"recovery-{label}.db")
+
+    out: dict[str, Any] = {"unit": "s", "concurrency": RECOVERY_CONCURRENCY,
+                           "same_host_sqlite": recovery_case(fresh_sqlite, tmp, "same", False, quick, 5.0)}
+    try:
+        pg_admin("SELECT 1")
+    except Exception as exc:  # unreachable server, auth, missing driver
+        out["other_host_postgresql"] = {"skipped": f"PostgreSQL unreachable: {type(exc).__name__}: {exc}"}
+        return out
+    out["other_host_postgresql"] = recovery_case(lambda _: PgSchema(), tmp, "other", True, quick,
+                                                 3 * RECOVERY_HEARTBEAT_OTHER_HOST)
+    return out
+
+
 # ------------------------------------------------------------------ table and main
 
 
@@ -1022,6 +1200,23 @@ def table(results: dict[str, Any]) -> str:
                 f"{r['vm_hwm_mib']} MiB",
                 f"{r['ratio_to_baseline']}x")
             add("", "  baseline: idle daemon, empty db", f"{r['baseline_idle_empty_db_vm_hwm_mib']} MiB")
+        elif name == "recovery":
+            label = name
+            for key, where in (("same_host_sqlite", "same host, SQLite"), ("other_host_postgresql", "other host, PostgreSQL")):
+                c = r[key]
+                if "skipped" in c:
+                    add(label, f"{where}: skipped", "-")
+                    continue
+                add(label, f"kill -9, restart: first change, {where} (median of {c['runs']})",
+                    f"{c['first_state_change_seconds']} s", f"{c['ratio_to_baseline']}x")
+                add("", f"  goal {c['goal_seconds']:g} s; met in every run", "yes" if c["goal_met"] else "NO")
+                add("", "  of which the new daemon's start-up", f"{c['startup_seconds']} s")
+                add("", f"  killed daemon taken for dead (heartbeat {c['heartbeat_interval']:g} s)",
+                    f"{c['taken_for_dead_seconds']} s")
+                add("", f"  back to {RECOVERY_NORMAL_SHARE:.0%} of the normal rate ({c['normal_rate_tasks_per_s']}/s)",
+                    f"{c['normal_rate_seconds']} s")
+                add("", "  baseline: import contenthubd's modules", f"{c['baseline_daemon_import_seconds']} s")
+                label = ""
     return "\n".join(lines)
 
 
@@ -1035,6 +1230,7 @@ RUNNERS: dict[str, Callable[[Path, bool], dict[str, Any]]] = {
     "tracking_cost": bench_tracking_cost,
     "memory": bench_memory,
     "postgresql": bench_postgresql,
+    "recovery": bench_recovery,
     "console_pages": bench_console.bench_console_pages,
     "publishing": bench_publishing.bench_publishing,
 }

@@ -75,6 +75,7 @@ def event_json(event: Event) -> dict[str, Any]:
         "to": event.to_status,
         "actor": event.actor,
         "message": event.message,
+        "code": event.note.code if event.note else None,
     }
 
 

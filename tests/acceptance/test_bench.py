@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / "scripts" / "bench.py"
 
 FIGURES = ["submit_latency", "bulk_enqueue", "claim_throughput", "pickup_latency", "end_to_end",
-           "creator_modes", "tracking_cost", "memory", "postgresql", "publishing"]
+           "creator_modes", "tracking_cost", "memory", "postgresql", "recovery", "publishing"]
 
 
 def numeric(value: Any) -> bool:
@@ -97,3 +97,13 @@ def test_quick_benchmark_produces_every_figure(tmp_path: Path) -> None:
     if not skipped(postgresql):
         check_claims(postgresql["claim_throughput"])
         check_end_to_end(postgresql["end_to_end"])
+
+    recovery = results["recovery"]
+    cases = [recovery["same_host_sqlite"]]
+    if "CONTENTHUB_TEST_POSTGRES_URL" in os.environ:
+        cases.append(recovery["other_host_postgresql"])
+    for case in cases:
+        for key in ("first_state_change_seconds", "startup_seconds", "normal_rate_seconds", "goal_seconds",
+                    "baseline_daemon_import_seconds"):
+            assert numeric(case[key]), key
+        assert isinstance(case["goal_met"], bool)

@@ -37,7 +37,7 @@ async def test_overview_counts_queue_charts_and_recent_tasks(db: Database, clock
         await place_task(conn, account_id=account, status=S.PENDING, created=now - timedelta(minutes=2))
         waiting = await place_task(conn, account_id=account, status=S.PENDING, created=now - timedelta(minutes=1),
                                    topic="waits out a backoff")
-        await task_store.record_note(conn, waiting, now=now, actor="t", message="backoff",
+        await task_store.record_note(conn, waiting, now=now, actor="t",
                                      values={"run_after": now + timedelta(minutes=5)})
         await daemon_store.register_daemon(conn, daemon_id="d-live", hostname="h", pid=1, version="t",
                                            now=now - timedelta(seconds=20))

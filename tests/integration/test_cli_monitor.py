@@ -1,5 +1,5 @@
-"""``contenthub-ctl monitor ...`` as operators and cron jobs run it: real processes against a SQLite
-file whose rows were written in-process through the store API, at times relative to the real clock
+"""``contenthub-ctl monitor ...`` as operators and cron jobs run it (commands in-process, a real
+process for the cron pipeline and the start-up imports) against a SQLite file whose rows were written in-process through the store API, at times relative to the real clock
 (the command reads the wall clock). Times are asserted against what the command itself reports
 (``generated_at``, dates it lists), never against how long anything took.
 """

@@ -258,7 +258,7 @@ async def test_article_is_sanitized_and_reviewed_from_the_task_page(console: str
         seeded["url"], "# 标题\n\n正文 **重点**。\n\n<script>alert(1)</script>\n\n[x](javascript:alert(2))\n")
     async with httpx.AsyncClient(base_url=console) as client:
         page = await client.get(f"/tasks/{task_id}")
-        assert "<h1>标题</h1>" in page.text and "<strong>重点</strong>" in page.text
+        assert "<h2>标题</h2>" in page.text and "<strong>重点</strong>" in page.text
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text and 'href="javascript' not in page.text
         assert "awaiting review" in page.text
         token = csrf_of(page.text)

@@ -11,6 +11,7 @@ import structlog
 from contenthub_async.clock import SystemClock
 from contenthub_async.creator.cli import CliCreator
 from contenthub_async.daemon.runner import knobs_from
+from contenthub_async.domain.notes import Note
 from contenthub_async.domain.states import TaskStatus
 from contenthub_async.domain.submission import NewTask
 from contenthub_async.services.context import ServiceContext
@@ -262,7 +263,7 @@ async def test_a_failed_attempt_of_a_task_being_cancelled_is_not_retried(db_url:
             stale = await task_store.get_task(conn, task_id)  # read before the operator's request
         assert stale is not None
         await cancel_task(db, task_id, clock=SystemClock(), actor="cli")
-        moved = await record_failed_attempt(ctx, stale, "boom", retryable=True)
+        moved = await record_failed_attempt(ctx, stale, Note("creator.detail", {"detail": "boom"}), retryable=True)
         assert moved is not None and moved.status == S.CANCELLED and moved.retry_count == 0
     finally:
         await db.close()

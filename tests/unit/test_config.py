@@ -35,6 +35,12 @@ def test_defaults_follow_the_original_documents() -> None:
         ("CONTENTHUB_CREATOR_ENV", "not json"),
         ("ASYNC_TASK_TIMEOUT", "-1"),
         ("CREATOR_MODE", "direct"),
+        ("ASYNC_TASK_TIMEOUT", "1e300"),  # would overflow every deadline computed from it
+        ("ASYNC_TASK_TIMEOUT", "inf"),
+        ("ASYNC_POLL_INTERVAL", "nan"),
+        ("CONTENTHUB_LEASE_SECONDS", "99999999999"),
+        ("CONTENTHUB_RETRY_BACKOFF_MAX", "1e20"),
+        ("CONTENTHUB_CREATOR_LIST_LIMIT", "99999999999999999999"),
     ],
 )
 def test_invalid_values_name_the_variable(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:

@@ -111,6 +111,12 @@ def run_cli(argv: Sequence[str] | None = None) -> int:
     _utf8_stdio()
     app = build_app()
     tokens = list(sys.argv[1:] if argv is None else argv)
+    for number, token in enumerate(tokens, start=1):
+        try:
+            token.encode("utf-8")
+        except UnicodeEncodeError:  # bytes that are not UTF-8 arrive as lone surrogates
+            print_error(text("error.not_utf8_argument", number=number))
+            return EXIT_USAGE
     try:
         result = app(tokens, print_error=False, exit_on_error=False, result_action="return_value")
     except CycloptsError as exc:

@@ -29,6 +29,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from contenthub_async.domain.notes import Note, render
+
 Language = Literal["en", "zh"]
 LANGUAGES: tuple[Language, ...] = ("en", "zh")
 DOMAIN = "contenthub-ctl"
@@ -119,6 +121,14 @@ def text(key: str, lang: Language | None = None, /, **fields: object) -> str:
     if template == key:
         raise KeyError(key)
     return template.format(**fields) if fields else template
+
+
+def note_text(note: Note | None, fallback: str | None, lang: Language | None = None) -> str | None:
+    """A stored note in ``lang`` (``note.<code>`` of the catalogs); rows without a code: ``fallback``."""
+    if note is None:
+        return fallback
+    chosen = catalog(lang or language())
+    return render(note, lambda code: chosen.gettext(f"note.{code}"))
 
 
 def status_word(status: str, lang: Language | None = None) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from contenthub_async.cli.messages import status_word, text
+from contenthub_async.cli.messages import note_text, status_word, text
 from contenthub_async.cli.output import Column, display_width, or_dash, print_fields, print_lines, print_table, utc_iso
 
 if TYPE_CHECKING:
@@ -152,7 +152,7 @@ def print_stats(stats: Stats) -> None:
     print_table(
         [Column(text("monitor.stats.col.count"), right=True),
          Column(text("monitor.stats.col.reason"), shrink=20, fold=True)],
-        [[(str(r.count), None), (r.message or text("monitor.stats.no_reason"), None)]
+        [[(str(r.count), None), (note_text(r.note, r.message) or text("monitor.stats.no_reason"), None)]
          for r in stats.failure_reasons],
     )
 

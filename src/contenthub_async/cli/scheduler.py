@@ -109,9 +109,24 @@ def _parse_params(raw: str) -> Any:
         value = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise usage("error.params_json", detail=str(exc)) from None
+    except RecursionError:
+        raise usage("error.params_too_deep") from None
     if not isinstance(value, dict):
         raise usage("error.params_json", detail=type(value).__name__)
     return value
+
+
+def _job_name(raw: str) -> str:
+    """The name as stored: one line of text, no control characters (it is printed as it is)."""
+    from contenthub_async.domain.submission import MAX_SHORT_TEXT_LENGTH, InvalidSubmission, check_text
+
+    try:
+        name = check_text("name", raw, MAX_SHORT_TEXT_LENGTH, required=True)
+    except InvalidSubmission as problem:
+        raise usage(f"invalid.{problem.reason}", option="--name", field=text("field.name"),
+                    **problem.details) from None
+    assert name is not None
+    return name
 
 
 def _translate(exc: Exception) -> CliError | None:
@@ -210,9 +225,7 @@ def create(
     from contenthub_async.domain import cron as cron_domain
     from contenthub_async.services.executors import validate_params
 
-    clean_name = name.strip()
-    if not clean_name:
-        raise usage("invalid.empty", option="--name", field=text("field.name"))
+    clean_name = _job_name(name)
     if misfire_grace < 0:
         raise usage("error.bad_misfire_grace")
     raw = _parse_params(params)
@@ -461,15 +474,15 @@ def update(
         raise usage("error.nothing_to_update")
     if misfire_grace is not None and misfire_grace < 0:
         raise usage("error.bad_misfire_grace")
-    if name is not None and not name.strip():
-        raise usage("invalid.empty", option="--name", field=text("field.name"))
+    if name is not None:
+        name = _job_name(name)
     raw = _parse_params(params) if params is not None else UNSET
 
     async def action(db: Any, clock: Any) -> Job:
         from contenthub_async.services import job_commands
 
         return await job_commands.update_job(
-            db, job, clock=clock, name=name.strip() if name else None, cron_expr=cron,
+            db, job, clock=clock, name=name, cron_expr=cron,
             timezone=timezone if timezone is not None else UNSET, params=raw,
             misfire_policy=misfire_policy, misfire_grace_seconds=misfire_grace,
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from contenthub_async.cli.messages import has_text, status_word, text
+from contenthub_async.cli.messages import has_text, note_text, status_word, text
 from contenthub_async.cli.output import (
     STATUS_STYLES,
     Column,
@@ -16,9 +16,10 @@ from contenthub_async.cli.output import (
     print_table,
     yes_no,
 )
+from contenthub_async.domain.entities import Event
 
 if TYPE_CHECKING:
-    from contenthub_async.domain.entities import Account, Event, PoolEvent, Task
+    from contenthub_async.domain.entities import Account, PoolEvent, Task
     from contenthub_async.services.task_queries import TaskDetail
     from contenthub_async.store.contents import ContentState
 
@@ -99,7 +100,7 @@ def print_detail(detail: TaskDetail) -> None:
         rows.append((text("label.timeout_at"), local_time(task.timeout_at)))
     if task.cancel_requested_at:
         rows.append((text("label.cancel_requested_at"), local_time(task.cancel_requested_at)))
-    rows.append((text("label.error_message"), or_dash(task.error_message)))
+    rows.append((text("label.error_message"), or_dash(note_text(task.error_note, task.error_message))))
     print_fields(rows)
     print_lines(["", text("label.timeline") + ":"])
     if not detail.events:
@@ -118,8 +119,9 @@ def event_line(event: Event | PoolEvent) -> str:
     else:
         move = f"{status_word(event.from_status)} → {to}"
     parts = [local_time(event.at), move, event.actor]
-    if event.message:
-        parts.append(event.message)
+    message = note_text(event.note if isinstance(event, Event) else None, event.message)
+    if message:
+        parts.append(message)
     return "  ".join(parts)
 
 
@@ -158,7 +160,7 @@ def print_task_table(
             (account_cell(task), None),
             (task.topic, None),
             (local_time(task.created_at, seconds=False, zone=False), None),
-            *([(or_dash(task.error_message), None)] if show_error else []),
+            *([(or_dash(note_text(task.error_note, task.error_message)), None)] if show_error else []),
         ]
         for task in tasks
     ]

@@ -47,13 +47,14 @@ def submit(
     ] = 5,
     # A flag (the shell completes no value after it); None, the default, means ASYNC_AUTO_APPROVE.
     auto_approve: Annotated[
-        bool,
+        bool | None,
         Parameter(
             name="--auto-approve",
             negative="--no-auto-approve",
+            n_tokens=0,
             help=text("help.opt.auto_approve"),
         ),
-    ] = None,  # type: ignore[assignment]
+    ] = None,
     max_retries: Annotated[
         int | None,
         Parameter(name="--max-retries", converter=strict_int, help=text("help.opt.max_retries")),

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from contenthub_async.cli import runtime
 from contenthub_async.cli.errors import EXIT_FAILED, EXIT_OK, CliError
-from contenthub_async.cli.messages import text
+from contenthub_async.cli.messages import note_text, text
 from contenthub_async.cli.output import or_dash, print_json, print_lines, print_note
 from contenthub_async.cli.task_views import event_line, status_text, stored_word_text
 from contenthub_async.json_objects import detail_json
@@ -136,7 +136,7 @@ def outcome_line(detail: TaskDetail) -> str:
             publish=stored_word_text("publish", content.publish_status) if content else or_dash(None),
         )
     if status in ("failed", "timeout"):
-        return text(f"wait.{status}", task_id=task.task_id, error=or_dash(task.error_message))
+        return text(f"wait.{status}", task_id=task.task_id, error=or_dash(note_text(task.error_note, task.error_message)))
     return text("wait.cancelled", task_id=task.task_id)
 
 

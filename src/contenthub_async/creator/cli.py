@@ -36,6 +36,7 @@ from contenthub_async.creator.port import (
     CreatorTaskState,
 )
 from contenthub_async.domain.creator_args import build_create_argv
+from contenthub_async.domain.notes import Note
 from contenthub_async.domain.vocabulary import CreatorMode
 
 __all__ = ["CliCreator"]
@@ -210,6 +211,7 @@ class CliCreator:
                 raise CreatorError(
                     CreatorErrorKind.TIMEOUT,
                     f"no answer within {self.call_timeout:g} s; process group killed",
+                    note=Note("creator.no_answer", {"seconds": self.call_timeout}),
                     command=command,
                     returncode=proc.returncode,
                     stderr_tail=_tail(stderr),
@@ -227,7 +229,8 @@ class CliCreator:
                 await self._slots.acquire()
         except TimeoutError:
             raise CreatorError(
-                CreatorErrorKind.TIMEOUT, "no creator process slot was free before the deadline", command=command
+                CreatorErrorKind.TIMEOUT, "no creator process slot was free before the deadline", command=command,
+                note=Note("creator.no_slot"),
             ) from None
         try:
             # stdin is the guard's lifeline: held open here, never written, closed by our death
@@ -244,6 +247,7 @@ class CliCreator:
                 raise CreatorError(
                     CreatorErrorKind.TIMEOUT,
                     "the generation had not ended by its deadline; process group stopped",
+                    note=Note("creator.deadline"),
                     command=command,
                     returncode=proc.returncode,
                     stderr_tail=_tail(stderr),
@@ -261,7 +265,8 @@ class CliCreator:
         if proc.returncode in (126, 127) and done.stderr.startswith(guard.CANNOT_START):
             reason = done.stderr.strip().rsplit(": ", 1)[-1]
             raise CreatorError(
-                CreatorErrorKind.NOT_FOUND, f"cannot start content-creator command {argv[0]!r}: {reason}", command=command
+                CreatorErrorKind.NOT_FOUND, f"cannot start content-creator command {argv[0]!r}: {reason}", command=command,
+                note=Note("creator.cannot_start", {"command": argv[0], "reason": reason}),
             )
         return done
 
@@ -308,10 +313,10 @@ class CliCreator:
             raise
         except (FileNotFoundError, PermissionError, NotADirectoryError) as e:
             if self.workdir is not None and not os.path.isdir(self.workdir):
-                what = f"working directory {self.workdir!r} of content-creator does not exist"
+                note = Note("creator.no_workdir", {"workdir": str(self.workdir)})
             else:
-                what = f"cannot start content-creator command {argv[0]!r}: {e.strerror or e}"
-            raise CreatorError(CreatorErrorKind.NOT_FOUND, what, command=command) from e
+                note = Note("creator.cannot_start", {"command": argv[0], "reason": str(e.strerror or e)})
+            raise CreatorError(CreatorErrorKind.NOT_FOUND, note.english(), command=command, note=note) from e
         except OSError as e:  # e.g. out of processes or memory: may pass
             raise CreatorError(
                 CreatorErrorKind.EXIT_STATUS,

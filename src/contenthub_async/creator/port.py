@@ -7,6 +7,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
+from contenthub_async.domain.notes import Note
+
 __all__ = [
     "CreateRequest",
     "Creator",
@@ -93,14 +95,21 @@ class CreatorError(Exception):
         returncode: int | None = None,
         stderr_tail: str = "",
         status: CreatorStatus | None = None,
+        note: Note | None = None,
     ) -> None:
         self.kind = CreatorErrorKind(kind)
+        self._note = note
         self.message = message
         self.command = command
         self.returncode = returncode
         self.stderr_tail = stderr_tail
         self.status = status
         super().__init__(message)
+
+    @property
+    def note(self) -> Note:
+        """The message as a stored note: ours by code, the creator's own text as it is."""
+        return self._note or Note("creator.detail", {"detail": self.message})
 
     @property
     def retryable(self) -> bool:

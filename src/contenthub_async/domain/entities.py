@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from contenthub_async.domain.notes import Note
 from contenthub_async.domain.states import TaskStatus
 from contenthub_async.domain.vocabulary import DeliveryStatus, JobRunStatus, JobRunTrigger, PoolStatus
 
@@ -46,6 +47,13 @@ class Task:
     created_at: datetime
     updated_at: datetime
     callback_url: str | None = None  # where this task's webhook events go besides WEBHOOK_URL
+    error_code: str | None = None
+    error_params: str | None = None
+
+    @property
+    def error_note(self) -> Note | None:
+        """The last error as a note (None when there is none, or for rows from before codes)."""
+        return Note.from_columns(self.error_code, self.error_params)
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,7 @@ class Event:
     to_status: str
     actor: str
     message: str | None
+    note: Note | None = None  # None for rows written before notes had codes
 
 
 def claims_of(events: list[Event]) -> int:

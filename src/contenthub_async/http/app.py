@@ -8,9 +8,10 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 
 from contenthub_async import __version__
+from contenthub_async.http.console import ConsoleConfig, console_router, is_console_path
 from contenthub_async.http.context import Api
 from contenthub_async.http.errors import install_error_handlers
-from contenthub_async.http.middleware import BodyLimitMiddleware, LanguageMiddleware, TokenMiddleware
+from contenthub_async.http.middleware import OPEN_PATHS, BodyLimitMiddleware, LanguageMiddleware, TokenMiddleware
 from contenthub_async.http.routes import health, tasks
 
 #: Every router of the API, in the order they are matched.
@@ -27,9 +28,22 @@ def create_app(api: Api) -> FastAPI:
     app.state.api = api
     for router in ROUTERS:
         app.include_router(router)
+    # The web console at / (docs/console.md): it signs people in with the same token itself
+    # (a login form and a cookie), so the bearer-token middleware leaves its paths to it.
+    app.include_router(console_router(ConsoleConfig(
+        db=api.db, clock=api.clock, max_concurrent=api.settings.ASYNC_MAX_CONCURRENT_TASKS,
+        token=api.settings.CONTENTHUB_API_TOKEN,
+    )))
     install_error_handlers(app)
     # Added last = runs first: the token before anything is read, then the body cap, then the language.
     app.add_middleware(LanguageMiddleware)
     app.add_middleware(BodyLimitMiddleware)
-    app.add_middleware(TokenMiddleware, token=api.settings.CONTENTHUB_API_TOKEN)
+    app.add_middleware(TokenMiddleware, token=api.settings.CONTENTHUB_API_TOKEN, open_paths=_OpenPaths())
     return app
+
+
+class _OpenPaths:
+    """What the bearer token does not guard: liveness, and the console (which guards itself)."""
+
+    def __contains__(self, path: object) -> bool:
+        return path in OPEN_PATHS or (isinstance(path, str) and is_console_path(path))

@@ -19,6 +19,7 @@ import anyio.abc
 
 from contenthub_async.creator.port import CreatorError
 from contenthub_async.domain.entities import Task
+from contenthub_async.domain.notes import Note
 from contenthub_async.domain.states import TaskStatus
 from contenthub_async.domain.vocabulary import CreatorMode
 from contenthub_async.services.context import ServiceContext, log_transition
@@ -107,7 +108,7 @@ class Dispatcher:
             except CreatorError as error:
                 self.log.warning("create failed", task_id=task.task_id, kind=error.kind.value, error=str(error))
                 await record_failed_attempt(
-                    ctx, task, f"content-creator create failed ({error.kind.value}): {error.message}", retryable=error.retryable,
+                    ctx, task, Note("error.create_failed", {"kind": error.kind.value, "detail": error.note}), retryable=error.retryable,
                     lease_owner=ctx.daemon_id,
                 )
                 return
@@ -130,7 +131,7 @@ class Dispatcher:
         async with ctx.db.write() as conn:
             moved = await task_store.transition(
                 conn, task, S.SUBMITTED, now=now, actor=ctx.daemon_id, lease_owner=ctx.daemon_id,
-                message=f"accepted by content-creator as {creator_task_id}",
+                note=Note("task.accepted", {"creator_task_id": creator_task_id}),
                 values={
                     "creator_task_id": creator_task_id,
                     "submitted_at": now,
@@ -157,12 +158,12 @@ class Dispatcher:
             if current is None or current.status != S.SUBMITTING:
                 return
             if current.cancel_requested_at is not None:
-                target, message, values = S.CANCELLED, "cancelled as requested at shutdown", {"completed_at": now}
+                target, note, values = S.CANCELLED, Note("task.cancelled_at_shutdown"), {"completed_at": now}
             else:
-                target, message, values = S.PENDING, "released at shutdown before content-creator answered", {"run_after": now}
+                target, note, values = S.PENDING, Note("task.released_at_shutdown"), {"run_after": now}
             moved = await task_store.transition(
                 conn, current, target, now=now, actor=ctx.daemon_id, lease_owner=ctx.daemon_id,
-                message=message, values=values,
+                note=note, values=values,
             )
         if moved is not None:
             log_transition(self.log, task, moved)

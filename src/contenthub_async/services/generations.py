@@ -37,6 +37,7 @@ import anyio
 
 from contenthub_async.creator.port import CreateRequest, CreatorError, CreatorErrorKind, CreatorResult
 from contenthub_async.domain.entities import Task
+from contenthub_async.domain.notes import Note
 from contenthub_async.domain.states import TaskStatus
 from contenthub_async.services.context import ServiceContext, log_transition
 from contenthub_async.services.failures import record_failed_attempt
@@ -176,7 +177,7 @@ class Generations:
             moved = await task_store.transition(
                 conn, task, S.PROCESSING, now=now, actor=ctx.daemon_id, lease_owner=ctx.daemon_id,
                 unless_cancel_requested=True,
-                message="content-creator runs it in a process of this daemon (sync mode)",
+                note=Note("task.running_here"),
                 values={
                     "submitted_at": now,
                     "started_at": now,
@@ -198,23 +199,22 @@ class Generations:
             self.log.warning("lease lost; generation stopped, the task is the queue's again", task_id=task.task_id)
             return
         if stopped is StopReason.CANCEL_REQUESTED:
-            await self._release(task, note="cancelled by operator; content-creator's process was stopped")
+            await self._release(task, cancel_note=Note("task.cancelled_process_stopped"))
             return
         if isinstance(outcome, CreatorResult):
             if await finish_task(ctx, task, outcome, lease_owner=ctx.daemon_id) is None:
-                await self._release(task, note="cancelled by operator; the article that came too late is discarded")
+                await self._release(task, cancel_note=Note("task.cancelled_result_discarded"))
             return
         assert isinstance(outcome, CreatorError)
         self.log.warning("generation failed", task_id=task.task_id, kind=outcome.kind.value, error=str(outcome))
         if outcome.kind is CreatorErrorKind.TIMEOUT:
-            message = f"timed out after {ctx.knobs.task_timeout:g}s; content-creator's process was stopped"
-            await record_failed_attempt(ctx, task, message, retryable=True, outcome=S.TIMEOUT,
-                                        lease_owner=ctx.daemon_id)
+            error = Note("error.generation_timed_out", {"seconds": f"{ctx.knobs.task_timeout:g}"})
+            await record_failed_attempt(ctx, task, error, retryable=True, outcome=S.TIMEOUT, lease_owner=ctx.daemon_id)
         else:
-            message = f"content-creator generation failed ({outcome.kind.value}): {outcome.message}"
-            await record_failed_attempt(ctx, task, message, retryable=outcome.retryable, lease_owner=ctx.daemon_id)
+            error = Note("error.generation_failed", {"kind": outcome.kind.value, "detail": outcome.note})
+            await record_failed_attempt(ctx, task, error, retryable=outcome.retryable, lease_owner=ctx.daemon_id)
 
-    async def _release(self, task: Task, *, note: str | None = None) -> None:
+    async def _release(self, task: Task, *, cancel_note: Note | None = None) -> None:
         """Let go of a task this daemon holds: ``cancelled`` when an operator asked for it, else
         back to ``pending`` (the daemon is stopping). Nothing when it is no longer ours."""
         ctx = self.ctx
@@ -224,14 +224,14 @@ class Generations:
             if current is None or current.status != task.status or current.lease_owner != ctx.daemon_id:
                 return
             if current.cancel_requested_at is not None:
-                target, message = S.CANCELLED, note or "cancelled as requested"
+                target, note = S.CANCELLED, cancel_note or Note("task.cancelled_at_shutdown")
                 values = {"completed_at": now}
             else:
-                target, message = S.PENDING, "released: the daemon is stopping; the generation will run again"
+                target, note = S.PENDING, Note("task.generation_released_at_shutdown")
                 values = {**task_store.ATTEMPT_CLEARED, "run_after": now}
             moved = await task_store.transition(
                 conn, current, target, now=now, actor=ctx.daemon_id, lease_owner=ctx.daemon_id,
-                message=message, values=values,
+                note=note, values=values,
             )
         if moved is not None:
             log_transition(self.log, task, moved)

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from contenthub_async.creator.port import CreatorResult
 from contenthub_async.domain.articles import article_summary, article_title
 from contenthub_async.domain.entities import Task
+from contenthub_async.domain.notes import Note
 from contenthub_async.domain.pool_states import pool_priority_of_task
 from contenthub_async.domain.states import AT_CREATOR, TaskStatus
 from contenthub_async.services.context import ServiceContext, log_transition
@@ -29,10 +30,11 @@ class _Superseded(Exception):
     """The task moved on meanwhile: roll the whole transaction back."""
 
 
-def _outcome(approved: bool, pool_entry_id: int | None) -> str:
+def _created_note(content_id: int, approved: bool, pool_entry_id: int | None) -> Note:
     if pool_entry_id is not None:
-        return ", approved and queued"
-    return ", approved" if approved else ", awaiting review"
+        return Note("task.content_created_pooled", {"content_id": content_id})
+    code = "task.content_created_approved" if approved else "task.content_created_pending_review"
+    return Note(code, {"content_id": content_id})
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,7 @@ async def finish_task(
                 )
             moved = await task_store.transition(
                 conn, current, S.COMPLETED, now=now, actor=ctx.daemon_id, lease_owner=lease_owner,
-                message=f"content {content_id} created" + _outcome(current.auto_approve, pool_entry_id),
+                note=_created_note(content_id, current.auto_approve, pool_entry_id),
                 values={
                     "content_id": content_id,
                     "completed_at": now,

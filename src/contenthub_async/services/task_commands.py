@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from contenthub_async.clock import Clock
 from contenthub_async.domain.entities import Account, Task
+from contenthub_async.domain.notes import Note
 from contenthub_async.domain.states import RETRYABLE_BY_OPERATOR, TERMINAL, TaskStatus
 from contenthub_async.domain.submission import NewTask
 from contenthub_async.services.errors import (
@@ -112,7 +113,7 @@ async def cancel_task(db: Database, task_id: str, *, clock: Clock, actor: str) -
             now = clock.now()
             if task.status == S.PENDING:
                 moved = await task_store.transition(
-                    conn, task, S.CANCELLED, now=now, actor=actor, message="cancelled before submission",
+                    conn, task, S.CANCELLED, now=now, actor=actor, note=Note("task.cancelled_before_submission"),
                     values={"completed_at": now, "cancel_requested_at": now},
                 )
                 if moved:
@@ -123,7 +124,7 @@ async def cancel_task(db: Database, task_id: str, *, clock: Clock, actor: str) -
             if task.cancel_requested_at is not None:
                 return CancelOutcome(task, "already_requested")
             noted = await task_store.record_note(
-                conn, task, now=now, actor=actor, message="cancel requested",
+                conn, task, now=now, actor=actor, note=Note("task.cancel_requested"),
                 values={"cancel_requested_at": now},
             )
             if noted:
@@ -143,7 +144,7 @@ async def retry_task(db: Database, task_id: str, *, clock: Clock, actor: str) ->
                 raise InvalidTaskState(task_id=task_id, status=task.status.value, action="retry")
             now = clock.now()
             moved = await task_store.transition(
-                conn, task, S.PENDING, now=now, actor=actor, message=_retry_note(task.retry_count),
+                conn, task, S.PENDING, now=now, actor=actor, note=_retry_note(task.retry_count),
                 values=_requeue_values(now),
             )
             if moved:
@@ -171,8 +172,8 @@ async def retry_finished_tasks(
     return task_ids
 
 
-def _retry_note(retry_count: int) -> str:
-    return f"manual retry (after {retry_count} automatic retries)"
+def _retry_note(retry_count: int) -> Note:
+    return Note("task.manual_retry", {"retries": retry_count})
 
 
 def _requeue_values(now: datetime) -> dict[str, Any]:

@@ -20,6 +20,7 @@ import anyio
 
 from contenthub_async.creator.port import CreatorError, CreatorErrorKind, CreatorStatus, CreatorTaskState
 from contenthub_async.domain.entities import Task
+from contenthub_async.domain.notes import Note
 from contenthub_async.domain.rescue import tracker_term_seconds
 from contenthub_async.domain.states import TaskStatus
 from contenthub_async.services.context import ServiceContext, log_transition
@@ -148,7 +149,9 @@ class Tracker:
             return
         if isinstance(state, CreatorError):
             if state.kind == CreatorErrorKind.UNKNOWN_TASK:
-                await self._failed(task, f"content-creator lost task {task.creator_task_id}: {state.message}")
+                await self._failed(
+                    task, Note("error.creator_lost_task", {"creator_task_id": task.creator_task_id or "", "detail": state.note})
+                )
             else:
                 self.log.warning("status unavailable", task_id=task.task_id, error=str(state))
             return
@@ -157,9 +160,13 @@ class Tracker:
         elif state.status == CreatorStatus.COMPLETED:
             await self._completed(task)
         elif state.status == CreatorStatus.FAILED:
-            await self._failed(task, state.error_message or "content-creator reported failure")
+            await self._failed(
+                task,
+                Note("error.creator_failed", {"detail": state.error_message})
+                if state.error_message else Note("error.creator_failed_silently"),
+            )
         elif state.status == CreatorStatus.CANCELLED:
-            await self._failed(task, "cancelled at content-creator by someone else")
+            await self._failed(task, Note("error.creator_cancelled"))
 
     async def _processing(self, task: Task, state: CreatorTaskState) -> None:
         if task.status != S.SUBMITTED:
@@ -168,7 +175,7 @@ class Tracker:
         now = ctx.clock.now()
         async with ctx.db.write() as conn:
             moved = await task_store.transition(
-                conn, task, S.PROCESSING, now=now, actor=ctx.daemon_id, message="content-creator is running it",
+                conn, task, S.PROCESSING, now=now, actor=ctx.daemon_id, note=Note("task.running"),
                 values={"started_at": state.started_at or now, "progress": PROGRESS_RUNNING},
             )
         if moved:
@@ -180,7 +187,7 @@ class Tracker:
             result = await self.ctx.creator.result(task.creator_task_id)
         except CreatorError as error:
             if error.kind == CreatorErrorKind.UNKNOWN_TASK:
-                await self._failed(task, f"content-creator lost the result of {task.creator_task_id}")
+                await self._failed(task, Note("error.creator_lost_result", {"creator_task_id": task.creator_task_id}))
             else:
                 self.log.warning("result unavailable; will retry next cycle", task_id=task.task_id, error=str(error))
             return
@@ -188,8 +195,8 @@ class Tracker:
         if finished:
             self._slot_freed()
 
-    async def _failed(self, task: Task, message: str) -> None:
-        moved = await record_failed_attempt(self.ctx, task, message, retryable=True)
+    async def _failed(self, task: Task, error: Note) -> None:
+        moved = await record_failed_attempt(self.ctx, task, error, retryable=True)
         if moved:
             self._slot_freed()
 
@@ -202,13 +209,13 @@ class Tracker:
             except CreatorError as error:
                 self.log.warning("creator cancel failed", task_id=task.task_id, error=str(error))
         now = ctx.clock.now()
-        note = "cancelled by operator" + ("" if cancelled_there else " (content-creator could not stop it; its result will be ignored)")
+        note = Note("task.cancelled_by_operator" if cancelled_there else "task.cancelled_creator_kept_running")
         async with ctx.db.write() as conn:
             moved = await task_store.transition(
-                conn, task, S.CANCELLED, now=now, actor=ctx.daemon_id, message=note, values={"completed_at": now}
+                conn, task, S.CANCELLED, now=now, actor=ctx.daemon_id, note=note, values={"completed_at": now}
             )
         if moved:
-            log_transition(self.log, task, moved, note)
+            log_transition(self.log, task, moved, note.english())
             self._slot_freed()
 
     async def _time_out(self, task: Task) -> None:
@@ -218,8 +225,8 @@ class Tracker:
                 await ctx.creator.cancel(task.creator_task_id)
             except CreatorError as error:
                 self.log.warning("creator cancel failed", task_id=task.task_id, error=str(error))
-        message = f"timed out after {ctx.knobs.task_timeout:g}s at content-creator ({task.creator_task_id})"
-        moved = await record_failed_attempt(ctx, task, message, retryable=True, outcome=S.TIMEOUT)
+        timed_out = Note("error.timed_out", {"seconds": ctx.knobs.task_timeout, "creator_task_id": task.creator_task_id or ""})
+        moved = await record_failed_attempt(ctx, task, timed_out, retryable=True, outcome=S.TIMEOUT)
         if moved:
             self._slot_freed()
 

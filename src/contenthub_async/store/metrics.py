@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, case, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contenthub_async.domain.entities import Task
+from contenthub_async.domain.notes import Note
 from contenthub_async.domain.states import TaskStatus
 from contenthub_async.domain.zones import CalendarDay
 from contenthub_async.store.dialect import dialect_of
@@ -158,6 +159,7 @@ async def due_pending(conn: AsyncConnection, *, now: datetime) -> int:
 class FailureReason:
     message: str | None
     count: int
+    note: Note | None = None  # the message as a code, for rendering in the reader's language
 
 
 async def failure_reasons(conn: AsyncConnection, *, since: datetime, limit: int) -> list[FailureReason]:
@@ -165,13 +167,16 @@ async def failure_reasons(conn: AsyncConnection, *, since: datetime, limit: int)
     ``since`` on, most frequent first (ties: alphabetical, no message last), at most ``limit``."""
     count = func.count().label("n")
     query = (
-        select(T.error_message, count)
+        select(T.error_message, count, func.max(T.error_code).label("code"), func.max(T.error_params).label("params"))
         .where(T.status.in_(_values(FAILURES)), T.completed_at >= since)
         .group_by(T.error_message)
         .order_by(count.desc(), T.error_message.asc().nulls_last())
         .limit(limit)
     )
-    return [FailureReason(message, n) for message, n in (await conn.execute(query)).all()]
+    return [
+        FailureReason(row.error_message, row.n, Note.from_columns(row.code, row.params))
+        for row in (await conn.execute(query)).all()
+    ]
 
 
 # ---------------------------------------------------------------- health

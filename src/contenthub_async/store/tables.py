@@ -106,6 +106,8 @@ content_generation_tasks = Table(
     Column("error_message", Text),
     *_timestamps(),
     Column("callback_url", Text),
+    Column("error_code", Text),
+    Column("error_params", Text),
     UniqueConstraint("task_id", name="uq_tasks_task_id"),
     CheckConstraint(_in("status", TaskStatus), name="ck_tasks_status"),
     CheckConstraint("priority BETWEEN 0 AND 10", name="ck_tasks_priority"),
@@ -147,6 +149,8 @@ task_events = Table(
     Column("to_status", Text, nullable=False),
     Column("actor", Text, nullable=False),
     Column("message", Text),
+    Column("code", Text),
+    Column("params", Text),
 )
 Index("ix_events_task", task_events.c.generation_task_id, task_events.c.id)
 Index("ix_events_at", task_events.c.at)

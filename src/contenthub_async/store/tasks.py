@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contenthub_async.domain.entities import Event, Task
 from contenthub_async.domain.ids import new_task_id
+from contenthub_async.domain.notes import Note
 from contenthub_async.domain.rescue import rescued_status
 from contenthub_async.domain.states import IN_FLIGHT, LEASED, TERMINAL, TaskStatus, can_transition
 from contenthub_async.domain.submission import NewTask
@@ -41,6 +42,7 @@ def task_from_row(row: Any) -> Task:
 
 
 TASK_COLUMNS = [tasks_table.c[f.name] for f in fields(Task)]
+SUBMITTED_NOTE = Note("task.submitted")
 
 
 # ---------------------------------------------------------------- inserts
@@ -89,11 +91,12 @@ async def insert_tasks(
             null(),
             literal(S.PENDING.value),
             bindparam("actor", actor),
-            literal("submitted"),
+            literal(SUBMITTED_NOTE.english()),
+            literal(SUBMITTED_NOTE.code),
         ).where(T.task_id.in_(chunk))
         await conn.execute(
             insert(task_events).from_select(
-                ["generation_task_id", "at", "from_status", "to_status", "actor", "message"], created
+                ["generation_task_id", "at", "from_status", "to_status", "actor", "message", "code"], created
             )
         )
     await notify_changes(conn)
@@ -258,11 +261,15 @@ async def task_events_of(conn: AsyncConnection, pk: int, *, after: int = 0) -> l
     """The task's events, oldest first; ``after``: only those with a greater event id."""
     query = (
         select(task_events.c.id, task_events.c.at, task_events.c.from_status, task_events.c.to_status,
-               task_events.c.actor, task_events.c.message)
+               task_events.c.actor, task_events.c.message, task_events.c.code, task_events.c.params)
         .where(task_events.c.generation_task_id == pk, task_events.c.id > after)
         .order_by(task_events.c.id)
     )
-    return [Event(*row) for row in (await conn.execute(query)).all()]
+    return [
+        Event(row.id, row.at, row.from_status, row.to_status, row.actor, row.message,
+              Note.from_columns(row.code, row.params))
+        for row in (await conn.execute(query)).all()
+    ]
 
 
 # ---------------------------------------------------------------- claim
@@ -306,7 +313,7 @@ async def claim_tasks(
         key=lambda t: (-t.priority, t.id),
     )
     if claimed:
-        await _insert_events(conn, [(t.id, S.PENDING, S.SUBMITTING) for t in claimed], now, owner, "claimed")
+        await _insert_events(conn, [(t.id, S.PENDING, S.SUBMITTING) for t in claimed], now, owner, Note("task.claimed"))
     return claimed
 
 
@@ -320,7 +327,7 @@ async def expire_leases(conn: AsyncConnection, *, now: datetime, actor: str) -> 
     """Return leased tasks whose lease expired (their daemon died mid-create or while running a
     sync-mode generation, and no one noticed sooner) to ``pending`` (or ``cancelled``: see
     ``domain/rescue.py``); their task ids."""
-    return await _rescue_leased(conn, T.lease_expires_at < now, now=now, actor=actor, why="lease expired")
+    return await _rescue_leased(conn, T.lease_expires_at < now, now=now, actor=actor, why="lease_expired")
 
 
 async def release_tasks_of(conn: AsyncConnection, owners: Sequence[str], *, now: datetime, actor: str) -> list[str]:
@@ -329,7 +336,7 @@ async def release_tasks_of(conn: AsyncConnection, owners: Sequence[str], *, now:
     if not owners:
         return []
     return await _rescue_leased(
-        conn, T.lease_owner.in_(list(owners)), now=now, actor=actor, why="its daemon is dead"
+        conn, T.lease_owner.in_(list(owners)), now=now, actor=actor, why="owner_dead"
     )
 
 
@@ -337,7 +344,9 @@ async def _rescue_leased(
     conn: AsyncConnection, which: ColumnElement[bool], *, now: datetime, actor: str, why: str
 ) -> list[str]:
     """The at-least-once windows: the creator may hold a duplicate of a rescued ``submitting``
-    task, and a rescued sync-mode generation (``processing``) runs again from the start."""
+    task, and a rescued sync-mode generation (``processing``) runs again from the start.
+
+    ``why`` names the notes of the events: ``task.<why>_requeued`` / ``task.<why>_cancelled``."""
     rescued: list[str] = []
     for status in sorted(LEASED):
         for cancel_requested in (True, False):
@@ -355,7 +364,7 @@ async def _rescue_leased(
                 )
             ).all()
             if rows:
-                note = f"{why}; cancelled as requested" if target == S.CANCELLED else f"{why}; back to the queue"
+                note = Note(f"task.{why}_cancelled" if target == S.CANCELLED else f"task.{why}_requeued")
                 await _insert_events(conn, [(r.id, status, target) for r in rows], now, actor, note)
             if target in TERMINAL:
                 for r in rows:
@@ -420,7 +429,7 @@ async def transition(
     *,
     now: datetime,
     actor: str,
-    message: str | None = None,
+    note: Note | None = None,
     values: dict[str, Any] | None = None,
     lease_owner: str | None = None,
     unless_cancel_requested: bool = False,
@@ -447,7 +456,7 @@ async def transition(
     row = (await conn.execute(statement)).first()
     if row is None:
         return None
-    await _insert_events(conn, [(task.id, task.status, to)], now, actor, message)
+    await _insert_events(conn, [(task.id, task.status, to)], now, actor, note)
     moved = task_from_row(row)
     if to in TERMINAL:
         await _announce_finished(conn, moved, now=now)
@@ -462,14 +471,14 @@ async def requeue_finished(
     now: datetime,
     actor: str,
     values: dict[str, Any],
-    note: Callable[[int], str],
+    note: Callable[[int], Note],
 ) -> list[str]:
     """Send every task in ``statuses`` that finished at or after ``finished_since`` back to
     ``pending`` with ``values``, in the caller's transaction; return their task ids (oldest first).
 
     Each move is guarded by the status the task was read in (a task that moved meanwhile is
     left alone) and gets its ``task_events`` row, as :func:`transition` does for one task;
-    ``note(retry_count)`` is the event's message.
+    ``note(retry_count)`` is the event's note.
     """
     wanted = sorted(set(statuses))
     for status in wanted:
@@ -505,7 +514,7 @@ async def requeue_finished(
                 "from_status": before[pk].status,
                 "to_status": S.PENDING.value,
                 "actor": actor,
-                "message": note(before[pk].retry_count),
+                **_note_columns(note(before[pk].retry_count)),
             }
             for pk, _ in moved
         ],
@@ -514,7 +523,7 @@ async def requeue_finished(
 
 
 async def record_note(
-    conn: AsyncConnection, task: Task, *, now: datetime, actor: str, message: str, values: dict[str, Any]
+    conn: AsyncConnection, task: Task, *, now: datetime, actor: str, values: dict[str, Any], note: Note | None = None
 ) -> Task | None:
     """Change non-status columns (e.g. cancel request, progress) under the status guard, with an event."""
     statement = (
@@ -526,7 +535,7 @@ async def record_note(
     row = (await conn.execute(statement)).first()
     if row is None:
         return None
-    await _insert_events(conn, [(task.id, task.status, task.status)], now, actor, message)
+    await _insert_events(conn, [(task.id, task.status, task.status)], now, actor, note)
     return task_from_row(row)
 
 
@@ -574,7 +583,7 @@ async def _insert_events(
     moves: Sequence[tuple[int, TaskStatus, TaskStatus]],
     now: datetime,
     actor: str,
-    message: str | None,
+    note: Note | None,
 ) -> None:
     await conn.execute(
         insert(task_events),
@@ -585,8 +594,21 @@ async def _insert_events(
                 "from_status": source.value,
                 "to_status": target.value,
                 "actor": actor,
-                "message": message,
+                **_note_columns(note),
             }
             for pk, source, target in moves
         ],
     )
+
+
+def _note_columns(note: Note | None) -> dict[str, str | None]:
+    """The ``message``/``code``/``params`` columns of an event row."""
+    if note is None:
+        return {"message": None, "code": None, "params": None}
+    return {"message": note.english(), "code": note.code, "params": note.to_json() if note.params else None}
+
+
+def error_columns(error: Note) -> dict[str, str | None]:
+    """The ``error_*`` columns of a task row that record ``error`` as its last error."""
+    return {"error_message": error.english(), "error_code": error.code,
+            "error_params": error.to_json() if error.params else None}

@@ -1,4 +1,4 @@
--- Version 7 (SQLite): a task may hold a lease while 'processing' too (sync creator mode: the
+-- Version 8 (SQLite): a task may hold a lease while 'processing' too (sync creator mode: the
 -- daemon that runs the generation holds the task and renews its lease).
 -- SQLite cannot change a CHECK constraint in place: the table is rebuilt (SQLite's documented
 -- procedure; migrations run with foreign key enforcement off and must pass
@@ -36,6 +36,8 @@ CREATE TABLE content_generation_tasks_new (
     created_at           TEXT NOT NULL,
     updated_at           TEXT NOT NULL,
     callback_url         TEXT,                    -- per-task webhook URL (docs/webhooks.md)
+    error_code           TEXT,                    -- the last error as a code (see task_events.code)
+    error_params         TEXT,                    -- JSON parameters of error_code
     PRIMARY KEY (id),
     CONSTRAINT uq_tasks_task_id UNIQUE (task_id),
     CONSTRAINT ck_tasks_status CHECK (status IN ('pending', 'submitting', 'submitted', 'processing', 'completed', 'failed', 'timeout', 'cancelled')),
@@ -52,8 +54,8 @@ CREATE TABLE content_generation_tasks_new (
     CONSTRAINT fk_tasks_job_run FOREIGN KEY (scheduled_job_run_id) REFERENCES job_runs (id) ON DELETE SET NULL
 );
 
-INSERT INTO content_generation_tasks_new (id, task_id, creator_task_id, account_id, content_id, topic, keywords, category, requirements, tone, status, priority, retry_count, max_retries, run_after, auto_approve, source, scheduled_job_run_id, lease_owner, lease_expires_at, cancel_requested_at, progress, submitted_at, started_at, completed_at, timeout_at, result, error_message, created_at, updated_at, callback_url)
-SELECT id, task_id, creator_task_id, account_id, content_id, topic, keywords, category, requirements, tone, status, priority, retry_count, max_retries, run_after, auto_approve, source, scheduled_job_run_id, lease_owner, lease_expires_at, cancel_requested_at, progress, submitted_at, started_at, completed_at, timeout_at, result, error_message, created_at, updated_at, callback_url
+INSERT INTO content_generation_tasks_new (id, task_id, creator_task_id, account_id, content_id, topic, keywords, category, requirements, tone, status, priority, retry_count, max_retries, run_after, auto_approve, source, scheduled_job_run_id, lease_owner, lease_expires_at, cancel_requested_at, progress, submitted_at, started_at, completed_at, timeout_at, result, error_message, created_at, updated_at, callback_url, error_code, error_params)
+SELECT id, task_id, creator_task_id, account_id, content_id, topic, keywords, category, requirements, tone, status, priority, retry_count, max_retries, run_after, auto_approve, source, scheduled_job_run_id, lease_owner, lease_expires_at, cancel_requested_at, progress, submitted_at, started_at, completed_at, timeout_at, result, error_message, created_at, updated_at, callback_url, error_code, error_params
 FROM content_generation_tasks;
 
 DROP TABLE content_generation_tasks;

@@ -1,4 +1,4 @@
--- Version 7 (PostgreSQL): a task may hold a lease while 'processing' too (sync creator mode: the
+-- Version 8 (PostgreSQL): a task may hold a lease while 'processing' too (sync creator mode: the
 -- daemon that runs the generation holds the task and renews its lease).
 
 ALTER TABLE content_generation_tasks DROP CONSTRAINT ck_tasks_lease_only_when_submitting;
