@@ -18,7 +18,8 @@ async def test_kill_dash_nine_leaves_no_creator_process_and_the_task_runs_again(
     marker = str(tmp_path)  # in the topic, so in the creator processes' command lines
     await prepare(url)
     [task_id] = await submit(url, [NewTask(account_id=49, topic=f"survives a crash {marker}")])
-    common = {"CREATOR_MODE": "sync", "CONTENTHUB_LEASE_SECONDS": "4", "CONTENTHUB_CREATOR_CALL_TIMEOUT": "3"}
+    common = {"CREATOR_MODE": "sync", "CONTENTHUB_LEASE_SECONDS": "4", "CONTENTHUB_CREATOR_CALL_TIMEOUT": "3",
+              "CONTENTHUB_PUBLISH_TIMEOUT": "3"}
     log = tmp_path / "daemon.log"
 
     def status() -> str:
