@@ -6,8 +6,8 @@ daemon runs it each round. Everything happens in one write transaction: a daemon
 ``dead`` (guarded on the heartbeat that was judged, so two judges agree on one winner) and all
 its work is handed back together, or nothing happens.
 
-To add a kind of owned work (a publishing or delivery lease, …), write a :data:`Handback`
-for it and add it to :data:`HANDBACKS`.
+To add a kind of owned work (another lease), write a :data:`Handback` for it and add it to
+:data:`HANDBACKS`.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from contenthub_async.store import daemons as daemon_store
 from contenthub_async.store import jobs as job_store
 from contenthub_async.store import pool as pool_store
 from contenthub_async.store import tasks as task_store
+from contenthub_async.store import webhooks as webhook_store
 from contenthub_async.store.database import Database
 
 #: Hands back one kind of work of the daemons ``dead`` (already marked), in the caller's
@@ -47,12 +48,17 @@ async def _publishing_entries(conn: AsyncConnection, dead: Sequence[str], now: d
     return [str(entry_id) for entry_id in await pool_store.release_entries_of(conn, dead, now=now, actor=actor)]
 
 
+async def _webhook_deliveries(conn: AsyncConnection, dead: Sequence[str], now: datetime, actor: str) -> list[str]:
+    return [str(delivery_id) for delivery_id in await webhook_store.release_deliveries_of(conn, dead, now=now)]
+
+
 #: Every kind of work a daemon owns, by the name it is logged under.
 HANDBACKS: dict[str, Handback] = {
     "leases": _singleton_leases,
     "leased_tasks": _leased_tasks,  # submitting, and processing in sync creator mode
     "job_runs": _job_runs,
     "publishing_entries": _publishing_entries,
+    "webhook_deliveries": _webhook_deliveries,
 }
 
 

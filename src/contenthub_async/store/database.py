@@ -12,6 +12,7 @@ each test its own schema; operators may keep contenthub in a schema of its own).
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -69,6 +70,29 @@ def parse_database_url(url: str) -> DatabaseUrl:
     raise DatabaseUrlError(f"unsupported database backend {backend!r}: use sqlite:/// or postgresql://")
 
 
+#: Modes of a SQLite database this program creates, and of the directories it creates for it:
+#: the queue holds articles and account data, so neither is world-readable whatever the umask.
+#: SQLite gives the -wal and -shm files the database file's mode.
+SQLITE_FILE_MODE = 0o640
+SQLITE_DIRECTORY_MODE = 0o750
+
+
+def create_sqlite_file(path: Path) -> None:
+    """Create ``path`` (empty) and its missing parent directories, unless it exists."""
+    missing = [parent for parent in reversed(path.parent.absolute().parents) if not parent.exists()]
+    if not path.parent.exists():
+        missing.append(path.parent.absolute())
+    for directory in missing:
+        try:
+            directory.mkdir(mode=SQLITE_DIRECTORY_MODE)
+        except FileExistsError:
+            pass
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, SQLITE_FILE_MODE))
+    except FileExistsError:
+        pass
+
+
 def _install_sqlite_hooks(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -107,7 +131,7 @@ class Database:
     def open(cls, url: str, *, pool_size: int = 5) -> Database:
         parsed = parse_database_url(url)
         if parsed.sqlite_path is not None:
-            parsed.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+            create_sqlite_file(parsed.sqlite_path)
         return cls.from_url(parsed, pool_size=pool_size)
 
     @classmethod
