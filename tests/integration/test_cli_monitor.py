@@ -285,7 +285,7 @@ def test_health_exit_codes(ctl: Ctl) -> None:
     code, data = health(ctl, env)
     assert (code, data["status"]) == (2, "unhealthy"), "no daemon row: unhealthy"
     assert levels(data) == {"database": "ok", "daemon": "unhealthy", "creator": "ok", "stuck_tasks": "ok",
-                            "failure_rate": "ok"}
+                            "failure_rate": "ok", "webhooks": "ok"}
     assert data["checks"]["daemon"]["daemon_id"] is None
 
     ctl.store(_heartbeat(timedelta(hours=1), "host:0:old"))
@@ -341,7 +341,7 @@ def test_health_degraded_by_stuck_tasks_and_failure_rate(ctl: Ctl) -> None:
     code, data = health(ctl, env)
     assert (code, data["status"]) == (1, "degraded"), data
     assert levels(data) == {"database": "ok", "daemon": "ok", "creator": "ok", "stuck_tasks": "degraded",
-                            "failure_rate": "ok"}
+                            "failure_rate": "ok", "webhooks": "ok"}
     assert data["checks"]["stuck_tasks"]["count"] == 1 and data["checks"]["stuck_tasks"]["task_ids"] == [stuck]
     r = ctl("monitor", "health", env=env, lang=ZH)
     assert r.code == 1 and r.out.startswith("系统状态: 降级\n") and stuck in r.out
@@ -357,7 +357,7 @@ def test_health_without_a_database_is_unhealthy_and_creates_nothing(ctl: Ctl) ->
     code, data = health(ctl, _creator_env(ctl))
     assert (code, data["status"]) == (2, "unhealthy")
     assert levels(data) == {"database": "unhealthy", "daemon": "unknown", "creator": "ok",
-                            "stuck_tasks": "unknown", "failure_rate": "unknown"}
+                            "stuck_tasks": "unknown", "failure_rate": "unknown", "webhooks": "unknown"}
     assert "db init" in data["checks"]["database"]["error"] and data["checks"]["database"]["database"] == str(ctl.path)
     assert not ctl.path.exists()
 

@@ -89,6 +89,11 @@ def build_app() -> App:
         _add(monitor, name, (f"{PACKAGE}.monitor:{name}", f"monitor.help.{name}"))
     app.command(monitor)
 
+    webhook = _group("webhook", "help.webhook")
+    for name in ("list", "show", "redeliver", "test"):
+        _add(webhook, name, (f"{PACKAGE}.webhooks:{'list_' if name == 'list' else name}", f"help.webhook_{name}"))
+    app.command(webhook)
+
     db = _group("db", "help.db")
     _add(db, "init", (f"{PACKAGE}.db:init", "help.db_init"))
     _add(db, "version", (f"{PACKAGE}.db:version", "help.db_version"))

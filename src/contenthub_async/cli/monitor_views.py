@@ -66,6 +66,8 @@ def metrics_json(metrics: Metrics) -> dict[str, Any]:
         "oldest_pending_task_id": oldest.task_id if oldest else None,
         "oldest_pending_created_at": utc_iso(oldest.created_at) if oldest else None,
         "oldest_pending_age_seconds": _round(metrics.oldest_pending_age),
+        "webhook_deliveries": dict(metrics.webhook_deliveries),
+        "webhook_dead_count": metrics.webhook_deliveries.get("dead", 0),
     }
 
 
@@ -95,6 +97,7 @@ def print_metrics(metrics: Metrics) -> None:
         (text("monitor.label.oldest_pending"),
          text("monitor.value.oldest_pending", task_id=oldest.task_id, age=duration_text(max(age, 0.0)))
          if oldest is not None and age is not None else text("word.none")),
+        (text("monitor.label.webhooks"), text("monitor.value.webhooks", **metrics.webhook_deliveries)),
     ]
     print_fields(rows)
 
@@ -196,6 +199,8 @@ def _detail(check: Check) -> str:
         if not facts["count"]:
             return text("monitor.detail.stuck_none")
         return text("monitor.detail.stuck", count=facts["count"], task_ids=", ".join(facts["task_ids"]))
+    if check.name == "webhooks":
+        return text("monitor.detail.webhooks", dead=facts["dead"], pending=facts["pending"])
     if not facts["finished"]:
         return text("monitor.detail.failure_none")
     return text("monitor.detail.failure_rate", failed=facts["failed"], finished=facts["finished"],

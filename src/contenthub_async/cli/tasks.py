@@ -64,6 +64,9 @@ def submit(
         Parameter(name="--async", negative="", help=text("help.opt.async")),
     ] = True,
     wait: Annotated[bool, Parameter(name="--wait", negative="", help=text("help.opt.wait"))] = False,
+    callback_url: Annotated[
+        str | None, Parameter(name="--callback-url", help=text("help.opt.callback_url"))
+    ] = None,
     fmt: Format = "table",
 ) -> int:
     """Queue a content-generation task; the daemon picks it up. ``--wait``: see cli/wait.py."""
@@ -81,6 +84,7 @@ def submit(
         max_retries=config.ASYNC_MAX_RETRIES if max_retries is None else max_retries,
         auto_approve=config.ASYNC_AUTO_APPROVE if auto_approve is None else auto_approve,
         source="cli",
+        callback_url=callback_url,
     )
 
     async def insert() -> str:

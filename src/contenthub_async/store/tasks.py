@@ -77,6 +77,7 @@ async def insert_tasks(
             "auto_approve": t.auto_approve,
             "source": t.source,
             "scheduled_job_run_id": t.scheduled_job_run_id,
+            "callback_url": t.callback_url,
             "progress": 0,
             "created_at": now,
             "updated_at": now,
