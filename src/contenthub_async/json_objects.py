@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from contenthub_async.domain.entities import Account, Event, Task
+    from contenthub_async.domain.entities import Account, Event, JobRun, Task
     from contenthub_async.services.task_queries import TaskDetail
     from contenthub_async.store.contents import ContentState
 
@@ -108,6 +108,22 @@ def task_status_json(
         "attempts": claims_of(events),
         "content": content_json(content),
         "events": [event_json(e) for e in events],
+    }
+
+
+def failed_run_json(run: JobRun, job_name: str | None) -> dict[str, Any]:
+    """The data of a ``job_run.failed`` webhook event."""
+    return {
+        "run_id": run.id,
+        "job_id": run.job_id,
+        "job_name": job_name,
+        "status": run.status.value,
+        "trigger": run.trigger.value,
+        "scheduled_for": utc_iso(run.scheduled_for),
+        "started_at": utc_iso(run.started_at),
+        "finished_at": utc_iso(run.finished_at),
+        "daemon_id": run.daemon_id,
+        "error": run.error,
     }
 
 

@@ -43,7 +43,7 @@ FAST = {
     "CONTENTHUB_HEARTBEAT_INTERVAL": "1",
     "CONTENTHUB_CREATOR_CALL_TIMEOUT": "10",
     "CONTENTHUB_LEASE_SECONDS": "15",
-    "CONTENTHUB_PUBLISH_TIMEOUT": "10",
+    "CONTENTHUB_PUBLISH_TIMEOUT": "2",  # below every CONTENTHUB_LEASE_SECONDS the tests use
     # No HTTP listener unless a test asks for one: two daemons (or two test workers) would
     # otherwise fight over the default port.
     "CONTENTHUB_HTTP_LISTEN": "",

@@ -85,13 +85,15 @@ async def take_over_dead(db: Database, here: Here, *, actor: str) -> Takeover:
         for life in await daemon_store.possibly_alive(conn):
             if life.daemon_id == here.daemon_id:
                 continue
-            running_key = running_process_key(life.pid, here.process_scope) if can_probe(life, here) else None
+            probed = can_probe(life, here)
+            running_key = running_process_key(life.pid, here.process_scope) if probed else None
             cause = cause_of_death(life, here, now=now, running_key=running_key)
-            if cause is None:
+            if cause is not None:
+                if await daemon_store.mark_dead(conn, life, now=now):
+                    dead[life.daemon_id] = cause
+            elif not probed:  # a daemon seen running here is not watched for silence
                 due = seconds_until_silent(life, here, now=now)
                 next_due = due if next_due is None else min(next_due, due)
-            elif await daemon_store.mark_dead(conn, life, now=now):
-                dead[life.daemon_id] = cause
         handed_back = {}
         if dead:
             handed_back = {name: await handback(conn, list(dead), now, actor) for name, handback in HANDBACKS.items()}
