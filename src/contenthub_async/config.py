@@ -25,6 +25,8 @@ from pydantic import Field, ValidationError, ValidationInfo, field_validator, mo
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
+from contenthub_async.domain.vocabulary import CreatorMode
+
 ENV_FILE = ".env"
 
 # Upper bounds of durations (seconds): far beyond any sensible value, and below what date
@@ -75,6 +77,7 @@ class Settings(BaseSettings):
     ASYNC_RETRY_BACKOFF: float = Field(30, ge=0, le=DAY)
 
     CREATOR_CLI_PATH: str = "content-creator"
+    CREATOR_MODE: CreatorMode = CreatorMode.ASYNC  # async: content-creator's queue; sync: one process per task
     CREATOR_WORKDIR: str | None = None
 
     WEBHOOK_ENABLED: bool = False
@@ -184,6 +187,13 @@ class Settings(BaseSettings):
         if self.ASYNC_ENABLED is False:
             self.ASYNC_CONTENT_GENERATION_ENABLED = False
         return self
+
+    @field_validator("CREATOR_MODE", mode="before")
+    @classmethod
+    def _creator_mode(cls, value: object) -> object:
+        if isinstance(value, str):
+            return _one_of(value.strip().lower(), tuple(CreatorMode))
+        return value
 
     @field_validator("CONTENTHUB_LOG_FORMAT")
     @classmethod

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / "scripts" / "bench.py"
 
 FIGURES = ["submit_latency", "bulk_enqueue", "claim_throughput", "pickup_latency", "end_to_end",
-           "tracking_cost", "memory", "postgresql", "recovery", "publishing", "http_api"]
+           "creator_modes", "tracking_cost", "memory", "postgresql", "recovery", "publishing", "http_api"]
 
 
 def numeric(value: Any) -> bool:
@@ -70,6 +70,12 @@ def test_quick_benchmark_produces_every_figure(tmp_path: Path) -> None:
     assert numeric(pickup["p50_seconds"]) and numeric(pickup["p95_seconds"])
 
     check_end_to_end(results["end_to_end"])
+
+    modes = results["creator_modes"]
+    for mode in ("async", "sync"):
+        for key in ("tasks_per_s", "creator_processes_per_task", "creator_cpu_seconds_per_task"):
+            assert numeric(modes[mode][key]), (mode, key)
+    assert modes["sync"]["creator_calls"] == {"create": modes["tasks"]}, "sync mode: one create per task, nothing else"
 
     publishing = results["publishing"]
     assert numeric(publishing["baseline_plain_loop_entries_per_s"])

@@ -118,7 +118,7 @@ async def test_a_gone_process_on_this_host_is_dead_at_once_and_everything_it_hel
     takeover = await take_over_dead(db, here(), actor="judge")
 
     assert takeover.dead == {"crashed": CauseOfDeath.PROCESS_GONE}
-    assert takeover.handed_back == {"leases": ["tracker"], "submitting_tasks": [waiting], "job_runs": [str(run_id)],
+    assert takeover.handed_back == {"leases": ["tracker"], "leased_tasks": [waiting], "job_runs": [str(run_id)],
                                     "publishing_entries": [], "webhook_deliveries": []}
     async with db.read() as conn:
         tasks = {t: await task_store.get_task(conn, t) for t in (waiting, cancelled, other)}

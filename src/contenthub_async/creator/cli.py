@@ -36,8 +36,9 @@ from contenthub_async.creator.port import (
     CreatorResult,
     CreatorTaskState,
 )
-from contenthub_async.domain.creator_args import CreatorMode, build_create_argv
+from contenthub_async.domain.creator_args import build_create_argv
 from contenthub_async.domain.notes import Note
+from contenthub_async.domain.vocabulary import CreatorMode
 
 __all__ = ["CliCreator"]
 

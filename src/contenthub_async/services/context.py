@@ -10,6 +10,7 @@ from contenthub_async.clock import Clock
 from contenthub_async.creator.port import Creator
 from contenthub_async.domain.entities import Task
 from contenthub_async.domain.states import TaskStatus
+from contenthub_async.domain.vocabulary import CreatorMode
 from contenthub_async.store.database import Database
 
 if TYPE_CHECKING:
@@ -34,6 +35,8 @@ class Knobs:
     publish_concurrency: int = 2
     publish_max_attempts: int = 3
     publish_backoff: float = 30.0
+    creator_mode: CreatorMode = CreatorMode.ASYNC  # CREATOR_MODE
+    max_creator_processes: int = 4  # CONTENTHUB_CREATOR_MAX_PROCESSES: sync generations of this daemon too
 
 
 @dataclass(frozen=True)

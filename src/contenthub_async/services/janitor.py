@@ -8,9 +8,9 @@ Each round (guarantees in ``domain/liveness.py`` and ``domain/rescue.py``):
    crashed daemon is dead as soon as its process is gone; elsewhere after
    ``DEAD_AFTER_HEARTBEATS`` silent heartbeat intervals — the round after that moment comes
    early to catch it;
-3. fallbacks for what no live daemon row accounts for: ``submitting`` tasks and ``publishing``
-   pool entries whose own lease expired, and ``running`` job runs of unknown, stopped or silent
-   daemons.
+3. fallbacks for what no live daemon row accounts for: leased tasks (``submitting``, and
+   ``processing`` in sync creator mode) and ``publishing`` pool entries whose own lease expired,
+   and ``running`` job runs of unknown, stopped or silent daemons.
 """
 
 from __future__ import annotations
@@ -97,8 +97,7 @@ class Janitor:
             rescued = await task_store.expire_leases(conn, now=ctx.clock.now(), actor=ctx.daemon_id)
             entries = await pool_store.expire_leases(conn, now=ctx.clock.now(), actor=ctx.daemon_id)
         for task_id in rescued:
-            self.log.warning("task transition", task_id=task_id, from_status="submitting", to_status="pending",
-                             message="lease expired")
+            self.log.warning("task transition", task_id=task_id, to_status="pending", message="lease expired")
         for pool_id in entries:
             self.log.warning("publish transition", pool_id=pool_id, from_status="publishing", to_status="pending",
                              message="lease expired")

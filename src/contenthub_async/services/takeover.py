@@ -36,7 +36,7 @@ async def _singleton_leases(conn: AsyncConnection, dead: Sequence[str], now: dat
     return await daemon_store.release_leases_of(conn, dead)
 
 
-async def _submitting_tasks(conn: AsyncConnection, dead: Sequence[str], now: datetime, actor: str) -> list[str]:
+async def _leased_tasks(conn: AsyncConnection, dead: Sequence[str], now: datetime, actor: str) -> list[str]:
     return await task_store.release_tasks_of(conn, dead, now=now, actor=actor)
 
 
@@ -55,7 +55,7 @@ async def _webhook_deliveries(conn: AsyncConnection, dead: Sequence[str], now: d
 #: Every kind of work a daemon owns, by the name it is logged under.
 HANDBACKS: dict[str, Handback] = {
     "leases": _singleton_leases,
-    "submitting_tasks": _submitting_tasks,
+    "leased_tasks": _leased_tasks,  # submitting, and processing in sync creator mode
     "job_runs": _job_runs,
     "publishing_entries": _publishing_entries,
     "webhook_deliveries": _webhook_deliveries,

@@ -27,6 +27,7 @@ from contenthub_async.store.dialect import Backend
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 _BEGIN_MODE = "contenthub_begin"
+_FOREIGN_KEYS_OFF = "contenthub_foreign_keys_off"
 
 
 class DatabaseUrlError(ValueError):
@@ -109,8 +110,10 @@ def _install_sqlite_hooks(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        mode = conn.get_execution_options().get(_BEGIN_MODE, "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        options = conn.get_execution_options()
+        if options.get(_FOREIGN_KEYS_OFF):
+            conn.exec_driver_sql("PRAGMA foreign_keys = OFF")  # only outside a transaction
+        conn.exec_driver_sql(f"BEGIN {options.get(_BEGIN_MODE, 'DEFERRED')}")
 
 
 class Database:
@@ -163,6 +166,30 @@ class Database:
                 await conn.execution_options(**{_BEGIN_MODE: "IMMEDIATE"})
             async with conn.begin():
                 yield conn
+
+    @asynccontextmanager
+    async def schema_change(self) -> AsyncIterator[AsyncConnection]:
+        """A write transaction for a migration.
+
+        On SQLite, foreign keys are not enforced inside it, so a migration can rebuild a table
+        (SQLite's documented procedure for changes ALTER TABLE cannot make); they must hold
+        again before the commit (``PRAGMA foreign_key_check``), and the connection is closed
+        afterwards rather than returned to the pool with enforcement off.
+        """
+        if self.backend != "sqlite":
+            async with self.write() as conn:
+                yield conn
+            return
+        async with self.engine.connect() as conn:
+            await conn.execution_options(**{_BEGIN_MODE: "IMMEDIATE", _FOREIGN_KEYS_OFF: True})
+            try:
+                async with conn.begin():
+                    yield conn
+                    violations = (await conn.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                    if violations:
+                        raise RuntimeError(f"the schema change breaks foreign keys: {violations[:5]}")
+            finally:
+                await conn.invalidate()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
