@@ -1,6 +1,6 @@
 -- contenthub-async: the reviewed DDL (SQLite dialect, the embedded default).
 --
--- Schema version 8 (SQLite: PRAGMA user_version; PostgreSQL: table schema_version).
+-- Schema version 9 (SQLite: PRAGMA user_version; PostgreSQL: table schema_version).
 -- `contenthub-ctl db init` and contenthubd create and upgrade the tables by applying the
 -- numbered migrations of src/contenthub_async/store/migrations/<backend>/ in order; tests
 -- apply them on both backends and compare the reflected schema with this file, and compare
@@ -16,7 +16,7 @@
 --   * JSON is stored as UTF-8 text (Chinese stays readable);
 --   * content_generation_tasks.task_id ('task-' + 12 hex) is the id people use.
 
-PRAGMA user_version = 8;
+PRAGMA user_version = 9;
 
 -- Self-media accounts that content is generated for.
 CREATE TABLE accounts (
@@ -99,7 +99,7 @@ CREATE TABLE content_generation_tasks (
     auto_approve         BOOLEAN DEFAULT 1 NOT NULL,
     source               TEXT DEFAULT 'cli' NOT NULL,
     scheduled_job_run_id INTEGER,
-    lease_owner          TEXT,                    -- daemon id; only while 'submitting'
+    lease_owner          TEXT,                    -- daemon id: while 'submitting'; while 'processing' in sync mode
     lease_expires_at     TEXT,
     cancel_requested_at  TEXT,                    -- set by `cancel` while at the creator
     progress             INTEGER DEFAULT 0 NOT NULL,   -- percent
@@ -122,7 +122,10 @@ CREATE TABLE content_generation_tasks (
     CONSTRAINT ck_tasks_retries CHECK (retry_count >= 0 AND max_retries >= 0),
     CONSTRAINT ck_tasks_progress CHECK (progress BETWEEN 0 AND 100),
     CONSTRAINT ck_tasks_source CHECK (source IN ('cli', 'import', 'scheduler', 'api')),
-    CONSTRAINT ck_tasks_lease_only_when_submitting CHECK ((status = 'submitting') = (lease_owner IS NOT NULL AND lease_expires_at IS NOT NULL)),
+    CONSTRAINT ck_tasks_lease CHECK (CASE status
+        WHEN 'submitting' THEN lease_owner IS NOT NULL AND lease_expires_at IS NOT NULL
+        WHEN 'processing' THEN (lease_owner IS NULL) = (lease_expires_at IS NULL)
+        ELSE lease_owner IS NULL AND lease_expires_at IS NULL END),
     CONSTRAINT fk_tasks_account FOREIGN KEY (account_id) REFERENCES accounts (id),
     CONSTRAINT fk_tasks_job_run FOREIGN KEY (scheduled_job_run_id) REFERENCES job_runs (id) ON DELETE SET NULL
 );

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark of contenthub-async: submit latency, enqueue/claim throughput, pickup latency,
-end-to-end throughput, tracking cost, daemon memory, the PostgreSQL figures, crash recovery,
-the web console's page times (scripts/bench_console.py) and publishing with dir:
+end-to-end throughput, the two creator modes, tracking cost, daemon memory, the PostgreSQL
+figures, crash recovery, the web console's page times (scripts/bench_console.py) and publishing with dir:
 (scripts/bench_publishing.py).
 
     python scripts/bench.py [--quick] [--output bench-results.json] [--only NAME[,NAME]]
@@ -10,7 +10,8 @@ Stdlib plus the project's own dependencies. Every timing is the median of severa
 and is also given as a ratio to a baseline measured in the same run (absolute times drift
 on shared machines). Everything happens in a temporary directory; child processes are
 stopped at the end. Figures: submit_latency, bulk_enqueue, claim_throughput,
-pickup_latency, end_to_end, tracking_cost, memory, postgresql, recovery, console_pages, publishing.
+pickup_latency, end_to_end, creator_modes, tracking_cost, memory, postgresql, recovery,
+console_pages, publishing, http_api (scripts/bench_http.py).
 """
 
 from __future__ import annotations
@@ -55,10 +56,12 @@ from contenthub_async.store.types import format_utc  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import bench_console  # noqa: E402
+import bench_http  # noqa: E402
 import bench_publishing  # noqa: E402
 
 FIGURES = ["submit_latency", "bulk_enqueue", "claim_throughput", "pickup_latency", "end_to_end",
-           "tracking_cost", "memory", "postgresql", "recovery", "console_pages", "publishing"]
+           "creator_modes", "tracking_cost", "memory", "postgresql", "recovery", "console_pages", "publishing",
+           "http_api"]
 FAKE_CREATOR = ROOT / "scripts" / "fake-content-creator"
 BIN = Path(sys.executable).parent
 CONTENTHUBD = BIN / "contenthubd"
@@ -137,7 +140,7 @@ def daemon_env(db_url: str, state: Path, fake: dict[str, Any] | None = None, **o
         "CONTENTHUB_SHUTDOWN_GRACE": "5",
         "CONTENTHUB_LOG_LEVEL": "warning",
         "CONTENTHUB_LOG_FORMAT": "json",
-        "CONTENTHUB_HTTP_LISTEN": "",  # no HTTP API: the default port may be taken on a shared machine
+        "CONTENTHUB_HTTP_LISTEN": "",  # the default port may be taken; the http_api figure gives one
     })
     env.update({k: str(v) for k, v in overrides.items()})
     env.update(DATABASE_URL=db_url, CREATOR_CLI_PATH=str(FAKE_CREATOR),
@@ -162,6 +165,14 @@ def stop_daemon(proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
             proc.wait()
     if proc in CHILDREN:
         CHILDREN.remove(proc)
+
+
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """(CPU seconds of process ``pid`` itself, of its children it has waited for), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    utime, stime, cutime, cstime = (int(f) for f in fields[11:15])
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (utime + stime) / ticks, (cutime + cstime) / ticks
 
 
 def vm_hwm_kib(pid: int) -> int:
@@ -617,16 +628,19 @@ def db_ready(db_path: Path) -> bool:
 # ------------------------------------------------------------------ 5. end to end
 
 
-async def run_end_to_end(url: str, tmp: Path, label: str, n: int, concurrency: int) -> dict[str, Any]:
+async def run_end_to_end(url: str, tmp: Path, label: str, n: int, concurrency: int,
+                         fake: dict[str, Any] | None = None, **overrides: Any) -> dict[str, Any]:
     """One run: ``n`` pending tasks, a fresh daemon, until all are completed.
 
     Timed from the first creator call (daemon start-up excluded) to the poll that sees the last
-    task completed (0.1 s polling).
+    task completed (0.1 s polling). CPU: the daemon's own, and its reaped children's (the
+    creator processes, and in sync mode their guards), read just before it is stopped.
     """
     state = tmp / f"e2e-fake-{label}"
     await insert_pending(url, n)
-    env = daemon_env(url, state, ASYNC_MAX_CONCURRENT_TASKS=concurrency,
-                     CONTENTHUB_CREATOR_MAX_PROCESSES=max(4, min(concurrency, 8)))
+    settings = {"ASYNC_MAX_CONCURRENT_TASKS": concurrency, "CONTENTHUB_CREATOR_MAX_PROCESSES": max(4, min(concurrency, 8)),
+                **overrides}
+    env = daemon_env(url, state, fake, **settings)
     started = time.perf_counter()
     daemon = start_daemon(env, tmp / f"e2e-daemon-{label}.log")
     try:
@@ -645,6 +659,7 @@ async def run_end_to_end(url: str, tmp: Path, label: str, n: int, concurrency: i
         finally:
             await db.close()
         finished = time.time()
+        daemon_cpu, creator_cpu = cpu_seconds(daemon.pid)
     finally:
         stop_daemon(daemon)
     calls = invocations(state)
@@ -653,7 +668,8 @@ async def run_end_to_end(url: str, tmp: Path, label: str, n: int, concurrency: i
     for _, command in calls:
         by_command[command] = by_command.get(command, 0) + 1
     return {"tasks": n, "seconds": rnd(elapsed), "tasks_per_s": rnd(n / elapsed),
-            "creator_processes_per_task": rnd(len(calls) / n), "creator_calls": by_command}
+            "creator_processes_per_task": rnd(len(calls) / n), "creator_calls": by_command,
+            "creator_cpu_seconds_per_task": rnd(creator_cpu / n), "daemon_cpu_seconds_per_task": rnd(daemon_cpu / n)}
 
 
 # Tasks per end-to-end run, each size run E2E_RUNS times on a fresh database (the median is
@@ -704,6 +720,41 @@ def bench_end_to_end_sqlite(tmp: Path, quick: bool) -> dict[str, Any]:
         row = out[f"concurrency_{concurrency}"]
         # share of the serial spawn rate of the creator (1 / spawn latency) the pipeline achieves
         row["creator_spawn_rate_ratio"] = rnd(row["tasks_per_s"] * row["creator_processes_per_task"] * baseline)
+    return out
+
+
+# ------------------------------------------------------------------ 5b. the two creator modes
+
+#: The fake creator's generation time in the mode comparison: long enough that async mode's
+#: polling and sync mode's process-per-task both show, short enough for the time budget.
+MODES_LATENCY = 1.0
+MODES_TASKS, MODES_TASKS_QUICK = 60, 10
+MODES_RUNS, MODES_RUNS_QUICK = 3, 1
+MODES_CONCURRENCY = 5
+
+
+def bench_creator_modes(tmp: Path, quick: bool) -> dict[str, Any]:
+    """The same tasks end to end in CREATOR_MODE=async and =sync (SQLite, fresh database each run):
+    rate, creator processes and creator CPU per task."""
+    n = MODES_TASKS_QUICK if quick else MODES_TASKS
+    runs = MODES_RUNS_QUICK if quick else MODES_RUNS
+    out: dict[str, Any] = {"tasks": n, "concurrency": MODES_CONCURRENCY, "creator_latency_seconds": MODES_LATENCY,
+                           "poll_interval": 0.2, "runs": runs}
+    for mode in ("async", "sync"):
+        results = []
+        for i in range(runs):
+            label = f"mode-{mode}-{i}"
+            url = sqlite_url(tmp / f"{label}.db")
+            asyncio.run(prepare_db(url))
+            results.append(asyncio.run(run_end_to_end(
+                url, tmp, label, n, MODES_CONCURRENCY, {"latency": MODES_LATENCY},
+                CREATOR_MODE=mode, CONTENTHUB_CREATOR_MAX_PROCESSES=MODES_CONCURRENCY,
+            )))
+        out[mode] = median_run(results)
+    # the ideal: every slot busy generating all the time
+    out["ideal_tasks_per_s"] = rnd(MODES_CONCURRENCY / MODES_LATENCY)
+    for mode in ("async", "sync"):
+        out[mode]["ratio_to_ideal"] = rnd(out[mode]["tasks_per_s"] / out["ideal_tasks_per_s"])
     return out
 
 
@@ -1114,6 +1165,18 @@ def table(results: dict[str, Any]) -> str:
                 add("", "  creator processes per task", e["creator_processes_per_task"])
                 label = ""
             add("", "  baseline: fake creator spawn->log", f"{r['baseline_fake_creator_spawn_seconds']} s")
+        elif name == "creator_modes":
+            label = name
+            for mode in ("async", "sync"):
+                m = r[mode]
+                add(label, f"CREATOR_MODE={mode}: {m['tasks']} tasks, conc. {r['concurrency']} (median of {m['runs']})",
+                    f"{m['tasks_per_s']}/s", f"{m['ratio_to_ideal']}x")
+                add("", "  creator processes per task", m["creator_processes_per_task"])
+                add("", "  creator CPU s per task", m["creator_cpu_seconds_per_task"])
+                add("", "  daemon CPU s per task", m["daemon_cpu_seconds_per_task"])
+                label = ""
+            add("", f"  ideal: {r['concurrency']} slots / {r['creator_latency_seconds']} s generation",
+                f"{r['ideal_tasks_per_s']}/s")
         elif name == "tracking_cost":
             label = name
             for size, t in r["in_flight"].items():
@@ -1124,6 +1187,11 @@ def table(results: dict[str, Any]) -> str:
                 add("", "  daemon CPU s / cycle", t["daemon_cpu_seconds_per_cycle"])
                 label = ""
             add("", "  baseline: one bare creator call (2 s delay)", f"{r['baseline_bare_creator_call_seconds']} s")
+        elif name == "http_api":
+            label = name
+            for what, value, note in bench_http.table_rows(r):
+                add(label, what, value, note)
+                label = ""
         elif name == "publishing":
             label = name
             for what, value, note in bench_publishing.table_rows(r):
@@ -1165,12 +1233,16 @@ RUNNERS: dict[str, Callable[[Path, bool], dict[str, Any]]] = {
     "claim_throughput": bench_claim_sqlite,
     "pickup_latency": bench_pickup_latency,
     "end_to_end": bench_end_to_end_sqlite,
+    "creator_modes": bench_creator_modes,
     "tracking_cost": bench_tracking_cost,
     "memory": bench_memory,
     "postgresql": bench_postgresql,
     "recovery": bench_recovery,
     "console_pages": bench_console.bench_console_pages,
     "publishing": bench_publishing.bench_publishing,
+    "http_api": lambda tmp, quick: bench_http.bench_http_api(
+        tmp, quick, account=ACCOUNT, prepare_db=prepare_db, daemon_env=daemon_env, start_daemon=start_daemon,
+        stop_daemon=stop_daemon, ctl=CTL, end_to_end=run_end_to_end),
 }
 
 

@@ -25,7 +25,15 @@ from pydantic import Field, ValidationError, ValidationInfo, field_validator, mo
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
+from contenthub_async.domain.vocabulary import CreatorMode
+
 ENV_FILE = ".env"
+
+# Upper bounds of durations (seconds): far beyond any sensible value, and below what date
+# arithmetic can hold (a duration of 1e300 seconds would overflow every deadline computed from it).
+HOUR = 3600
+DAY = 24 * HOUR
+WEEK = 7 * DAY
 
 #: Settings of the original documents that mean nothing here: the table is the queue.
 UNUSED_SETTINGS = ("ASYNC_WORKER_COUNT", "TASK_QUEUE_TYPE")
@@ -61,32 +69,33 @@ class Settings(BaseSettings):
     ASYNC_CONTENT_GENERATION_ENABLED: bool = True
     ASYNC_ENABLED: bool | None = None  # the original documents' name of the same switch
     ASYNC_MAX_CONCURRENT_TASKS: int = Field(5, ge=1, le=1000)
-    ASYNC_TASK_TIMEOUT: float = Field(1800, gt=0)
-    ASYNC_POLL_INTERVAL: float = Field(30, gt=0)
+    ASYNC_TASK_TIMEOUT: float = Field(1800, gt=0, le=WEEK)
+    ASYNC_POLL_INTERVAL: float = Field(30, gt=0, le=HOUR)
     ASYNC_AUTO_APPROVE: bool = True
     ASYNC_AUTO_ADD_TO_POOL: bool = True  # approved articles go to the publish pool
     ASYNC_MAX_RETRIES: int = Field(3, ge=0, le=100)
-    ASYNC_RETRY_BACKOFF: float = Field(30, ge=0)
+    ASYNC_RETRY_BACKOFF: float = Field(30, ge=0, le=DAY)
 
     CREATOR_CLI_PATH: str = "content-creator"
+    CREATOR_MODE: CreatorMode = CreatorMode.ASYNC  # async: content-creator's queue; sync: one process per task
     CREATOR_WORKDIR: str | None = None
 
     WEBHOOK_ENABLED: bool = False
     WEBHOOK_URL: str | None = Field(None, validate_default=True)  # required when WEBHOOK_ENABLED
-    WEBHOOK_TIMEOUT: float = Field(10, gt=0)
+    WEBHOOK_TIMEOUT: float = Field(10, gt=0, le=HOUR)
     WEBHOOK_SECRET_KEY: str | None = None  # one key, or several separated by spaces (rotation)
 
     # Our own.
-    CONTENTHUB_RETRY_BACKOFF_MAX: float = Field(3600, gt=0)
-    CONTENTHUB_CREATOR_CALL_TIMEOUT: float = Field(120, gt=0)
+    CONTENTHUB_RETRY_BACKOFF_MAX: float = Field(3600, gt=0, le=WEEK)
+    CONTENTHUB_CREATOR_CALL_TIMEOUT: float = Field(120, gt=0, le=DAY)
     CONTENTHUB_CREATOR_MAX_PROCESSES: int = Field(4, ge=1, le=256)
-    CONTENTHUB_CREATOR_LIST_LIMIT: int = Field(200, ge=1)
+    CONTENTHUB_CREATOR_LIST_LIMIT: int = Field(200, ge=1, le=100_000)
     CONTENTHUB_CREATOR_ENV: dict[str, str] = Field(default_factory=dict)
-    CONTENTHUB_LEASE_SECONDS: float = Field(300, gt=0)
-    CONTENTHUB_HEARTBEAT_INTERVAL: float = Field(10, gt=0)
-    CONTENTHUB_JANITOR_INTERVAL: float = Field(5, gt=0)
+    CONTENTHUB_LEASE_SECONDS: float = Field(300, gt=0, le=DAY)
+    CONTENTHUB_HEARTBEAT_INTERVAL: float = Field(10, gt=0, le=HOUR)
+    CONTENTHUB_JANITOR_INTERVAL: float = Field(5, gt=0, le=HOUR)
     CONTENTHUB_HOST_ID: str = Field("", max_length=200)  # blank: /etc/machine-id, else the hostname
-    CONTENTHUB_SHUTDOWN_GRACE: float = Field(30, ge=0)
+    CONTENTHUB_SHUTDOWN_GRACE: float = Field(30, ge=0, le=HOUR)
     CONTENTHUB_WAKEUP_INTERVAL: float = Field(0.1, gt=0, le=5)
     CONTENTHUB_WEBHOOK_EVENTS: str | None = None  # comma-separated event types (empty: all)
     CONTENTHUB_WEBHOOK_ALLOW_PRIVATE: bool = False  # callback URLs may reach private addresses
@@ -99,8 +108,8 @@ class Settings(BaseSettings):
     CONTENTHUB_PUBLISHER: str = "dir:data/published"  # accounts without a publisher of their own
     CONTENTHUB_PUBLISH_CONCURRENCY: int = Field(2, ge=1, le=100)  # publish calls at once, per daemon
     CONTENTHUB_PUBLISH_MAX_ATTEMPTS: int = Field(3, ge=1, le=100)
-    CONTENTHUB_PUBLISH_BACKOFF: float = Field(30, ge=0)  # base of the exponential backoff, seconds
-    CONTENTHUB_PUBLISH_TIMEOUT: float = Field(60, gt=0)  # one publish call (exec:, http:)
+    CONTENTHUB_PUBLISH_BACKOFF: float = Field(30, ge=0, le=DAY)  # base of the exponential backoff, seconds
+    CONTENTHUB_PUBLISH_TIMEOUT: float = Field(60, gt=0, le=DAY)  # one publish call (exec:, http:)
     PUBLISHER_API_KEY: str | None = None  # Bearer token of the content-publisher service
     CONTENTHUB_LOG_FORMAT: str = "auto"
     CONTENTHUB_LOG_FILE: str | None = None  # also log to this file, rotated (for hosts without journald)
@@ -178,6 +187,13 @@ class Settings(BaseSettings):
         if self.ASYNC_ENABLED is False:
             self.ASYNC_CONTENT_GENERATION_ENABLED = False
         return self
+
+    @field_validator("CREATOR_MODE", mode="before")
+    @classmethod
+    def _creator_mode(cls, value: object) -> object:
+        if isinstance(value, str):
+            return _one_of(value.strip().lower(), tuple(CreatorMode))
+        return value
 
     @field_validator("CONTENTHUB_LOG_FORMAT")
     @classmethod

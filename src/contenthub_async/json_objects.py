@@ -12,13 +12,21 @@ Only the standard library is imported here, so ``contenthub-ctl`` stays quick to
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from contenthub_async.domain.entities import Account, Event, Task
+    from contenthub_async.cli.monitor_health import Health
+    from contenthub_async.domain.entities import Account, Event, Job, JobRun, Task
+    from contenthub_async.domain.task_csv import CsvProblem
+    from contenthub_async.services.monitor_reports import DayStats, Metrics, Stats
+    from contenthub_async.services.task_import import ImportOutcome
     from contenthub_async.services.task_queries import TaskDetail
     from contenthub_async.store.contents import ContentState
+
+#: Firings listed in ``next_runs`` of a job object.
+NEXT_RUNS_SHOWN = 3
 
 
 def utc_iso(value: datetime | None) -> str | None:
@@ -27,6 +35,10 @@ def utc_iso(value: datetime | None) -> str | None:
         return None
     value = value.astimezone(UTC)
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def _round(value: float | None, digits: int = 3) -> float | None:
+    return None if value is None else round(value, digits)
 
 
 # ---------------------------------------------------------------- tasks
@@ -111,6 +123,22 @@ def task_status_json(
     }
 
 
+def failed_run_json(run: JobRun, job_name: str | None) -> dict[str, Any]:
+    """The data of a ``job_run.failed`` webhook event."""
+    return {
+        "run_id": run.id,
+        "job_id": run.job_id,
+        "job_name": job_name,
+        "status": run.status.value,
+        "trigger": run.trigger.value,
+        "scheduled_for": utc_iso(run.scheduled_for),
+        "started_at": utc_iso(run.started_at),
+        "finished_at": utc_iso(run.finished_at),
+        "daemon_id": run.daemon_id,
+        "error": run.error,
+    }
+
+
 def webhook_body(event_id: str, event_type: str, created_at: datetime, data: Any) -> bytes:
     """The body of a webhook request (docs/webhooks.md): compact UTF-8 JSON."""
     body = {"id": event_id, "type": event_type, "timestamp": utc_iso(created_at), "data": data}
@@ -140,3 +168,151 @@ def cancelled_json(task_id: str, outcome: str, status: str, message: str) -> dic
 def retried_json(task_id: str, status: str, message: str) -> dict[str, Any]:
     """The ``retry TASK_ID`` object."""
     return {"task_id": task_id, "status": status, "message": message}
+
+
+def import_report_json(
+    outcome: ImportOutcome, message: str, encoding: str, problem_message: Callable[[CsvProblem], str]
+) -> dict[str, Any]:
+    """The ``import`` report; ``problem_message`` words each problem for the reader."""
+    return {
+        "imported": len(outcome.task_ids),
+        "encoding": encoding,
+        "task_ids": outcome.task_ids,
+        "skipped_rows": 0 if outcome.refused else outcome.skipped_rows,
+        "errors": [
+            {"line": p.line, "field": p.field, "reason": p.reason, "message": problem_message(p)}
+            for p in outcome.problems
+        ],
+        "message": message,
+    }
+
+
+# ---------------------------------------------------------------- monitor
+
+
+def metrics_json(metrics: Metrics) -> dict[str, Any]:
+    """The ``monitor metrics`` object."""
+    counts = metrics.by_status
+    completion = metrics.completion
+    oldest = metrics.oldest_pending
+    return {
+        "generated_at": utc_iso(metrics.generated_at),
+        "total_count": metrics.total,
+        **{f"{status}_count": count for status, count in counts.items()},
+        "by_status": dict(counts),
+        "success_rate": _round(metrics.success_rate, 4),
+        "avg_completion_seconds": _round(completion.average),
+        "p50_completion_seconds": _round(completion.p50),
+        "p95_completion_seconds": _round(completion.p95),
+        "completion_sample_size": completion.sample_size,
+        "in_flight": metrics.in_flight,
+        "max_concurrent": metrics.max_concurrent,
+        "queue_depth_by_priority": {str(priority): count for priority, count in metrics.queue_depth.items()},
+        "oldest_pending_task_id": oldest.task_id if oldest else None,
+        "oldest_pending_created_at": utc_iso(oldest.created_at) if oldest else None,
+        "oldest_pending_age_seconds": _round(metrics.oldest_pending_age),
+        "webhook_deliveries": dict(metrics.webhook_deliveries),
+        "webhook_dead_count": metrics.webhook_deliveries.get("dead", 0),
+    }
+
+
+def _day_json(day: DayStats) -> dict[str, Any]:
+    return {
+        "submitted": day.submitted,
+        "completed": day.completed,
+        "failed": day.failed,
+        "timeout": day.timeout,
+        "success_rate": _round(day.success_rate, 4),
+    }
+
+
+def stats_json(stats: Stats) -> dict[str, Any]:
+    """The ``monitor stats`` object."""
+    return {
+        "since": utc_iso(stats.since),
+        "until": utc_iso(stats.until),
+        "days": len(stats.days),
+        "timezone": stats.zone,
+        "per_day": [{"date": day.day, **_day_json(day)} for day in stats.days],
+        "totals": _day_json(stats.totals),
+        "failure_reasons": [{"reason": r.message, "count": r.count} for r in stats.failure_reasons],
+    }
+
+
+def health_json(health: Health) -> dict[str, Any]:
+    """The ``monitor health`` object."""
+    return {
+        "status": health.overall,
+        "exit_code": health.exit_code,
+        "checked_at": utc_iso(health.checked_at),
+        "checks": {name: {"status": check.level, **check.facts} for name, check in health.checks.items()},
+    }
+
+
+# ---------------------------------------------------------------- scheduler
+
+
+def next_runs(job: Job, count: int = NEXT_RUNS_SHOWN) -> list[datetime]:
+    """The job's next ``count`` firings (none when paused)."""
+    from contenthub_async.domain import cron
+
+    if not job.is_active or job.next_run_at is None:
+        return []
+    first = job.next_run_at
+    rest = cron.next_firings(job.cron, cron.zone(job.timezone), first, count - 1) if count > 1 else []
+    return [first, *rest]
+
+
+def job_json(job: Job, *, with_next_runs: bool = False) -> dict[str, Any]:
+    """The job object of ``scheduler list|show|...``; ``with_next_runs`` adds ``next_runs``."""
+    data: dict[str, Any] = {
+        "id": job.id,
+        "name": job.name,
+        "job_type": job.job_type,
+        "cron": job.cron,
+        "timezone": job.timezone,
+        "params": job.params,
+        "is_active": job.is_active,
+        "misfire_policy": job.misfire_policy,
+        "misfire_grace_seconds": job.misfire_grace_seconds,
+        "next_run_at": utc_iso(job.next_run_at) if job.is_active else None,
+        "last_run_at": utc_iso(job.last_run_at),
+        "created_at": utc_iso(job.created_at),
+        "updated_at": utc_iso(job.updated_at),
+    }
+    if with_next_runs:
+        data["next_runs"] = [utc_iso(when) for when in next_runs(job)]
+    return data
+
+
+def run_counts(run: JobRun) -> tuple[int | None, int | None]:
+    """(tasks submitted, tasks refused) of a batch-generation run; None when it reported none."""
+    result = run.result if isinstance(run.result, dict) else {}
+    submitted = result.get("total_submitted")
+    refused = result.get("total_refused")
+    return (submitted if isinstance(submitted, int) else None, refused if isinstance(refused, int) else None)
+
+
+def run_json(run: JobRun) -> dict[str, Any]:
+    """The run object of ``scheduler history|trigger``."""
+    submitted, refused = run_counts(run)
+    return {
+        "id": run.id,
+        "job_id": run.job_id,
+        "scheduled_for": utc_iso(run.scheduled_for),
+        "trigger": run.trigger,
+        "status": run.status,
+        "daemon_id": run.daemon_id,
+        "started_at": utc_iso(run.started_at),
+        "finished_at": utc_iso(run.finished_at),
+        "duration_seconds": run.duration_seconds,
+        "submitted": submitted,
+        "refused": refused,
+        "result": run.result,
+        "error": run.error,
+    }
+
+
+def execution_json(run: JobRun, jobs: dict[int, Job]) -> dict[str, Any]:
+    """The run object of ``scheduler executions``: a run object and its job's name."""
+    return {**run_json(run), "job_name": jobs[run.job_id].name if run.job_id in jobs else None}

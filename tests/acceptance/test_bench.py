@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / "scripts" / "bench.py"
 
 FIGURES = ["submit_latency", "bulk_enqueue", "claim_throughput", "pickup_latency", "end_to_end",
-           "tracking_cost", "memory", "postgresql", "recovery", "publishing"]
+           "creator_modes", "tracking_cost", "memory", "postgresql", "recovery", "publishing", "http_api"]
 
 
 def numeric(value: Any) -> bool:
@@ -71,6 +71,12 @@ def test_quick_benchmark_produces_every_figure(tmp_path: Path) -> None:
 
     check_end_to_end(results["end_to_end"])
 
+    modes = results["creator_modes"]
+    for mode in ("async", "sync"):
+        for key in ("tasks_per_s", "creator_processes_per_task", "creator_cpu_seconds_per_task"):
+            assert numeric(modes[mode][key]), (mode, key)
+    assert modes["sync"]["creator_calls"] == {"create": modes["tasks"]}, "sync mode: one create per task, nothing else"
+
     publishing = results["publishing"]
     assert numeric(publishing["baseline_plain_loop_entries_per_s"])
     for key in ("concurrency_1", "concurrency_2"):
@@ -84,6 +90,13 @@ def test_quick_benchmark_produces_every_figure(tmp_path: Path) -> None:
 
     memory = results["memory"]
     assert numeric(memory["vm_hwm_mib"]) and numeric(memory["ratio_to_baseline"])
+
+    http = results["http_api"]
+    for clients in ("clients_1", "clients_16"):
+        for key in ("p50_seconds", "p99_seconds", "submits_per_s", "daemon_cpu_seconds_per_request"):
+            assert numeric(http[clients][key]), (clients, key)
+    assert numeric(http["contenthub_ctl_submit_seconds"])
+    assert numeric(http["end_to_end_concurrency_5"]["ratio_on_to_off"])
 
     postgresql = results["postgresql"]
     if "CONTENTHUB_TEST_POSTGRES_URL" in os.environ:

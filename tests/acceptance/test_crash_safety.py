@@ -36,7 +36,8 @@ async def test_kill_dash_nine_at_random_moments(tmp_path: Path) -> None:
     await submit(url, [NewTask(account_id=49, topic=f"crash {i}", priority=i % 11) for i in range(TASKS)])
     env = daemon_environment(
         url, tmp_path / "fake", {"slow_create": 0.4}, ASYNC_MAX_CONCURRENT_TASKS="12",
-        CONTENTHUB_CREATOR_CALL_TIMEOUT="3", CONTENTHUB_LEASE_SECONDS="4", CONTENTHUB_JANITOR_INTERVAL="0.5",
+        CONTENTHUB_CREATOR_CALL_TIMEOUT="3", CONTENTHUB_LEASE_SECONDS="4", CONTENTHUB_PUBLISH_TIMEOUT="3",
+        CONTENTHUB_JANITOR_INTERVAL="0.5",
     )
     rng = random.Random(20261122)
     log = tmp_path / "daemon.log"

@@ -23,6 +23,7 @@ import pytest
 
 from tests.integration.test_cli_language import english_words
 from tests.support.daemons import BIN, CONTENTHUBD, FAKE_CREATOR, fake_knobs, wait_until
+from tests.support.http import free_port
 
 #: The guide's .env (配置说明), with the waits of a test instead of production ones.
 DOTENV = """\
@@ -89,6 +90,7 @@ def guide(tmp_path: Path, request: pytest.FixtureRequest) -> Shell:
         "CREATOR_CLI_PATH": str(FAKE_CREATOR),
         "CONTENTHUB_CREATOR_ENV": json.dumps(fake_knobs(tmp_path / "fake", fail_topic=FAILING, latency=0.5)),
         "CONTENTHUB_LOG_FORMAT": "json",
+        "CONTENTHUB_HTTP_LISTEN": f"127.0.0.1:{free_port()}",  # not the default port: tests run at once
     }
     return Shell(work, env, [])
 

@@ -118,8 +118,8 @@ async def test_a_gone_process_on_this_host_is_dead_at_once_and_everything_it_hel
     takeover = await take_over_dead(db, here(), actor="judge")
 
     assert takeover.dead == {"crashed": CauseOfDeath.PROCESS_GONE}
-    assert takeover.handed_back == {"leases": ["tracker"], "submitting_tasks": [waiting], "job_runs": [str(run_id)],
-                                    "publishing_entries": []}
+    assert takeover.handed_back == {"leases": ["tracker"], "leased_tasks": [waiting], "job_runs": [str(run_id)],
+                                    "publishing_entries": [], "webhook_deliveries": []}
     async with db.read() as conn:
         tasks = {t: await task_store.get_task(conn, t) for t in (waiting, cancelled, other)}
         run = await job_store.get_run(conn, run_id)
@@ -139,7 +139,7 @@ async def test_a_process_still_running_here_is_alive(db: Database) -> None:
     await register(db, "sibling", host="host-a", pid=os.getpid(), key=running_process_key(os.getpid()))
     takeover = await take_over_dead(db, here(), actor="judge")
     assert takeover.dead == {}
-    assert takeover.next_due is not None and 0 < takeover.next_due <= DEAD_AFTER_HEARTBEATS * INTERVAL
+    assert takeover.next_due is None, "a daemon seen running here is not watched for silence"
 
 
 async def test_a_daemon_on_another_host_is_dead_only_when_silent(db: Database, gone_process: tuple[int, str]) -> None:
@@ -192,3 +192,19 @@ async def test_publishing_entries_of_a_dead_daemon_go_back_to_the_pool(db: Datab
     assert entries[mine] is not None and entries[mine].status == PoolStatus.PENDING
     assert entries[mine].lease_owner is None
     assert entries[theirs] is not None and entries[theirs].status == PoolStatus.PUBLISHING
+
+
+async def test_webhook_deliveries_of_a_dead_daemon_are_claimable_at_once(db: Database, clock: ManualClock) -> None:
+    from contenthub_async.store import webhooks as webhook_store
+    from tests.conformance.test_webhooks import failed_event
+
+    await register(db, "silent", host="host-b", pid=1, key=None, age=DEAD_AFTER_HEARTBEATS * INTERVAL + 1)
+    await failed_event(db, clock, ["http://a/", "http://b/"])
+    async with db.write() as conn:
+        [held] = await webhook_store.claim_deliveries(conn, owner="silent", limit=1, now=clock.now(), lease_seconds=300)
+        [other] = await webhook_store.claim_deliveries(conn, owner="alive", limit=1, now=clock.now(), lease_seconds=300)
+    takeover = await take_over_dead(db, here(), actor="judge")
+    assert takeover.handed_back["webhook_deliveries"] == [str(held.delivery_id)]
+    async with db.write() as conn:
+        [again] = await webhook_store.claim_deliveries(conn, owner="judge", limit=5, now=clock.now(), lease_seconds=300)
+    assert again.delivery_id == held.delivery_id != other.delivery_id

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
+from contenthub_async.clock import ManualClock
 from contenthub_async.store.database import Database
 from contenthub_async.store.migrations import (
     SCHEMA_VERSION,
@@ -192,3 +193,52 @@ async def test_a_failing_migration_leaves_the_previous_version(db: Database) -> 
     async with db.read() as conn:
         tables = await conn.run_sync(lambda c: inspect(c).get_table_names())
     assert "half_done" not in tables
+
+
+async def test_upgrading_keeps_every_row_and_every_key(backend: str, tmp_path: Path, clock: ManualClock) -> None:
+    """A database with tasks, events and articles upgrades across the rebuild of the task table
+    (SQLite) without losing or orphaning a row; the foreign keys still act afterwards."""
+    with database_url(backend, tmp_path) as url:
+        db = Database.open(url)
+        try:
+            await _upgrade_with_rows(db, clock)
+        finally:
+            await db.close()
+
+
+async def _upgrade_with_rows(db: Database, clock: ManualClock) -> None:
+    from tests.conformance.support import add_account, claim, submit
+
+    migrations = migrations_for(db.backend)
+    rebuilt_at = next(m.version for m in migrations if m.name == "processing_lease")
+    await migrate(db, migrations=migrations[: rebuilt_at - 1])
+    account = await add_account(db, clock)
+    task_ids = await submit(db, clock, account, 5, 7, 3)
+    await claim(db, clock, 1)
+    async with db.write() as conn:
+        await conn.execute(text(
+            "INSERT INTO contents (account_id, generation_task_id, title, body_markdown, images, review_status,"
+            " publish_status, created_at, updated_at) SELECT account_id, id, 't', 'b', '[]', 'pending', 'draft',"
+            " created_at, updated_at FROM content_generation_tasks WHERE priority = 3"
+        ))
+    before = await _rows(db)
+    assert await migrate(db) == (rebuilt_at - 1, SCHEMA_VERSION)
+    assert await _rows(db) == before
+    async with db.write() as conn:
+        await conn.execute(text("DELETE FROM content_generation_tasks WHERE task_id = :t"), {"t": task_ids[2]})
+        events = (await conn.execute(text("SELECT count(*) FROM task_events"))).scalar_one()
+        orphan = (await conn.execute(text("SELECT generation_task_id FROM contents"))).scalar_one()
+    assert events == len(before["task_events"]) - 1, "events cascade with their task"
+    assert orphan is None, "an article outlives its task"
+
+
+async def _rows(db: Database) -> dict[str, list[tuple[object, ...]]]:
+    async with db.read() as conn:
+        return {
+            table: [tuple(r) for r in (await conn.execute(text(f"SELECT {columns} FROM {table} ORDER BY id"))).all()]
+            for table, columns in (
+                ("content_generation_tasks", "id, task_id, status, priority, lease_owner, lease_expires_at, created_at"),
+                ("task_events", "id, generation_task_id, from_status, to_status, at"),
+                ("contents", "id, generation_task_id, title"),
+            )
+        }

@@ -96,3 +96,28 @@ async def test_redeliver_puts_dead_and_delivered_back(db: Database, clock: Manua
         assert await webhook_store.redeliver(conn, delivery_ids=[claimed.delivery_id], now=clock.now()) == []
         [back] = await webhook_store.claim_deliveries(conn, owner="d2", limit=1, now=clock.now(), lease_seconds=40)
     assert back.attempt == 2 and back.event_id == claimed.event_id
+
+
+async def test_a_failed_job_run_is_announced_in_its_transaction(db: Database, clock: ManualClock) -> None:
+    from contenthub_async.domain.vocabulary import JobRunStatus
+    from contenthub_async.store import jobs as job_store
+
+    async with db.write() as conn:
+        job = await job_store.insert_job(conn, name="nightly", job_type="cleanup", cron="0 3 * * *", timezone=None,
+                                         params={}, misfire_policy="run_once", misfire_grace_seconds=60,
+                                         next_run_at=None, now=clock.now())
+        failing = await job_store.insert_manual_run(conn, job.id, now=clock.now())
+        assert failing is not None
+        assert await job_store.claim_run(conn, failing, daemon_id="d1", now=clock.now())
+        assert await job_store.finish_run(conn, failing, status=JobRunStatus.FAILED, now=clock.now(), error="disk full")
+        [event] = await webhook_store.events_to_fan_out(conn, limit=10)
+        data = (await conn.execute(select(webhook_events.c.data))).scalar_one()
+    assert event.event_type == WebhookEventType.JOB_RUN_FAILED
+    assert data["run_id"] == failing and data["job_name"] == "nightly" and data["error"] == "disk full"
+    assert data["status"] == "failed"
+    clock.advance(1)
+    async with db.write() as conn:
+        succeeding = await job_store.insert_manual_run(conn, job.id, now=clock.now())
+        assert succeeding is not None and await job_store.claim_run(conn, succeeding, daemon_id="d1", now=clock.now())
+        assert await job_store.finish_run(conn, succeeding, status=JobRunStatus.SUCCEEDED, now=clock.now())
+        assert len(await webhook_store.events_to_fan_out(conn, limit=10)) == 1  # nothing for a success

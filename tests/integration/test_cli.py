@@ -1,6 +1,7 @@
-"""contenthub-ctl as operators run it: real processes of the installed console script against a
-SQLite file. Fixtures are written with the store API in-process (fast); only what is under test
-runs through the CLI. Every process costs ~0.5 s, so cases are grouped.
+"""contenthub-ctl as operators run it, against a SQLite file: commands run in-process through the
+cyclopts app (tests/support/cli.py); the installed console script as a real process where the
+process is what is tested (exit statuses, stream encodings, start-up imports). Fixtures are
+written with the store API in-process; only what is under test runs through the CLI.
 """
 
 from __future__ import annotations
@@ -8,7 +9,6 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 
 from contenthub_async.clock import ManualClock
 from contenthub_async.domain.states import TaskStatus
@@ -142,8 +142,7 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(ctl: Ctl) -> None:
         (["submit", "-a", "1"], "--topic"),                                # missing option
         (["list", "--status", "running"], "running"),                      # bad status
     ]
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        results = list(pool.map(lambda case: ctl(*case[0]), cases))
+    results = [ctl(*args) for args, _ in cases]
     for (args, needle), r in zip(cases, results, strict=True):
         assert r.code == 2, (args, r)
         assert r.out == "", (args, r)
@@ -286,6 +285,22 @@ def test_seed_spellings(ctl: Ctl) -> None:
     r = ctl("task", "cancel", task_id)
     assert r.code == 0 and "cancelled" in r.out
     assert ctl.rows("SELECT status FROM content_generation_tasks WHERE task_id = ?", task_id) == [("cancelled",)]
+
+
+# ---------------------------------------------------------------- the process boundary
+
+
+def test_the_console_script_exit_statuses_and_streams(ctl: Ctl) -> None:
+    ids = ctl.store(_two_tasks)
+    assert isinstance(ids, list)
+    r = ctl.process("status", ids[0], lang=ZH)
+    assert r.code == 0 and r.err == "" and ids[0] in r.out and "待处理" in r.out
+    r = ctl.process("list", lang="C")  # an ASCII locale: Chinese data is written as UTF-8
+    assert r.code == 0 and "第一篇：AI 客服" in r.out
+    r = ctl.process("status", "task-ffffffffffff")
+    assert (r.code, r.out) == (1, "") and "task-ffffffffffff" in one_line(r.err)
+    r = ctl.process("list", "--limit", "x")
+    assert (r.code, r.out) == (2, "") and one_line(r.err).startswith("contenthub-ctl: error: ")
 
 
 # ---------------------------------------------------------------- start-up cost (one process)

@@ -4,6 +4,7 @@ refused with exit 2 and one line, and changes nothing (real contenthub-ctl proce
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -97,3 +98,65 @@ def test_a_malformed_csv_names_the_line_and_imports_nothing(ctl: Ctl, data: str,
     assert ctl.count() == (0, 0)
     r = ctl("import", "t.csv", lang=ZH)
     assert f"第 {line} 行" in r.err and "Traceback" not in r.err
+
+
+BIG = "99999999999999999999999"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["submit", "-a", BIG, "-t", "x"],
+        ["submit", "-a", str(2**31), "-t", "x"],
+        ["list", "-a", BIG],
+        ["submit", "-a", "1", "-t", "x", "-p", str(2**63)],
+        ["scheduler", "history", "1", "--limit", BIG],
+    ],
+)
+def test_integers_beyond_the_columns_are_usage_errors(ctl: Ctl, args: list[str]) -> None:
+    ctl.store(_accounts)
+    refused(ctl, *args)
+    assert ctl.count() == (0, 0)
+
+
+def test_huge_ids_name_no_job_or_account(ctl: Ctl) -> None:
+    ctl.store(_accounts)
+    for command in ("show", "history", "pause", "trigger", "delete"):
+        r = ctl("scheduler", command, BIG)
+        assert r.code == 1 and "Traceback" not in r.err and BIG in one_line(r.err), (command, r)
+    (ctl.cwd / "t.csv").write_text(f"account_id,topic\n{BIG},x\n1,ok\n", encoding="utf-8")
+    r = ctl("import", "t.csv")
+    assert r.code == 2 and "line 2" in r.err and "Traceback" not in r.err, r
+    assert ctl.count() == (0, 0)
+
+
+def test_arguments_that_are_not_utf8_are_refused(ctl: Ctl) -> None:
+    ctl.store(_accounts)
+    # bytes that are not UTF-8 reach Python as lone surrogates (os.fsdecode)
+    line = refused(ctl, "submit", "-a", "1", "-t", os.fsdecode(b"caf\xe9"), needle="UTF-8")
+    assert "5" in line
+    assert ctl.count() == (0, 0)
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--cron", "0 0 30 2 *"], "never fires"),
+        (["--cron", "0 0 * * *", "--params", "[" * 50_000 + "]" * 50_000], "--params"),
+        (["--cron", "0 0 * * *", "--params", '{"a":' * 20_000 + "1" + "}" * 20_000], "--params"),
+    ],
+)
+def test_scheduler_refuses_crons_that_never_fire_and_deep_params(ctl: Ctl, args: list[str], needle: str) -> None:
+    ctl.store(_accounts)
+    refused(ctl, "scheduler", "create", "--name", "j", "--type", "cleanup", *args, needle=needle)
+    assert jobs(ctl) == 0
+
+
+@pytest.mark.parametrize("name", ["\x1b]0;pwned\x07ok", "a\x1b[2Jb", "two\nlines", "   "])
+def test_job_names_are_one_line_of_plain_text(ctl: Ctl, name: str) -> None:
+    ctl.store(_accounts)
+    refused(ctl, "scheduler", "create", "--name", name, "--type", "cleanup", "--cron", "0 0 * * *", needle="--name")
+    assert jobs(ctl) == 0
+    assert ctl("scheduler", "create", "--name", "fine", "--type", "cleanup", "--cron", "0 0 * * *").code == 0
+    refused(ctl, "scheduler", "update", "fine", "--name", name, needle="--name")
+    assert ctl.rows("SELECT name FROM scheduled_jobs") == [("fine",)]

@@ -1,9 +1,11 @@
-"""contenthub-ctl import / bulk-import: real processes against a SQLite file."""
+"""contenthub-ctl import / bulk-import against a SQLite file (commands in-process, tests/support/cli.py)."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+
+import pytest
 
 from contenthub_async.clock import ManualClock
 from contenthub_async.store import accounts as account_store
@@ -144,6 +146,7 @@ def test_unusable_files_import_nothing_even_with_skip_invalid(ctl: Ctl) -> None:
     assert ctl.count() == (0, 0)
 
 
+@pytest.mark.slow
 def test_a_100000_row_import_completes(ctl: Ctl) -> None:
     ctl.store(_accounts)
     lines = ["account_id,topic,keywords,priority,auto_approve"]

@@ -1,5 +1,5 @@
-"""``contenthub-ctl monitor ...`` as operators and cron jobs run it: real processes against a SQLite
-file whose rows were written in-process through the store API, at times relative to the real clock
+"""``contenthub-ctl monitor ...`` as operators and cron jobs run it (commands in-process, a real
+process for the cron pipeline and the start-up imports) against a SQLite file whose rows were written in-process through the store API, at times relative to the real clock
 (the command reads the wall clock). Times are asserted against what the command itself reports
 (``generated_at``, dates it lists), never against how long anything took.
 """
@@ -284,8 +284,8 @@ def test_health_exit_codes(ctl: Ctl) -> None:
 
     code, data = health(ctl, env)
     assert (code, data["status"]) == (2, "unhealthy"), "no daemon row: unhealthy"
-    assert levels(data) == {"database": "ok", "daemon": "unhealthy", "processing": "ok", "creator": "ok",
-                            "stuck_tasks": "ok", "failure_rate": "ok"}
+    assert levels(data) == {"database": "ok", "daemon": "unhealthy", "processing": "ok", "creator": "ok", "stuck_tasks": "ok",
+                            "failure_rate": "ok", "webhooks": "ok"}
     assert data["checks"]["daemon"]["daemon_id"] is None
 
     ctl.store(_heartbeat(timedelta(hours=1), "host:0:old"))
@@ -340,8 +340,8 @@ def test_health_degraded_by_stuck_tasks_and_failure_rate(ctl: Ctl) -> None:
 
     code, data = health(ctl, env)
     assert (code, data["status"]) == (1, "degraded"), data
-    assert levels(data) == {"database": "ok", "daemon": "ok", "processing": "ok", "creator": "ok",
-                            "stuck_tasks": "degraded", "failure_rate": "ok"}
+    assert levels(data) == {"database": "ok", "daemon": "ok", "processing": "ok", "creator": "ok", "stuck_tasks": "degraded",
+                            "failure_rate": "ok", "webhooks": "ok"}
     assert data["checks"]["stuck_tasks"]["count"] == 1 and data["checks"]["stuck_tasks"]["task_ids"] == [stuck]
     r = ctl("monitor", "health", env=env, lang=ZH)
     assert r.code == 1 and r.out.startswith("系统状态: 降级\n") and stuck in r.out
@@ -357,7 +357,7 @@ def test_health_without_a_database_is_unhealthy_and_creates_nothing(ctl: Ctl) ->
     code, data = health(ctl, _creator_env(ctl))
     assert (code, data["status"]) == (2, "unhealthy")
     assert levels(data) == {"database": "unhealthy", "daemon": "unknown", "processing": "unknown", "creator": "ok",
-                            "stuck_tasks": "unknown", "failure_rate": "unknown"}
+                            "stuck_tasks": "unknown", "failure_rate": "unknown", "webhooks": "unknown"}
     assert "db init" in data["checks"]["database"]["error"] and data["checks"]["database"]["database"] == str(ctl.path)
     assert not ctl.path.exists()
 

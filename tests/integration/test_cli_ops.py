@@ -1,4 +1,5 @@
-"""contenthub-ctl retry --failed --since and cleanup: real processes against a SQLite file."""
+"""contenthub-ctl retry --failed --since and cleanup against a SQLite file (commands in-process; the cleanup
+prompt on a real terminal)."""
 
 from __future__ import annotations
 

@@ -1,11 +1,10 @@
-"""`contenthub-ctl scheduler ...` as operators run it (real processes, SQLite file)."""
+"""`contenthub-ctl scheduler ...` as operators run it (commands in-process, tests/support/cli.py; SQLite file)."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-import pytest
 import structlog
 
 from contenthub_async.clock import ManualClock
@@ -16,15 +15,6 @@ from contenthub_async.store.database import Database
 from tests.integration.test_cli import ISO_Z, ZH, Ctl
 
 SEED_PARAMS = '{"account_ids":[49,50,51],"count_per_account":3,"auto_approve":true,"priority":7}'
-
-
-@pytest.fixture
-def ctl(ctl: Ctl, monkeypatch: pytest.MonkeyPatch) -> Ctl:
-    # The CLI processes run with TZ=CST-8; the in-process "daemon" must share the system zone.
-    from contenthub_async.domain import cron
-
-    monkeypatch.setattr(cron, "system_zone", lambda: timezone(timedelta(hours=8)))
-    return ctl
 
 
 async def _seed_accounts(db: Database, clock: ManualClock) -> None:
@@ -44,7 +34,8 @@ def _tick(ctl: Ctl, when: datetime) -> None:
         finally:
             await db.close()
 
-    asyncio.run(main())
+    with ctl.environment():  # the system zone of the CLI's runs (TZ=CST-8)
+        asyncio.run(main())
 
 
 def test_seed_example_through_the_cli(ctl: Ctl) -> None:

@@ -64,7 +64,7 @@ def _text(html: str) -> str:
 
 
 async def test_pages_answer_in_english_and_chinese(console: str, seeded: dict[str, str]) -> None:
-    async with httpx.AsyncClient(base_url=console) as client:
+    async with httpx.AsyncClient(base_url=console, timeout=120) as client:
         overview = await client.get("/", headers={"Accept-Language": "en-US,en;q=0.9"})
         assert overview.status_code == 200
         assert "Queue overview" in overview.text and 'lang="en"' in overview.text
@@ -87,7 +87,7 @@ async def test_pages_answer_in_english_and_chinese(console: str, seeded: dict[st
 
 
 async def test_generated_text_is_escaped_everywhere(console: str, seeded: dict[str, str]) -> None:
-    async with httpx.AsyncClient(base_url=console) as client:
+    async with httpx.AsyncClient(base_url=console, timeout=120) as client:
         for path in ("/", "/tasks", f"/tasks/{seeded['failed']}", f"/tasks?q={seeded['failed']}"):
             html = (await client.get(path)).text
             assert "<script>alert(1)" not in html and "<img src=x" not in html, path
@@ -98,7 +98,7 @@ async def test_generated_text_is_escaped_everywhere(console: str, seeded: dict[s
 
 
 async def test_assets_come_from_the_package_and_nothing_from_another_host(console: str) -> None:
-    async with httpx.AsyncClient(base_url=console) as client:
+    async with httpx.AsyncClient(base_url=console, timeout=120) as client:
         html = (await client.get("/")).text
         for asset, kind in (("/static/console.css", "text/css"), ("/static/console.js", "text/javascript"),
                             ("/static/favicon.svg", "image/svg+xml")):
@@ -115,7 +115,7 @@ async def test_assets_come_from_the_package_and_nothing_from_another_host(consol
 
 async def test_retry_and_cancel_need_post_and_the_csrf_token(console: str, seeded: dict[str, str]) -> None:
     failed = seeded["failed"]
-    async with httpx.AsyncClient(base_url=console) as client:
+    async with httpx.AsyncClient(base_url=console, timeout=120) as client:
         page = await client.get(f"/tasks/{failed}")
         token = csrf_of(page.text)
         assert client.cookies.get("contenthub_csrf") == token
@@ -140,14 +140,14 @@ async def test_retry_and_cancel_need_post_and_the_csrf_token(console: str, seede
         assert cancelled.headers["location"].endswith("notice=cancelled")
         assert await _status(seeded["url"], failed) == "cancelled"
 
-    async with httpx.AsyncClient(base_url=console) as stranger:  # another site's form: no cookie, no token
+    async with httpx.AsyncClient(base_url=console, timeout=120) as stranger:  # another site's form: no cookie, no token
         response = await stranger.post(f"/tasks/{failed}/retry", data={"csrf": token})
         assert response.status_code == 403
     assert await _status(seeded["url"], failed) == "cancelled"
 
 
 async def test_bulk_cancel_and_retry(console: str, seeded: dict[str, str]) -> None:
-    async with httpx.AsyncClient(base_url=console) as client:
+    async with httpx.AsyncClient(base_url=console, timeout=120) as client:
         token = csrf_of((await client.get("/tasks")).text)
         ids = [seeded["failed"], seeded["pending"]]
         refused = await client.post("/tasks/bulk", data={"action": "cancel", "task_id": ids})
@@ -167,7 +167,7 @@ async def test_bulk_cancel_and_retry(console: str, seeded: dict[str, str]) -> No
 
 async def test_scheduler_trigger_pause_resume(console: str, seeded: dict[str, str]) -> None:
     job = seeded["job"]
-    async with httpx.AsyncClient(base_url=console) as client:
+    async with httpx.AsyncClient(base_url=console, timeout=120) as client:
         token = csrf_of((await client.get("/scheduler")).text)
         assert (await client.post(f"/scheduler/{job}/pause", data={})).status_code == 403
         for action, notice in (("trigger", "triggered"), ("pause", "paused"), ("resume", "resumed")):
@@ -187,7 +187,7 @@ async def test_scheduler_trigger_pause_resume(console: str, seeded: dict[str, st
 
 
 async def test_filters_and_paging_links(console: str, seeded: dict[str, str]) -> None:
-    async with httpx.AsyncClient(base_url=console) as client:
+    async with httpx.AsyncClient(base_url=console, timeout=120) as client:
         failed_only = await client.get("/tasks", params={"status": "failed"})
         assert seeded["failed"] in failed_only.text and seeded["pending"] not in failed_only.text
         by_text = await client.get("/tasks", params={"q": "ai技术"})
@@ -198,7 +198,7 @@ async def test_filters_and_paging_links(console: str, seeded: dict[str, str]) ->
 
 async def test_with_a_token_pages_need_sign_in(seeded: dict[str, str]) -> None:
     with console_server(seeded["url"], token=TOKEN) as base:
-        async with httpx.AsyncClient(base_url=base) as client:
+        async with httpx.AsyncClient(base_url=base, timeout=120) as client:
             for path in ("/", "/tasks?status=failed", f"/tasks/{seeded['failed']}", "/scheduler", "/fragments/overview"):
                 response = await client.get(path)
                 assert response.status_code == 303, path
@@ -227,7 +227,7 @@ async def test_with_a_token_pages_need_sign_in(seeded: dict[str, str]) -> None:
 
 
 async def test_a_large_form_is_refused(console: str, seeded: dict[str, str]) -> None:
-    async with httpx.AsyncClient(base_url=console) as client:
+    async with httpx.AsyncClient(base_url=console, timeout=120) as client:
         token = csrf_of((await client.get("/tasks")).text)
         response = await client.post("/tasks/bulk", data={"csrf": token, "action": "retry", "task_id": ["x" * 100] * 1000})
         assert response.status_code == 413
@@ -256,9 +256,9 @@ async def _task_with_article(db_url: str, markdown: str) -> tuple[str, int]:
 async def test_article_is_sanitized_and_reviewed_from_the_task_page(console: str, seeded: dict[str, str]) -> None:
     task_id, content_id = await _task_with_article(
         seeded["url"], "# 标题\n\n正文 **重点**。\n\n<script>alert(1)</script>\n\n[x](javascript:alert(2))\n")
-    async with httpx.AsyncClient(base_url=console) as client:
+    async with httpx.AsyncClient(base_url=console, timeout=120) as client:
         page = await client.get(f"/tasks/{task_id}")
-        assert "<h1>标题</h1>" in page.text and "<strong>重点</strong>" in page.text
+        assert "<h2>标题</h2>" in page.text and "<strong>重点</strong>" in page.text
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text and 'href="javascript' not in page.text
         assert "awaiting review" in page.text
         token = csrf_of(page.text)
@@ -291,7 +291,7 @@ async def test_publish_pool_page_shows_failures_and_retries_them(console: str, s
             [entry] = await pool_store.claim_entries(conn, owner="d1", limit=1, now=clock.now(), lease_seconds=60)
             assert await pool_store.transition(conn, entry, PoolStatus.FAILED, now=clock.now(), actor="d1",
                                                values={"last_error": "platform said <no>", "url": "javascript:alert(1)"})
-    async with httpx.AsyncClient(base_url=console) as client:
+    async with httpx.AsyncClient(base_url=console, timeout=120) as client:
         page = await client.get("/pool", headers={"Accept-Language": "zh-CN"})
         assert page.status_code == 200 and "发布池" in page.text
         assert "platform said &lt;no&gt;" in page.text and "javascript:" not in page.text

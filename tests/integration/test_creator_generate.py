@@ -15,7 +15,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -25,7 +24,7 @@ import pytest
 
 from contenthub_async.creator import CliCreator, CreateRequest, CreatorError, parsing
 from contenthub_async.creator.guard import guard_argv
-from tests.support.processes import alive, wait_for_file, write_script
+from tests.support.processes import alive, kill_survivors, no_survivors, wait_for_file, write_script
 
 REPO = Path(__file__).resolve().parents[2]
 FAKE = REPO / "scripts" / "fake-content-creator"
@@ -37,39 +36,12 @@ REQUEST = CreateRequest(topic="同步模式测试", requirements="写一篇短�
 # processes
 
 
-def survivors(marker: str) -> list[int]:
-    """Live processes whose command line contains ``marker`` (this process excluded)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if marker.encode() in cmdline and alive(int(entry.name)):
-            found.append(int(entry.name))
-    return found
-
-
-async def no_survivors(marker: str, within: float = 30.0) -> list[int]:
-    """Wait until no process of this test is alive; the ones left after ``within``."""
-    deadline = time.monotonic() + within
-    while (left := survivors(marker)) and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
-    return left
-
-
 @pytest.fixture
 def tree(tmp_path: Path) -> Iterator[str]:
     """The marker of this test's processes; SIGKILLs their groups and them at the end."""
     marker = str(tmp_path)
     yield marker
-    for pid in survivors(marker):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(os.getpgid(pid), signal.SIGKILL)
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
+    kill_survivors(marker)
 
 
 # The command: starts a grandchild in its process group that also holds stdout and

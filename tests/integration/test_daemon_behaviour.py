@@ -11,7 +11,6 @@ import structlog
 from contenthub_async.clock import SystemClock
 from contenthub_async.creator.cli import CliCreator
 from contenthub_async.daemon.runner import knobs_from
-from contenthub_async.domain.entities import Task
 from contenthub_async.domain.notes import Note
 from contenthub_async.domain.states import TaskStatus
 from contenthub_async.domain.submission import NewTask
@@ -26,51 +25,17 @@ from contenthub_async.store.database import Database
 from tests.support.daemons import (
     FAKE_CREATOR,
     creator_invocations,
+    events_of,
     fake_knobs,
     prepare,
+    read_task,
+    run_until_terminal,
     running_daemon,
     settings_for,
     submit,
 )
 
 S = TaskStatus
-
-
-async def read_task(db_url: str, task_id: str) -> Task:
-    db = Database.open(db_url)
-    try:
-        async with db.read() as conn:
-            task = await task_store.get_task(conn, task_id)
-            assert task is not None
-            return task
-    finally:
-        await db.close()
-
-
-async def events_of(db_url: str, task: Task) -> list[task_store.Event]:
-    db = Database.open(db_url)
-    try:
-        async with db.read() as conn:
-            return await task_store.task_events_of(conn, task.id)
-    finally:
-        await db.close()
-
-
-async def run_until_terminal(db_url: str, settings, task_ids: list[str], timeout: float = 60) -> list[Task]:
-    terminal = (S.COMPLETED, S.FAILED, S.TIMEOUT, S.CANCELLED)
-    latest: dict[str, Task] = {}
-
-    async with running_daemon(settings):
-        async def all_terminal() -> bool:
-            for task_id in task_ids:
-                latest[task_id] = await read_task(db_url, task_id)
-            return all(t.status in terminal for t in latest.values())
-
-        import anyio
-        with anyio.fail_after(timeout):
-            while not await all_terminal():
-                await anyio.sleep(0.2)
-    return [latest[t] for t in task_ids]
 
 
 async def test_fails_twice_then_succeeds_with_backoff(db_url: str, tmp_path: Path) -> None:

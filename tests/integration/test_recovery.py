@@ -88,7 +88,7 @@ async def test_same_host_a_killed_daemon_is_dead_at_once_for_the_next(db_url: st
     await check_taken_over(db_url)
     [takeover] = log_events(second_log, "daemon taken for dead; its work taken over")
     assert takeover["cause"] == "its process is gone"
-    assert takeover["leases"] == ["tracker"] and takeover["submitting_tasks"]
+    assert takeover["leases"] == ["tracker"] and takeover["leased_tasks"]
 
 
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
@@ -97,7 +97,7 @@ async def test_another_host_a_killed_daemon_is_dead_after_its_silent_heartbeats(
     await check_taken_over(db_url)
     [takeover] = log_events(second_log, "daemon taken for dead; its work taken over")
     assert takeover["cause"] == "no heartbeat"
-    assert takeover["leases"] == ["tracker"] and takeover["submitting_tasks"]
+    assert takeover["leases"] == ["tracker"] and takeover["leased_tasks"]
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)

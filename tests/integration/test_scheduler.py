@@ -407,3 +407,43 @@ async def test_a_broken_job_does_not_stop_the_others(db: Database, counter: Coun
     assert [r.status for r in await runs(db, good.id)] == ["succeeded"]
     assert await runs(db, broken.id) == []
     assert earliest is not None and earliest > clock.now()  # no busy loop on the broken job
+
+
+async def test_an_executor_runs_outside_the_runs_claim_transaction(db: Database, tmp_path) -> None:
+    # While an executor works, any other connection can write at once (SQLite: no BEGIN
+    # IMMEDIATE of the run held around it; a writer would wait for the whole execution).
+    if db.backend != "sqlite":
+        pytest.skip("the write lock that would block other writers is SQLite's")
+    import sqlite3
+
+    path = db.url.sqlite_path
+    assert path is not None
+    observed: list[str] = []
+
+    class Probe:
+        name = "test_probe"
+        params_model = CounterParams
+
+        async def execute(self, ctx: RunContext, params: Any) -> dict[str, Any]:
+            other = sqlite3.connect(path, timeout=0, isolation_level=None)  # no waiting for a lock
+            try:
+                other.execute("BEGIN IMMEDIATE")
+                other.execute("ROLLBACK")
+                observed.append("could write")
+            except sqlite3.OperationalError as exc:
+                observed.append(str(exc))
+            finally:
+                other.close()
+            return {}
+
+    executors.register(Probe(), replace=True)
+    try:
+        clock = ManualClock(T0)
+        job = await jobs.create_job(db, name="probe", job_type="test_probe", cron_expr="0 8 * * *", timezone=None,
+                                     params={}, clock=clock)
+        await jobs.trigger_job(db, job.id, clock=clock)
+        await make_scheduler(db, clock, tmp_path).tick()
+        [run] = await runs(db, job.id)
+        assert run.status == "succeeded" and observed == ["could write"]
+    finally:
+        executors.unregister("test_probe")

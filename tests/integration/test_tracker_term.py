@@ -27,8 +27,9 @@ from tests.conformance.support import add_account, claim, submit
 from tests.support.daemons import FAKE_CREATOR, creator_invocations, fake_knobs
 
 S = TaskStatus
-#: term = max(3 × poll, 2 × heartbeat) = 1 s
-KNOBS = Knobs(max_concurrent_tasks=5, task_timeout=600, poll_interval=0.3, retry_backoff=1, retry_backoff_max=2,
+#: term = max(3 × poll, 2 × heartbeat) = 3 s: renewed every second, given up half a second before
+#: its end (short enough for a quick test, long enough for a loaded machine's renewals)
+KNOBS = Knobs(max_concurrent_tasks=5, task_timeout=600, poll_interval=1.0, retry_backoff=1, retry_backoff_max=2,
               lease_seconds=300, list_limit=50, heartbeat_interval=0.5, janitor_interval=0.5, shutdown_grace=1,
               wakeup_interval=0.1)
 
@@ -65,10 +66,10 @@ async def holder(db: Database) -> str | None:
 
 async def test_a_cycle_longer_than_its_term_keeps_it_and_no_second_daemon_cycles(db: Database, tmp_path: Path) -> None:
     await task_at_creator(db, overdue=False)
-    # A's `list` hangs until its 4 s call timeout: a cycle four terms long.
-    first = Tracker(context(db, tmp_path / "a", "daemon-a", call_timeout=4, hang="list"))
-    second = Tracker(context(db, tmp_path / "b", "daemon-b", call_timeout=4))
-    assert first.term.seconds == 1.0
+    # A's `list` hangs until its 10 s call timeout: a cycle over three terms long.
+    first = Tracker(context(db, tmp_path / "a", "daemon-a", call_timeout=10, hang="list"))
+    second = Tracker(context(db, tmp_path / "b", "daemon-b", call_timeout=10))
+    assert first.term.seconds == 3.0
     attempts_after_one_term = 0
     async with anyio.create_task_group() as group:
         done = anyio.Event()

@@ -19,9 +19,12 @@ import anyio
 from contenthub_async.clock import SystemClock
 from contenthub_async.config import Settings, load_settings
 from contenthub_async.daemon.runner import DaemonRun, run_daemon
+from contenthub_async.domain.entities import Event, Task
+from contenthub_async.domain.states import TaskStatus
 from contenthub_async.domain.submission import NewTask
 from contenthub_async.services.task_commands import submit_tasks
 from contenthub_async.store import accounts as account_store
+from contenthub_async.store import tasks as task_store
 from contenthub_async.store.database import Database
 from contenthub_async.store.migrations import migrate
 from tests.support.processes import started_in_own_session
@@ -40,7 +43,7 @@ FAST = {
     "CONTENTHUB_HEARTBEAT_INTERVAL": "1",
     "CONTENTHUB_CREATOR_CALL_TIMEOUT": "10",
     "CONTENTHUB_LEASE_SECONDS": "15",
-    "CONTENTHUB_PUBLISH_TIMEOUT": "10",
+    "CONTENTHUB_PUBLISH_TIMEOUT": "2",  # below every CONTENTHUB_LEASE_SECONDS the tests use
     # No HTTP listener unless a test asks for one: two daemons (or two test workers) would
     # otherwise fight over the default port.
     "CONTENTHUB_HTTP_LISTEN": "",
@@ -183,3 +186,40 @@ def creator_invocations(state_dir: Path) -> list[str]:
     if not log.exists():
         return []
     return [line.split()[2] for line in log.read_text().splitlines() if len(line.split()) >= 3]
+
+
+async def read_task(db_url: str, task_id: str) -> Task:
+    db = Database.open(db_url)
+    try:
+        async with db.read() as conn:
+            task = await task_store.get_task(conn, task_id)
+            assert task is not None
+            return task
+    finally:
+        await db.close()
+
+
+async def events_of(db_url: str, task: Task) -> list[Event]:
+    db = Database.open(db_url)
+    try:
+        async with db.read() as conn:
+            return await task_store.task_events_of(conn, task.id)
+    finally:
+        await db.close()
+
+
+async def run_until_terminal(db_url: str, settings: Settings, task_ids: list[str], timeout: float = 60) -> list[Task]:
+    """Run a daemon in-process until every task is terminal; the tasks as they ended."""
+    terminal = (TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.TIMEOUT, TaskStatus.CANCELLED)
+    latest: dict[str, Task] = {}
+
+    async with running_daemon(settings):
+        async def all_terminal() -> bool:
+            for task_id in task_ids:
+                latest[task_id] = await read_task(db_url, task_id)
+            return all(t.status in terminal for t in latest.values())
+
+        with anyio.fail_after(timeout):
+            while not await all_terminal():
+                await anyio.sleep(0.2)
+    return [latest[t] for t in task_ids]

@@ -1,8 +1,10 @@
-"""Helpers for tests that start real processes: throwaway scripts, liveness, files they write."""
+"""Helpers for tests that start real processes: throwaway scripts, liveness, files they write,
+and the processes a test left behind (found by a marker in their command line)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -86,3 +88,35 @@ def reap_started() -> None:
         if proc.poll() is None:
             kill_group(proc.pid)
             proc.wait()
+
+
+def survivors(marker: str) -> list[int]:
+    """Live processes whose command line contains ``marker`` (this process excluded)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if marker.encode() in cmdline and alive(int(entry.name)):
+            found.append(int(entry.name))
+    return found
+
+
+async def no_survivors(marker: str, within: float = 30.0) -> list[int]:
+    """Wait until no process of this test is alive; the ones left after ``within``."""
+    deadline = time.monotonic() + within
+    while (left := survivors(marker)) and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    return left
+
+
+def kill_survivors(marker: str) -> None:
+    """SIGKILL every live process whose command line contains ``marker``, and its group."""
+    for pid in survivors(marker):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(os.getpgid(pid), signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)

@@ -11,7 +11,7 @@ from contenthub_async.config import ConfigError, load_settings, unused_settings
 def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in ("DATABASE_URL", "ASYNC_MAX_CONCURRENT_TASKS", "ASYNC_AUTO_APPROVE", "CONTENTHUB_LOG_LEVEL",
                  "CONTENTHUB_CREATOR_ENV", "ASYNC_TASK_TIMEOUT", "ASYNC_ENABLED", "ASYNC_CONTENT_GENERATION_ENABLED",
-                 "ASYNC_AUTO_ADD_TO_POOL", "WEBHOOK_URL"):
+                 "ASYNC_AUTO_ADD_TO_POOL", "WEBHOOK_URL", "CREATOR_MODE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
 
@@ -21,6 +21,7 @@ def test_defaults_follow_the_original_documents() -> None:
     assert settings.DATABASE_URL == "sqlite:///data/contenthub.db"
     assert (settings.ASYNC_MAX_CONCURRENT_TASKS, settings.ASYNC_TASK_TIMEOUT, settings.ASYNC_POLL_INTERVAL) == (5, 1800, 30)
     assert settings.ASYNC_AUTO_APPROVE is True and settings.ASYNC_MAX_RETRIES == 3
+    assert settings.CREATOR_MODE == "async"
 
 
 @pytest.mark.parametrize(
@@ -33,6 +34,13 @@ def test_defaults_follow_the_original_documents() -> None:
         ("CONTENTHUB_LOG_LEVEL", "loud"),
         ("CONTENTHUB_CREATOR_ENV", "not json"),
         ("ASYNC_TASK_TIMEOUT", "-1"),
+        ("CREATOR_MODE", "direct"),
+        ("ASYNC_TASK_TIMEOUT", "1e300"),  # would overflow every deadline computed from it
+        ("ASYNC_TASK_TIMEOUT", "inf"),
+        ("ASYNC_POLL_INTERVAL", "nan"),
+        ("CONTENTHUB_LEASE_SECONDS", "99999999999"),
+        ("CONTENTHUB_RETRY_BACKOFF_MAX", "1e20"),
+        ("CONTENTHUB_CREATOR_LIST_LIMIT", "99999999999999999999"),
     ],
 )
 def test_invalid_values_name_the_variable(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
@@ -94,3 +102,12 @@ def test_unused_original_settings_are_named(tmp_path: Path) -> None:
     environ = {"ASYNC_WORKER_COUNT": "5", "REDIS_URL": "redis://localhost:6379/0", "PATH": "/bin"}
     assert unused_settings(environ, env_file) == ["ASYNC_WORKER_COUNT", "REDIS_ENABLED", "REDIS_URL", "TASK_QUEUE_TYPE"]
     assert unused_settings({"ASYNC_MAX_CONCURRENT_TASKS": "5"}, tmp_path / "none") == []
+
+
+def test_creator_mode_is_async_or_sync_in_any_case(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CREATOR_MODE", " Sync ")
+    assert load_settings().CREATOR_MODE == "sync"
+    monkeypatch.setenv("CREATOR_MODE", "direct")
+    with pytest.raises(ConfigError) as refused:
+        load_settings()
+    assert refused.value.kind == "one_of" and refused.value.context == {"choices": "async, sync"}

@@ -35,13 +35,23 @@ def test_every_console_text_exists_in_both_languages() -> None:
         console_text("en", "no.such.key")
 
 
+def test_every_stored_word_the_console_shows_has_its_text() -> None:
+    from contenthub_async.domain import vocabulary as v
+
+    for prefix, words in (("daemon", v.DaemonStatus), ("run", v.JobRunStatus), ("trigger", v.JobRunTrigger),
+                          ("pool", v.PoolStatus), ("review", v.ReviewStatus), ("publish", v.PublishStatus)):
+        for word in words:
+            for lang in ("en", "zh"):
+                assert console_text(lang, f"{prefix}.{word.value}"), (prefix, word)  # type: ignore[arg-type]
+
+
 def test_article_markdown_is_rendered_and_sanitized() -> None:
     html = str(render_article(
         "# 标题\n\n<script>alert(1)</script>\n\n<img src=x onerror=alert(2)>\n\n"
         "[ok](https://example.com/a) [bad](javascript:alert(3)) [data](data:text/html,x)\n\n"
         "![cover](https://cdn.example/cover.png)\n\n| a | b |\n|---|---|\n| 1 | **2** |\n"
     ))
-    assert "<h1>标题</h1>" in html
+    assert "<h2>标题</h2>" in html
     assert "<script" not in html and "&lt;script&gt;" in html
     assert "<img" not in html and "onerror" not in html.replace("&lt;img src=x onerror=alert(2)&gt;", "")
     assert 'href="https://example.com/a"' in html and 'rel="noopener noreferrer nofollow"' in html

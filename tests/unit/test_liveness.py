@@ -60,8 +60,8 @@ def test_pids_of_another_boot_or_pid_namespace_or_unknown_identity_are_not_probe
     assert not can_probe(life(), blind)
 
 
-def test_a_silent_daemon_on_the_same_host_is_dead_too() -> None:
-    assert cause_of_death(life(age=25), HERE, now=NOW, running_key=process_key(SCOPE, "123")) == CauseOfDeath.SILENT
+def test_a_daemon_seen_running_on_the_same_host_is_alive_however_late_its_heartbeat() -> None:
+    assert cause_of_death(life(age=10_000), HERE, now=NOW, running_key=process_key(SCOPE, "123")) is None
 
 
 def test_silence_is_measured_in_the_daemons_own_interval() -> None:

@@ -28,6 +28,7 @@ OPTION_OF_FIELD = {
     "category": "--category",
     "requirements": "--requirements",
     "tone": "--tone",
+    "callback_url": "--callback-url",
     "priority": "--priority",
     "max_retries": "--max-retries",
     "source": "--source",

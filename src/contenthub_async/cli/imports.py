@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 from cyclopts import Parameter
 
@@ -19,6 +19,7 @@ from contenthub_async.cli.errors import EXIT_OK, EXIT_USAGE, invalid_field_text,
 from contenthub_async.cli.messages import has_text, text
 from contenthub_async.cli.output import print_error, print_json, print_lines
 from contenthub_async.cli.params import Format
+from contenthub_async.json_objects import import_report_json
 
 if TYPE_CHECKING:
     from contenthub_async.domain.task_csv import CsvProblem
@@ -82,27 +83,22 @@ def run_import(file: Path, *, skip_invalid: bool, fmt: str) -> int:
             summary = text("import.refused_hint", count=count, file=name, valid=outcome.valid_rows)
         print_error(summary)
         if fmt == "json":
-            print_json(report_json(outcome, summary, parsed.encoding))
+            print_json(import_report_json(outcome, summary, parsed.encoding, problem_text))
         return EXIT_USAGE
 
     for problem in outcome.problems:
         sys.stderr.write(text("import.skipped", file=name, line=problem.line, problem=problem_text(problem)) + "\n")
     encoding = text(f"encoding.{parsed.encoding}")
     if outcome.problems:
-        message = text("import.done_skipped", count=len(outcome.task_ids), file=name, skipped=skipped_rows(outcome),
+        message = text("import.done_skipped", count=len(outcome.task_ids), file=name, skipped=outcome.skipped_rows,
                        encoding=encoding)
     else:
         message = text("import.done", count=len(outcome.task_ids), file=name, encoding=encoding)
     if fmt == "json":
-        print_json(report_json(outcome, message, parsed.encoding))
+        print_json(import_report_json(outcome, message, parsed.encoding, problem_text))
     else:
         print_lines([message])
     return EXIT_OK
-
-
-def skipped_rows(outcome: ImportOutcome) -> int:
-    """Rows skipped (a row with several problems counts once)."""
-    return len({p.line for p in outcome.problems})
 
 
 def problem_text(problem: CsvProblem) -> str:
@@ -114,17 +110,3 @@ def problem_text(problem: CsvProblem) -> str:
     if has_text(key):
         return text(key, column=column, **problem.details)
     return invalid_field_text(column, problem.reason, column, problem.details)
-
-
-def report_json(outcome: ImportOutcome, message: str, encoding: str) -> dict[str, Any]:
-    return {
-        "imported": len(outcome.task_ids),
-        "encoding": encoding,
-        "task_ids": outcome.task_ids,
-        "skipped_rows": 0 if outcome.refused else skipped_rows(outcome),
-        "errors": [
-            {"line": p.line, "field": p.field, "reason": p.reason, "message": problem_text(p)}
-            for p in outcome.problems
-        ],
-        "message": message,
-    }

@@ -89,6 +89,11 @@ def build_app() -> App:
         _add(monitor, name, (f"{PACKAGE}.monitor:{name}", f"monitor.help.{name}"))
     app.command(monitor)
 
+    webhook = _group("webhook", "help.webhook")
+    for name in ("list", "show", "redeliver", "test"):
+        _add(webhook, name, (f"{PACKAGE}.webhooks:{'list_' if name == 'list' else name}", f"help.webhook_{name}"))
+    app.command(webhook)
+
     db = _group("db", "help.db")
     _add(db, "init", (f"{PACKAGE}.db:init", "help.db_init"))
     _add(db, "version", (f"{PACKAGE}.db:version", "help.db_version"))
@@ -111,6 +116,12 @@ def run_cli(argv: Sequence[str] | None = None) -> int:
     _utf8_stdio()
     app = build_app()
     tokens = list(sys.argv[1:] if argv is None else argv)
+    for number, token in enumerate(tokens, start=1):
+        try:
+            token.encode("utf-8")
+        except UnicodeEncodeError:  # bytes that are not UTF-8 arrive as lone surrogates
+            print_error(text("error.not_utf8_argument", number=number))
+            return EXIT_USAGE
     try:
         result = app(tokens, print_error=False, exit_on_error=False, result_action="return_value")
     except CycloptsError as exc:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 from cyclopts import Parameter
 
+from contenthub_async import json_objects
 from contenthub_async.cli import runtime
 from contenthub_async.cli.errors import EXIT_OK, usage
 from contenthub_async.cli.messages import text
@@ -17,8 +18,8 @@ from contenthub_async.cli.output import print_json
 from contenthub_async.cli.params import Format, check_limit, strict_int
 
 if TYPE_CHECKING:
-    from contenthub_async.cli.monitor_reports import Metrics, Stats
     from contenthub_async.domain.entities import Account, Task
+    from contenthub_async.services.monitor_reports import Metrics, Stats
 
 MAX_DAYS = 366
 
@@ -28,7 +29,7 @@ Limit = Annotated[int, Parameter(name="--limit", converter=strict_int, help=text
 def metrics(*, fmt: Format = "table") -> int:
     """Totals by status, success rate, completion times, queue depth, concurrency."""
     from contenthub_async.cli import monitor_views
-    from contenthub_async.cli.monitor_reports import load_metrics
+    from contenthub_async.services.monitor_reports import load_metrics
 
     config = runtime.settings()
 
@@ -38,7 +39,7 @@ def metrics(*, fmt: Format = "table") -> int:
 
     report = runtime.run(load)
     if fmt == "json":
-        print_json(monitor_views.metrics_json(report))
+        print_json(json_objects.metrics_json(report))
     else:
         monitor_views.print_metrics(report)
     return EXIT_OK
@@ -111,8 +112,8 @@ def stats(
     if not 1 <= days <= MAX_DAYS:
         raise usage("error.bad_days", high=MAX_DAYS, value=days)
     from contenthub_async.cli import monitor_views
-    from contenthub_async.cli.monitor_reports import load_stats
     from contenthub_async.domain.zones import system_zone
+    from contenthub_async.services.monitor_reports import load_stats
 
     async def load() -> Stats:
         async with runtime.open_database() as db:
@@ -120,7 +121,7 @@ def stats(
 
     report = runtime.run(load)
     if fmt == "json":
-        print_json(monitor_views.stats_json(report))
+        print_json(json_objects.stats_json(report))
     else:
         monitor_views.print_stats(report)
     return EXIT_OK
@@ -138,7 +139,7 @@ def health(*, fmt: Format = "table") -> int:
 
     report = runtime.run(check)
     if fmt == "json":
-        print_json(monitor_views.health_json(report))
+        print_json(json_objects.health_json(report))
     else:
         monitor_views.print_health(report)
     return report.exit_code

@@ -20,6 +20,8 @@ check                   fails when                                              
                         than 2 × ASYNC_POLL_INTERVAL (the tracker missed them)
 ``failure_rate``        at least half of the tasks that finished in the last hour  degraded
                         failed or timed out (only once 3 or more finished)
+``webhooks``            a webhook delivery is dead (gave up after its retry        degraded
+                        horizon): `webhook list --status dead`, `webhook redeliver`
 ======================  =========================================================  ==========
 
 Overall: the worst level; exit code 0 healthy, 1 degraded, 2 unhealthy.
@@ -51,7 +53,7 @@ FAILURE_WINDOW_SECONDS = 3600
 FAILURE_RATE_THRESHOLD = 0.5
 FAILURE_RATE_MIN_FINISHED = 3
 CREATOR_CHECK_TIMEOUT = 30.0
-CHECK_ORDER = ("database", "daemon", "processing", "creator", "stuck_tasks", "failure_rate")
+CHECK_ORDER = ("database", "daemon", "processing", "creator", "stuck_tasks", "failure_rate", "webhooks")
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,11 @@ def _failure_rate_check(finished: dict[str, int]) -> Check:
     })
 
 
+def _webhooks_check(deliveries: dict[str, int]) -> Check:
+    dead = deliveries.get("dead", 0)
+    return Check("webhooks", "degraded" if dead else "ok", {"dead": dead, "pending": deliveries.get("pending", 0)})
+
+
 def _unknown(name: str, **facts: Any) -> Check:
     return Check(name, "unknown", facts)
 
@@ -137,6 +144,7 @@ def _unknown_readers(stale_after: float, grace: float) -> list[Check]:
         _unknown("stuck_tasks", count=None, task_ids=None, grace_seconds=grace),
         _unknown("failure_rate", window_seconds=FAILURE_WINDOW_SECONDS, finished=None, failed=None, rate=None,
                  threshold=FAILURE_RATE_THRESHOLD, min_finished=FAILURE_RATE_MIN_FINISHED),
+        _unknown("webhooks", dead=None, pending=None),
     ]
 
 
@@ -145,6 +153,7 @@ async def _database_checks(config: Settings, now: datetime) -> tuple[list[Check]
     write probe; and the freshest daemon's heartbeat (whose settings the creator check uses)."""
     from contenthub_async.store import daemons as daemon_store
     from contenthub_async.store import metrics as metrics_store
+    from contenthub_async.store import webhooks as webhook_store
     from contenthub_async.store.database import parse_database_url
 
     backend = parse_database_url(config.DATABASE_URL).backend
@@ -160,10 +169,11 @@ async def _database_checks(config: Settings, now: datetime) -> tuple[list[Check]
                     conn, deadline_before=now - timedelta(seconds=grace), limit=STUCK_IDS_SHOWN)
                 finished = await metrics_store.finished_since(
                     conn, since=now - timedelta(seconds=FAILURE_WINDOW_SECONDS))
+                deliveries = await webhook_store.count_by_status(conn)
             daemon = _daemon_check(heartbeat, now, stale_after)
             running = heartbeat if daemon.level == "ok" else None
             readers = [daemon, _processing_check(running, due), _stuck_check(stuck_count, stuck_ids, grace),
-                       _failure_rate_check(finished)]
+                       _failure_rate_check(finished), _webhooks_check(deliveries)]
             try:
                 async with db.write() as conn:
                     await metrics_store.write_probe(conn, now=now)

@@ -1,19 +1,15 @@
-"""How ``monitor metrics|stats|health`` look: JSON objects (docs/cli-json.md) and human views."""
+"""How ``monitor metrics|stats|health`` look to people (their JSON objects: ``json_objects``)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from contenthub_async.cli.messages import note_text, status_word, text
-from contenthub_async.cli.output import Column, display_width, or_dash, print_fields, print_lines, print_table, utc_iso
+from contenthub_async.cli.output import Column, display_width, or_dash, print_fields, print_lines, print_table
 
 if TYPE_CHECKING:
     from contenthub_async.cli.monitor_health import Check, Health
-    from contenthub_async.cli.monitor_reports import DayStats, Metrics, Stats
-
-
-def _round(value: float | None, digits: int = 3) -> float | None:
-    return None if value is None else round(value, digits)
+    from contenthub_async.services.monitor_reports import DayStats, Metrics, Stats
 
 
 # ---------------------------------------------------------------- human helpers
@@ -46,29 +42,6 @@ def _heading(title: str) -> list[str]:
 # ---------------------------------------------------------------- metrics
 
 
-def metrics_json(metrics: Metrics) -> dict[str, Any]:
-    counts = metrics.by_status
-    completion = metrics.completion
-    oldest = metrics.oldest_pending
-    return {
-        "generated_at": utc_iso(metrics.generated_at),
-        "total_count": metrics.total,
-        **{f"{status}_count": count for status, count in counts.items()},
-        "by_status": dict(counts),
-        "success_rate": _round(metrics.success_rate, 4),
-        "avg_completion_seconds": _round(completion.average),
-        "p50_completion_seconds": _round(completion.p50),
-        "p95_completion_seconds": _round(completion.p95),
-        "completion_sample_size": completion.sample_size,
-        "in_flight": metrics.in_flight,
-        "max_concurrent": metrics.max_concurrent,
-        "queue_depth_by_priority": {str(priority): count for priority, count in metrics.queue_depth.items()},
-        "oldest_pending_task_id": oldest.task_id if oldest else None,
-        "oldest_pending_created_at": utc_iso(oldest.created_at) if oldest else None,
-        "oldest_pending_age_seconds": _round(metrics.oldest_pending_age),
-    }
-
-
 def print_metrics(metrics: Metrics) -> None:
     """The user guide's layout: title, counts, then rates and times."""
     print_lines(_heading(text("monitor.metrics.title")))
@@ -95,33 +68,12 @@ def print_metrics(metrics: Metrics) -> None:
         (text("monitor.label.oldest_pending"),
          text("monitor.value.oldest_pending", task_id=oldest.task_id, age=duration_text(max(age, 0.0)))
          if oldest is not None and age is not None else text("word.none")),
+        (text("monitor.label.webhooks"), text("monitor.value.webhooks", **metrics.webhook_deliveries)),
     ]
     print_fields(rows)
 
 
 # ---------------------------------------------------------------- stats
-
-
-def _day_json(day: DayStats) -> dict[str, Any]:
-    return {
-        "submitted": day.submitted,
-        "completed": day.completed,
-        "failed": day.failed,
-        "timeout": day.timeout,
-        "success_rate": _round(day.success_rate, 4),
-    }
-
-
-def stats_json(stats: Stats) -> dict[str, Any]:
-    return {
-        "since": utc_iso(stats.since),
-        "until": utc_iso(stats.until),
-        "days": len(stats.days),
-        "timezone": stats.zone,
-        "per_day": [{"date": day.day, **_day_json(day)} for day in stats.days],
-        "totals": _day_json(stats.totals),
-        "failure_reasons": [{"reason": r.message, "count": r.count} for r in stats.failure_reasons],
-    }
 
 
 def print_stats(stats: Stats) -> None:
@@ -162,15 +114,6 @@ def print_stats(stats: Stats) -> None:
 LEVEL_STYLES = {"ok": "green", "degraded": "yellow", "unhealthy": "red", "unknown": "dim"}
 
 
-def health_json(health: Health) -> dict[str, Any]:
-    return {
-        "status": health.overall,
-        "exit_code": health.exit_code,
-        "checked_at": utc_iso(health.checked_at),
-        "checks": {name: {"status": check.level, **check.facts} for name, check in health.checks.items()},
-    }
-
-
 def _detail(check: Check) -> str:
     """One line on what a check found."""
     facts = check.facts
@@ -200,6 +143,8 @@ def _detail(check: Check) -> str:
         if not facts["count"]:
             return text("monitor.detail.stuck_none")
         return text("monitor.detail.stuck", count=facts["count"], task_ids=", ".join(facts["task_ids"]))
+    if check.name == "webhooks":
+        return text("monitor.detail.webhooks", dead=facts["dead"], pending=facts["pending"])
     if not facts["finished"]:
         return text("monitor.detail.failure_none")
     return text("monitor.detail.failure_rate", failed=facts["failed"], finished=facts["finished"],

@@ -9,6 +9,7 @@ from cyclopts import Parameter
 
 from contenthub_async.cli.errors import usage
 from contenthub_async.cli.messages import text
+from contenthub_async.domain.submission import MAX_ID
 
 
 def strict_int(type_: Any, tokens: Sequence[Any]) -> int:
@@ -17,7 +18,10 @@ def strict_int(type_: Any, tokens: Sequence[Any]) -> int:
     digits = raw[1:] if raw[:1] in "+-" else raw
     if not digits.isascii() or not digits.isdigit():
         raise ValueError  # cyclopts reports: Invalid value for --x: unable to convert "1.5" into int.
-    return int(raw)
+    value = int(raw)
+    if abs(value) > MAX_ID:  # no column holds it (ids, counts and limits are 32-bit integers)
+        raise ValueError
+    return value
 
 
 Format = Annotated[

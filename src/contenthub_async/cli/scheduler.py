@@ -21,14 +21,12 @@ from contenthub_async.cli.output import (
     print_json,
     print_lines,
     print_table,
-    utc_iso,
 )
 from contenthub_async.cli.params import Format, check_limit, strict_int
+from contenthub_async.json_objects import execution_json, job_json, next_runs, run_counts, run_json
 
 if TYPE_CHECKING:
     from contenthub_async.domain.entities import Job, JobRun
-
-NEXT_RUNS_SHOWN = 3
 
 JobRef = Annotated[str, Parameter(help=text("help.opt.job"))]
 Policy = Literal["run_once", "skip"]
@@ -41,66 +39,6 @@ def _known_types() -> tuple[str, ...]:
     return tuple(sorted(BUILTINS))
 
 
-# ---------------------------------------------------------------- JSON shapes (docs/cli-json.md)
-
-
-def _next_runs(job: Job, count: int = NEXT_RUNS_SHOWN) -> list[Any]:
-    from contenthub_async.domain import cron
-
-    if not job.is_active or job.next_run_at is None:
-        return []
-    first = job.next_run_at
-    rest = cron.next_firings(job.cron, cron.zone(job.timezone), first, count - 1) if count > 1 else []
-    return [first, *rest]
-
-
-def job_json(job: Job, *, next_runs: bool = False) -> dict[str, Any]:
-    data = {
-        "id": job.id,
-        "name": job.name,
-        "job_type": job.job_type,
-        "cron": job.cron,
-        "timezone": job.timezone,
-        "params": job.params,
-        "is_active": job.is_active,
-        "misfire_policy": job.misfire_policy,
-        "misfire_grace_seconds": job.misfire_grace_seconds,
-        "next_run_at": utc_iso(job.next_run_at) if job.is_active else None,
-        "last_run_at": utc_iso(job.last_run_at),
-        "created_at": utc_iso(job.created_at),
-        "updated_at": utc_iso(job.updated_at),
-    }
-    if next_runs:
-        data["next_runs"] = [utc_iso(when) for when in _next_runs(job)]
-    return data
-
-
-def _counts(run: JobRun) -> tuple[int | None, int | None]:
-    result = run.result if isinstance(run.result, dict) else {}
-    submitted = result.get("total_submitted")
-    refused = result.get("total_refused")
-    return (submitted if isinstance(submitted, int) else None, refused if isinstance(refused, int) else None)
-
-
-def run_json(run: JobRun) -> dict[str, Any]:
-    submitted, refused = _counts(run)
-    return {
-        "id": run.id,
-        "job_id": run.job_id,
-        "scheduled_for": utc_iso(run.scheduled_for),
-        "trigger": run.trigger,
-        "status": run.status,
-        "daemon_id": run.daemon_id,
-        "started_at": utc_iso(run.started_at),
-        "finished_at": utc_iso(run.finished_at),
-        "duration_seconds": run.duration_seconds,
-        "submitted": submitted,
-        "refused": refused,
-        "result": run.result,
-        "error": run.error,
-    }
-
-
 # ---------------------------------------------------------------- helpers
 
 
@@ -109,9 +47,24 @@ def _parse_params(raw: str) -> Any:
         value = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise usage("error.params_json", detail=str(exc)) from None
+    except RecursionError:
+        raise usage("error.params_too_deep") from None
     if not isinstance(value, dict):
         raise usage("error.params_json", detail=type(value).__name__)
     return value
+
+
+def _job_name(raw: str) -> str:
+    """The name as stored: one line of text, no control characters (it is printed as it is)."""
+    from contenthub_async.domain.submission import MAX_SHORT_TEXT_LENGTH, InvalidSubmission, check_text
+
+    try:
+        name = check_text("name", raw, MAX_SHORT_TEXT_LENGTH, required=True)
+    except InvalidSubmission as problem:
+        raise usage(f"invalid.{problem.reason}", option="--name", field=text("field.name"),
+                    **problem.details) from None
+    assert name is not None
+    return name
 
 
 def _translate(exc: Exception) -> CliError | None:
@@ -183,7 +136,7 @@ def _print_job(job: Job) -> None:
         (text("sched.label.created_at"), local_time(job.created_at)),
         (text("sched.label.params"), json.dumps(job.params, ensure_ascii=False, sort_keys=True)),
     ])
-    runs = _next_runs(job)
+    runs = next_runs(job)
     if runs:
         print_lines([text("sched.next_runs"), *(f"  {local_time(when)}" for when in runs)])
 
@@ -210,9 +163,7 @@ def create(
     from contenthub_async.domain import cron as cron_domain
     from contenthub_async.services.executors import validate_params
 
-    clean_name = name.strip()
-    if not clean_name:
-        raise usage("invalid.empty", option="--name", field=text("field.name"))
+    clean_name = _job_name(name)
     if misfire_grace < 0:
         raise usage("error.bad_misfire_grace")
     raw = _parse_params(params)
@@ -236,7 +187,7 @@ def create(
 
     job = _call(action)
     if fmt == "json":
-        print_json(job_json(job, next_runs=True))
+        print_json(job_json(job, with_next_runs=True))
         return EXIT_OK
     print_lines([text("sched.created", job_id=job.id, name=job.name)])
     _print_job(job)
@@ -295,7 +246,7 @@ def show(job: JobRef, /, *, fmt: Format = "table") -> int:
 
     found = _call(action)
     if fmt == "json":
-        print_json(job_json(found, next_runs=True))
+        print_json(job_json(found, with_next_runs=True))
     else:
         _print_job(found)
     return EXIT_OK
@@ -337,8 +288,7 @@ def executions(*, limit: Limit = 20, fmt: Format = "table") -> int:
 
     runs, jobs = _call(action)
     if fmt == "json":
-        print_json([{**run_json(run), "job_name": jobs[run.job_id].name if run.job_id in jobs else None}
-                    for run in runs])
+        print_json([execution_json(run, jobs) for run in runs])
     else:
         _print_runs(runs, jobs)
     return EXIT_OK
@@ -364,7 +314,7 @@ def _print_runs(runs: list[JobRun], jobs: dict[int, Job] | None = None) -> None:
     ]
     rows = []
     for run in runs:
-        submitted, refused = _counts(run)
+        submitted, refused = run_counts(run)
         duration = run.duration_seconds
         job = jobs.get(run.job_id) if jobs is not None else None
         rows.append([
@@ -388,7 +338,7 @@ def _set_active(job: str, active: bool, fmt: str) -> int:
 
     found = _call(action)
     if fmt == "json":
-        print_json(job_json(found, next_runs=True))
+        print_json(job_json(found, with_next_runs=True))
     elif active:
         print_lines([text("sched.resumed", job_id=found.id, name=found.name, next_run=local_time(found.next_run_at))])
     else:
@@ -461,22 +411,22 @@ def update(
         raise usage("error.nothing_to_update")
     if misfire_grace is not None and misfire_grace < 0:
         raise usage("error.bad_misfire_grace")
-    if name is not None and not name.strip():
-        raise usage("invalid.empty", option="--name", field=text("field.name"))
+    if name is not None:
+        name = _job_name(name)
     raw = _parse_params(params) if params is not None else UNSET
 
     async def action(db: Any, clock: Any) -> Job:
         from contenthub_async.services import job_commands
 
         return await job_commands.update_job(
-            db, job, clock=clock, name=name.strip() if name else None, cron_expr=cron,
+            db, job, clock=clock, name=name, cron_expr=cron,
             timezone=timezone if timezone is not None else UNSET, params=raw,
             misfire_policy=misfire_policy, misfire_grace_seconds=misfire_grace,
         )
 
     found = _call(action)
     if fmt == "json":
-        print_json(job_json(found, next_runs=True))
+        print_json(job_json(found, with_next_runs=True))
         return EXIT_OK
     print_lines([text("sched.updated", job_id=found.id, name=found.name)])
     _print_job(found)

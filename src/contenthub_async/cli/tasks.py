@@ -47,13 +47,14 @@ def submit(
     ] = 5,
     # A flag (the shell completes no value after it); None, the default, means ASYNC_AUTO_APPROVE.
     auto_approve: Annotated[
-        bool,
+        bool | None,
         Parameter(
             name="--auto-approve",
             negative="--no-auto-approve",
+            n_tokens=0,
             help=text("help.opt.auto_approve"),
         ),
-    ] = None,  # type: ignore[assignment]
+    ] = None,
     max_retries: Annotated[
         int | None,
         Parameter(name="--max-retries", converter=strict_int, help=text("help.opt.max_retries")),
@@ -63,6 +64,9 @@ def submit(
         Parameter(name="--async", negative="", help=text("help.opt.async")),
     ] = True,
     wait: Annotated[bool, Parameter(name="--wait", negative="", help=text("help.opt.wait"))] = False,
+    callback_url: Annotated[
+        str | None, Parameter(name="--callback-url", help=text("help.opt.callback_url"))
+    ] = None,
     fmt: Format = "table",
 ) -> int:
     """Queue a content-generation task; the daemon picks it up. ``--wait``: see cli/wait.py."""
@@ -80,6 +84,7 @@ def submit(
         max_retries=config.ASYNC_MAX_RETRIES if max_retries is None else max_retries,
         auto_approve=config.ASYNC_AUTO_APPROVE if auto_approve is None else auto_approve,
         source="cli",
+        callback_url=callback_url,
     )
 
     async def insert() -> tuple[str, bool]:

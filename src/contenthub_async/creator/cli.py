@@ -23,10 +23,11 @@ import shutil
 import signal
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import anyio
 
+from contenthub_async import telemetry
 from contenthub_async.creator import guard, parsing
 from contenthub_async.creator.port import (
     CreateRequest,
@@ -35,8 +36,9 @@ from contenthub_async.creator.port import (
     CreatorResult,
     CreatorTaskState,
 )
-from contenthub_async.domain.creator_args import CreatorMode, build_create_argv
+from contenthub_async.domain.creator_args import build_create_argv
 from contenthub_async.domain.notes import Note
+from contenthub_async.domain.vocabulary import CreatorMode
 
 __all__ = ["CliCreator"]
 
@@ -56,6 +58,11 @@ class _Completed:
     @classmethod
     def decode(cls, command: str, returncode: int, stdout: bytes, stderr: bytes) -> _Completed:
         return cls(command, returncode, stdout.decode("utf-8", errors="replace"), stderr.decode("utf-8", errors="replace"))
+
+
+def _timed(args: Sequence[str]) -> Any:
+    """Times one call into ``contenthub_creator_call_duration_seconds`` by its subcommand."""
+    return telemetry.CREATOR_CALL_SECONDS.labels(args[0] if args else "").time()
 
 
 def _tail(text: str) -> str:
@@ -196,28 +203,29 @@ class CliCreator:
         argv = [*self.command, *args]
         command = shlex.join(argv)
         async with self._slots:
-            proc = await self._spawn(argv, command)
-            communicating = asyncio.ensure_future(proc.communicate())
-            try:
-                finished, _ = await asyncio.wait({communicating}, timeout=self.call_timeout)
-            except BaseException:  # cancelled: leave nothing behind
-                _kill_group(proc)
-                await _reap(communicating)
-                raise
-            if not finished:
-                _kill_group(proc)
-                _, stderr = await _reap(communicating)
-                raise CreatorError(
-                    CreatorErrorKind.TIMEOUT,
-                    f"no answer within {self.call_timeout:g} s; process group killed",
-                    note=Note("creator.no_answer", {"seconds": self.call_timeout}),
-                    command=command,
-                    returncode=proc.returncode,
-                    stderr_tail=_tail(stderr),
-                )
-            stdout_b, stderr_b = communicating.result()
-            assert proc.returncode is not None
-            return _Completed.decode(command, proc.returncode, stdout_b, stderr_b)
+            with _timed(args):
+                proc = await self._spawn(argv, command)
+                communicating = asyncio.ensure_future(proc.communicate())
+                try:
+                    finished, _ = await asyncio.wait({communicating}, timeout=self.call_timeout)
+                except BaseException:  # cancelled: leave nothing behind
+                    _kill_group(proc)
+                    await _reap(communicating)
+                    raise
+                if not finished:
+                    _kill_group(proc)
+                    _, stderr = await _reap(communicating)
+                    raise CreatorError(
+                        CreatorErrorKind.TIMEOUT,
+                        f"no answer within {self.call_timeout:g} s; process group killed",
+                        note=Note("creator.no_answer", {"seconds": self.call_timeout}),
+                        command=command,
+                        returncode=proc.returncode,
+                        stderr_tail=_tail(stderr),
+                    )
+                stdout_b, stderr_b = communicating.result()
+                assert proc.returncode is not None
+                return _Completed.decode(command, proc.returncode, stdout_b, stderr_b)
 
     async def _run_guarded(self, args: Sequence[str], deadline: float | None) -> _Completed:
         """Run the command under the guard until it ends, the deadline passes or we are cancelled."""
@@ -232,31 +240,32 @@ class CliCreator:
                 note=Note("creator.no_slot"),
             ) from None
         try:
-            # stdin is the guard's lifeline: held open here, never written, closed by our death
-            proc = await self._spawn(guard.guard_argv(self.kill_grace, argv), command, lifeline=True)
-            output = asyncio.ensure_future(_read_output(proc))
-            try:
-                timeout = None if deadline is None else max(0.0, deadline - asyncio.get_running_loop().time())
-                finished, _ = await asyncio.wait({output}, timeout=timeout)
-            except BaseException:  # cancelled: stop the group before the cancellation goes on
-                await self._stop(proc, output)
-                raise
-            if not finished:
-                _, stderr = await self._stop(proc, output)
-                raise CreatorError(
-                    CreatorErrorKind.TIMEOUT,
-                    "the generation had not ended by its deadline; process group stopped",
-                    note=Note("creator.deadline"),
-                    command=command,
-                    returncode=proc.returncode,
-                    stderr_tail=_tail(stderr),
-                )
-            # the pipes reached end of file, so the guard (which holds them) has exited
-            stdout_b, stderr_b = output.result()
-            _kill_group(proc)  # whatever the command left behind and the guard's SIGTERM did not end
-            assert proc.stdin is not None
-            proc.stdin.close()
-            await proc.wait()  # prompt: the pipes are closed and the guard has exited
+            with _timed(args):
+                # stdin is the guard's lifeline: held open here, never written, closed by our death
+                proc = await self._spawn(guard.guard_argv(self.kill_grace, argv), command, lifeline=True)
+                output = asyncio.ensure_future(_read_output(proc))
+                try:
+                    timeout = None if deadline is None else max(0.0, deadline - asyncio.get_running_loop().time())
+                    finished, _ = await asyncio.wait({output}, timeout=timeout)
+                except BaseException:  # cancelled: stop the group before the cancellation goes on
+                    await self._stop(proc, output)
+                    raise
+                if not finished:
+                    _, stderr = await self._stop(proc, output)
+                    raise CreatorError(
+                        CreatorErrorKind.TIMEOUT,
+                        "the generation had not ended by its deadline; process group stopped",
+                        note=Note("creator.deadline"),
+                        command=command,
+                        returncode=proc.returncode,
+                        stderr_tail=_tail(stderr),
+                    )
+                # the pipes reached end of file, so the guard (which holds them) has exited
+                stdout_b, stderr_b = output.result()
+                _kill_group(proc)  # whatever the command left behind and the guard's SIGTERM did not end
+                assert proc.stdin is not None
+                proc.stdin.close()
+                await proc.wait()  # prompt: the pipes are closed and the guard has exited
         finally:
             self._slots.release()
         assert proc.returncode is not None

@@ -77,6 +77,8 @@ def knobs_from(settings: Settings) -> Knobs:
         publish_concurrency=settings.CONTENTHUB_PUBLISH_CONCURRENCY,
         publish_max_attempts=settings.CONTENTHUB_PUBLISH_MAX_ATTEMPTS,
         publish_backoff=settings.CONTENTHUB_PUBLISH_BACKOFF,
+        creator_mode=settings.CREATOR_MODE,
+        max_creator_processes=settings.CONTENTHUB_CREATOR_MAX_PROCESSES,
     )
 
 
@@ -229,7 +231,7 @@ async def run_daemon(
                     loops.start_soon(deliverer.run, handles.stopping)
                     notifier.ready(f"contenthubd {__version__} running as {handles.daemon_id}")
                     log.info("contenthubd started", version=__version__, backend=db.backend,
-                             database=database_label(settings.DATABASE_URL),
+                             database=database_label(settings.DATABASE_URL), creator_mode=knobs.creator_mode.value,
                              max_concurrent_tasks=knobs.max_concurrent_tasks, poll_interval=knobs.poll_interval)
                     handles.ready.set()
                     await handles.stopping.wait()

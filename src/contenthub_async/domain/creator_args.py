@@ -7,14 +7,13 @@ module does not import the adapter layer.
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Protocol
 
 from contenthub_async.domain.submission import keyword_list
+from contenthub_async.domain.vocabulary import CreatorMode
 
 __all__ = [
     "CreateArgs",
-    "CreatorMode",
     "build_create_argv",
     "creator_priority",
     "derive_requirements",
@@ -36,18 +35,6 @@ class CreateArgs(Protocol):
     def target_audience(self) -> str | None: ...
     @property
     def priority(self) -> int: ...
-
-
-class CreatorMode(StrEnum):
-    """How content-creator runs a generation.
-
-    ``async``: ``create`` queues the task in content-creator's own queue (Redis and a
-    worker) and returns its id at once; the result is fetched later. ``sync``: one
-    ``create`` process runs the whole generation and prints the result when it ends.
-    """
-
-    ASYNC = "async"
-    SYNC = "sync"
 
 
 def creator_priority(priority: int) -> str:

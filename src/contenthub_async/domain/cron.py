@@ -46,9 +46,13 @@ def validate_cron(expr: str) -> str:
                         f"got {len(fields)}")
     normalised = " ".join(fields)
     try:
-        croniter(normalised, datetime(2026, 1, 1, tzinfo=UTC), second_at_beginning=len(fields) == 6)
+        schedule = croniter(normalised, datetime(2026, 1, 1, tzinfo=UTC), second_at_beginning=len(fields) == 6)
     except (CroniterError, ValueError, KeyError) as exc:
         raise CronError(f"{expr!r}: {exc}") from None
+    try:  # valid fields can still name no date at all (0 0 30 2 *: February the 30th)
+        schedule.get_next(datetime)
+    except CroniterError:
+        raise CronError(f"{expr!r}: never fires (no date matches all of its fields)") from None
     return normalised
 
 

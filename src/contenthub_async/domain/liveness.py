@@ -12,7 +12,8 @@ writes who it is into ``daemons``):
 * **On the same host a crashed daemon is dead at once**: its pid no longer runs, or runs
   another process (pid reuse: the start time differs). This is only asked where a pid means the
   same thing as for the asking daemon — same host id, same boot, same pid namespace — and
-  otherwise the heartbeat rule alone decides.
+  otherwise the heartbeat rule alone decides. A daemon seen running there is alive however late
+  its heartbeat (a loaded machine delays beats; a hung daemon's leases still end by expiry).
 * A daemon never judges itself, and a daemon that stopped cleanly (``stopped``) or was already
   taken for dead (``dead``) is not judged again.
 """
@@ -100,6 +101,7 @@ def cause_of_death(
             return CauseOfDeath.PROCESS_GONE
         if running_key != life.process_key:
             return CauseOfDeath.PID_REUSED
+        return None  # seen running: slow, not dead (its leases still end if it hangs)
     if (now - life.heartbeat_at).total_seconds() > dead_after(life, here):
         return CauseOfDeath.SILENT
     return None

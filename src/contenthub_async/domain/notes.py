@@ -46,6 +46,10 @@ ENGLISH: dict[str, str] = {
     "task.owner_dead_cancelled": "its daemon is dead; cancelled as requested",
     "task.released_at_shutdown": "released at shutdown before content-creator answered",
     "task.cancelled_at_shutdown": "cancelled as requested at shutdown",
+    "task.running_here": "content-creator runs it in a process of this daemon (sync mode)",
+    "task.cancelled_process_stopped": "cancelled by operator; content-creator's process was stopped",
+    "task.cancelled_result_discarded": "cancelled by operator; the article that came too late is discarded",
+    "task.generation_released_at_shutdown": "released: the daemon is stopping; the generation will run again",
     # errors (the task's last error, and the {error} of the notes above)
     "error.create_failed": "content-creator create failed ({kind}): {detail}",
     "error.creator_failed": "content-creator reported failure: {detail}",
@@ -54,6 +58,8 @@ ENGLISH: dict[str, str] = {
     "error.creator_lost_task": "content-creator lost task {creator_task_id}: {detail}",
     "error.creator_lost_result": "content-creator lost the result of {creator_task_id}",
     "error.timed_out": "timed out after {seconds}s at content-creator ({creator_task_id})",
+    "error.generation_timed_out": "timed out after {seconds}s; content-creator's process was stopped",
+    "error.generation_failed": "content-creator generation failed ({kind}): {detail}",
     # what a content-creator call reported (the {detail} of the errors above)
     "creator.detail": "{detail}",
     "creator.no_answer": "no answer within {seconds} s; process group killed",

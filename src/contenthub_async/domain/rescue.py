@@ -2,12 +2,14 @@
 
 Guarantees:
 
-* **Submitting tasks: at least once.** A task is ``submitting`` only while its daemon's
-  ``create`` call is in flight. When the daemon is dead (``domain/liveness.py``) — or, failing
-  that, when the task's own lease (``CONTENTHUB_LEASE_SECONDS``) expires — the task goes back to
-  ``pending`` and will be created again: content-creator may keep an orphaned duplicate
-  generation. A task whose operator asked to cancel it meanwhile ends ``cancelled`` instead.
-  Everything after content-creator accepted a task is exactly-once.
+* **Leased tasks: at least once.** A task holds its daemon's lease while ``submitting`` (the
+  ``create`` call is in flight) and, in sync creator mode, while ``processing`` (the daemon's own
+  creator process runs the generation; it dies with the daemon). When the daemon is dead
+  (``domain/liveness.py``) — or, failing that, when the task's own lease
+  (``CONTENTHUB_LEASE_SECONDS``) expires — the task goes back to ``pending`` and will be created
+  or generated again: content-creator may keep an orphaned duplicate generation of a
+  ``submitting`` task. A task whose operator asked to cancel it meanwhile ends ``cancelled``
+  instead. Everything after content-creator accepted a task in async mode is exactly-once.
 * **Job runs: again, idempotently.** A ``running`` job run of a dead daemon goes back to
   ``pending`` and runs again; executors do their work idempotently per run.
 * **Singleton leases** (the tracking cycle): the lease of a dead owner is released at once.
@@ -23,7 +25,7 @@ from contenthub_async.domain.states import TaskStatus
 
 
 def rescued_status(*, cancel_requested: bool) -> TaskStatus:
-    """Where a ``submitting`` task of a dead daemon goes."""
+    """Where a leased task of a dead daemon goes."""
     return TaskStatus.CANCELLED if cancel_requested else TaskStatus.PENDING
 
 

@@ -21,7 +21,8 @@ S = TaskStatus
 #: Every allowed move. A transition not listed here is a bug, and the store refuses it.
 TRANSITIONS: dict[TaskStatus, frozenset[TaskStatus]] = {
     S.PENDING: frozenset({S.SUBMITTING, S.CANCELLED}),
-    S.SUBMITTING: frozenset({S.SUBMITTED, S.PENDING, S.FAILED, S.CANCELLED}),
+    # submitting -> processing: sync creator mode, the daemon's own process runs the generation
+    S.SUBMITTING: frozenset({S.SUBMITTED, S.PROCESSING, S.PENDING, S.FAILED, S.CANCELLED}),
     S.SUBMITTED: frozenset({S.PROCESSING, S.COMPLETED, S.FAILED, S.TIMEOUT, S.CANCELLED, S.PENDING}),
     S.PROCESSING: frozenset({S.COMPLETED, S.FAILED, S.TIMEOUT, S.CANCELLED, S.PENDING}),
     S.COMPLETED: frozenset(),
@@ -31,8 +32,11 @@ TRANSITIONS: dict[TaskStatus, frozenset[TaskStatus]] = {
 }
 
 TERMINAL: frozenset[TaskStatus] = frozenset({S.COMPLETED, S.FAILED, S.TIMEOUT, S.CANCELLED})
-#: Tasks content-creator owns: any daemon may track them.
+#: Tasks at content-creator. Without a lease (async mode) any daemon may track them; with one
+#: (sync mode, ``processing``) the daemon running the generation owns them.
 AT_CREATOR: frozenset[TaskStatus] = frozenset({S.SUBMITTED, S.PROCESSING})
+#: Statuses in which a task may hold a lease (always while submitting; processing in sync mode).
+LEASED: frozenset[TaskStatus] = frozenset({S.SUBMITTING, S.PROCESSING})
 #: Counted against ASYNC_MAX_CONCURRENT_TASKS.
 IN_FLIGHT: frozenset[TaskStatus] = frozenset({S.SUBMITTING, S.SUBMITTED, S.PROCESSING})
 #: What an operator may send back to pending with `retry`.

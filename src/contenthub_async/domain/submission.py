@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 from contenthub_async.domain.vocabulary import TaskSource
 
@@ -13,6 +14,7 @@ MAX_TOPIC_LENGTH = 500
 MAX_REQUIREMENTS_LENGTH = 5000
 MAX_SHORT_TEXT_LENGTH = 100
 MAX_KEYWORDS_LENGTH = 500
+MAX_CALLBACK_URL_LENGTH = 2000
 PRIORITY_RANGE = (0, 10)
 #: Largest row id (ids are 32-bit integers on PostgreSQL); larger ones name no row.
 MAX_ID = 2**31 - 1
@@ -55,6 +57,7 @@ class NewTask:
     auto_approve: bool = True
     source: str = "cli"
     scheduled_job_run_id: int | None = None
+    callback_url: str | None = None  # where this task's webhook events also go
 
 
 def canonical_keywords(raw: str | None) -> str | None:
@@ -119,6 +122,7 @@ def check_submission(
     auto_approve: bool = True,
     source: str = "cli",
     scheduled_job_run_id: int | None = None,
+    callback_url: str | None = None,
 ) -> NewTask | list[InvalidSubmission]:
     """The validated task, or every problem of the submission (one per field, in field order)."""
     problems: list[InvalidSubmission] = []
@@ -143,6 +147,7 @@ def check_submission(
     tone_value = checked(lambda: check_text("tone", tone, MAX_SHORT_TEXT_LENGTH))
     priority_value = checked(lambda: _int_in("priority", priority, PRIORITY_RANGE))
     max_retries_value = checked(lambda: _int_in("max_retries", max_retries, MAX_RETRIES_RANGE))
+    callback_value = checked(lambda: _callback_url(callback_url))
     if problems:
         return problems
     assert topic_value is not None and priority_value is not None and max_retries_value is not None
@@ -158,7 +163,19 @@ def check_submission(
         auto_approve=bool(auto_approve),
         source=source,
         scheduled_job_run_id=scheduled_job_run_id,
+        callback_url=callback_value,
     )
+
+
+def _callback_url(value: str | None) -> str | None:
+    """A per-task webhook URL: one line, http:// or https:// with a host (docs/webhooks.md)."""
+    url = check_text("callback_url", value, MAX_CALLBACK_URL_LENGTH)
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or " " in url:
+        raise InvalidSubmission("callback_url", "not_http_url")
+    return url
 
 
 def validate_submission(
@@ -174,12 +191,13 @@ def validate_submission(
     auto_approve: bool = True,
     source: str = "cli",
     scheduled_job_run_id: int | None = None,
+    callback_url: str | None = None,
 ) -> NewTask:
     """The validated task; raises :class:`InvalidSubmission` for the first invalid field."""
     checked = check_submission(
         account_id=account_id, topic=topic, keywords=keywords, category=category, requirements=requirements,
         tone=tone, priority=priority, max_retries=max_retries, auto_approve=auto_approve, source=source,
-        scheduled_job_run_id=scheduled_job_run_id,
+        scheduled_job_run_id=scheduled_job_run_id, callback_url=callback_url,
     )
     if isinstance(checked, list):
         raise checked[0]

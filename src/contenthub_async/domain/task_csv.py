@@ -5,8 +5,8 @@ problems out (account checks need the database and live in services).
 The file is UTF-8 (a byte-order mark is allowed) or, failing that, GB18030 (which includes GBK, the
 usual Excel export on Chinese systems); ``ParsedCsv.encoding`` says which. It is comma-separated, with a header line naming
 the columns in any order: ``account_id`` and ``topic`` are required; ``keywords``,
-``priority``, ``auto_approve``, ``category``, ``requirements``, ``tone`` and ``max_retries``
-are optional (an empty cell takes the default). Quoted fields, CRLF line ends and blank
+``priority``, ``auto_approve``, ``category``, ``requirements``, ``tone``, ``max_retries`` and
+``callback_url`` (the task's own webhook URL) are optional (an empty cell takes the default). Quoted fields, CRLF line ends and blank
 lines are fine. Every problem is reported with the file line it is on (the header is line 1).
 Quoting is read strictly: a quote that is never closed, or text after a closing quote, or a
 field longer than 128 Ki characters makes the whole file unusable (a lenient reader would take
@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from contenthub_async.domain.submission import InvalidSubmission, NewTask, check_submission
 
 REQUIRED_COLUMNS = ("account_id", "topic")
-OPTIONAL_COLUMNS = ("keywords", "priority", "auto_approve", "category", "requirements", "tone", "max_retries")
+OPTIONAL_COLUMNS = ("keywords", "priority", "auto_approve", "category", "requirements", "tone", "max_retries",
+                    "callback_url")
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 
 _TRUE = frozenset({"true", "1", "yes", "y", "是"})
@@ -246,6 +247,7 @@ def _check_row(line: int, cells: dict[str, str], defaults: TaskDefaults) -> NewT
         max_retries=max_retries,
         auto_approve=auto_approve,
         source="import",
+        callback_url=cells.get("callback_url"),
     )
     if isinstance(checked, NewTask) and not problems:
         return checked

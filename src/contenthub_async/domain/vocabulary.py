@@ -2,7 +2,7 @@
 :mod:`contenthub_async.domain.states` with its transitions).
 
 The table definitions build their CHECK constraints from these enums, so a word exists in
-one place only. Values are lower-case English: they read well in ``sqlite3`` and ``psql``.
+one place only. :class:`CreatorMode` is the one vocabulary of a setting (``CREATOR_MODE``). Values are lower-case English: they read well in ``sqlite3`` and ``psql``.
 """
 
 from __future__ import annotations
@@ -98,3 +98,15 @@ class DeliveryStatus(StrEnum):
     PENDING = "pending"
     DELIVERED = "delivered"
     DEAD = "dead"
+
+
+class CreatorMode(StrEnum):
+    """How content-creator runs a generation (the setting ``CREATOR_MODE``).
+
+    ``async``: ``create`` queues the task in content-creator's own queue (Redis and a
+    worker) and returns its id at once; the result is fetched later. ``sync``: one
+    ``create`` process runs the whole generation and prints the result when it ends.
+    """
+
+    ASYNC = "async"
+    SYNC = "sync"

@@ -9,6 +9,7 @@ from collections.abc import Callable, Container
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from contenthub_async import telemetry
 from contenthub_async.cli.messages import accepted_language, text, use_language
 
 #: Largest request body (bytes); ``/api/v1/content/import`` takes CSV files up to
@@ -34,6 +35,31 @@ async def send_error(send: Send, status: int, code: str, message: str, headers: 
     raw_headers += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
     await send({"type": "http.response.start", "status": status, "headers": raw_headers})
     await send({"type": "http.response.body", "body": body})
+
+
+class RequestCountMiddleware:
+    """Counts every answer in ``contenthub_http_requests_total`` by method, route template and status."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = 500
+
+        async def counting_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, counting_send)
+        finally:
+            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            telemetry.HTTP_REQUESTS.labels(scope["method"], route, str(status)).inc()
 
 
 class LanguageMiddleware:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from contenthub_async import telemetry
 from contenthub_async.clock import Clock
 from contenthub_async.creator.port import Creator
 from contenthub_async.domain.entities import Task
 from contenthub_async.domain.states import TaskStatus
+from contenthub_async.domain.vocabulary import CreatorMode
 from contenthub_async.store.database import Database
 
 if TYPE_CHECKING:
@@ -33,6 +35,8 @@ class Knobs:
     publish_concurrency: int = 2
     publish_max_attempts: int = 3
     publish_backoff: float = 30.0
+    creator_mode: CreatorMode = CreatorMode.ASYNC  # CREATOR_MODE
+    max_creator_processes: int = 4  # CONTENTHUB_CREATOR_MAX_PROCESSES: sync generations of this daemon too
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,8 @@ def publishing_of(ctx: ServiceContext) -> Publishing:
 
 
 def log_transition(log: Any, before: Task, after: Task, message: str | None = None, **fields: Any) -> None:
-    """One log event per transition, always with the task id."""
+    """One log event per transition, always with the task id; counted for ``/metrics``."""
+    telemetry.count_transition(before.status.value, after.status.value)
     level = "warning" if after.status in (TaskStatus.FAILED, TaskStatus.TIMEOUT) else "info"
     getattr(log, level)(
         "task transition",

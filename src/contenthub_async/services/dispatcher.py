@@ -1,9 +1,13 @@
 """Dispatcher: claims pending tasks up to the free slots and hands each to content-creator.
 
-Only ``submitting`` holds a lease. A ``create`` that fails puts the task back (retry with
-backoff) or fails it; a ``create`` still running when the daemon stops past its grace
-period is killed and the task released to ``pending`` (the creator may keep an orphan:
-the one at-least-once window).
+Async mode: one ``create`` call per task. Only ``submitting`` holds a lease. A ``create`` that
+fails puts the task back (retry with backoff) or fails it; a ``create`` still running when the
+daemon stops past its grace period is killed and the task released to ``pending`` (the creator
+may keep an orphan: the at-least-once window).
+
+Sync mode (``CREATOR_MODE=sync``): each claimed task is handed to :class:`Generations`, which
+runs the whole generation in a process of this daemon; this daemon never claims more than
+``CONTENTHUB_CREATOR_MAX_PROCESSES`` such tasks at once.
 """
 
 from __future__ import annotations
@@ -13,12 +17,15 @@ from datetime import timedelta
 import anyio
 import anyio.abc
 
-from contenthub_async.creator.port import CreateRequest, CreatorError
+from contenthub_async import telemetry
+from contenthub_async.creator.port import CreatorError
 from contenthub_async.domain.entities import Task
 from contenthub_async.domain.notes import Note
 from contenthub_async.domain.states import TaskStatus
+from contenthub_async.domain.vocabulary import CreatorMode
 from contenthub_async.services.context import ServiceContext, log_transition
 from contenthub_async.services.failures import record_failed_attempt
+from contenthub_async.services.generations import Generations, create_request_for
 from contenthub_async.services.loop import ServiceLoop
 from contenthub_async.services.wakeup import Wakeup
 from contenthub_async.store import tasks as task_store
@@ -26,17 +33,6 @@ from contenthub_async.store import tasks as task_store
 S = TaskStatus
 IDLE_RECHECK_SECONDS = 1.0  # re-check even without a wake-up (backoff deadlines, other daemons)
 RELEASE_TIMEOUT_SECONDS = 5.0
-
-
-def create_request_for(task: Task) -> CreateRequest:
-    return CreateRequest(
-        topic=task.topic,
-        requirements=task.requirements,
-        keywords=task.keywords,
-        category=task.category,
-        tone=task.tone,
-        priority=task.priority,
-    )
 
 
 class Dispatcher:
@@ -49,15 +45,23 @@ class Dispatcher:
         self.ctx = ctx
         self.wakeup = wakeup
         self.log = ctx.log.bind(component=self.name)
+        self.sync_mode = ctx.knobs.creator_mode is CreatorMode.SYNC
+        self.generations = Generations(ctx, wakeup)  # where claimed tasks go in sync mode
         self._in_progress = 0
         self._submissions: anyio.abc.TaskGroup | None = None
 
     async def claim_once(self) -> list[Task]:
-        """One claim transaction: as many due tasks as there are free slots."""
+        """One claim transaction: as many due tasks as there are free slots (in sync mode, also
+        no more than this daemon's free creator processes)."""
         ctx = self.ctx
+        local_free = ctx.knobs.max_creator_processes - self._in_progress if self.sync_mode else None
+        if local_free is not None and local_free <= 0:
+            return []
         async with ctx.db.write() as conn:
             await task_store.lock_claims(conn)
             free = ctx.knobs.max_concurrent_tasks - await task_store.count_in_flight(conn)
+            if local_free is not None:
+                free = min(free, local_free)
             if free <= 0:
                 return []
             return await task_store.claim_tasks(
@@ -69,26 +73,38 @@ class Dispatcher:
         (there may be more free slots and due tasks), else after a short idle re-check."""
         assert self._submissions is not None, "run_once runs inside run()"
         claimed = await self.claim_once()
+        telemetry.CLAIMS.inc(len(claimed))
         for task in claimed:
             self.log.info("task transition", task_id=task.task_id, from_status="pending",
                           to_status="submitting", priority=task.priority)
+            self._in_progress += 1  # counted from the claim: the next claim sees the slot taken
             self._submissions.start_soon(self._submit, task)
         return 0 if claimed else IDLE_RECHECK_SECONDS
 
     async def run(self, stopping: anyio.Event) -> None:
         """Claim and submit until ``stopping``; then let in-flight creates finish within the
-        grace period and release the rest."""
-        async with anyio.create_task_group() as submissions:
-            self._submissions = submissions
-            await ServiceLoop(self, interval=IDLE_RECHECK_SECONDS, log=self.log, wakeup=self.wakeup).run(stopping)
-            self.log.info("dispatcher stopping", in_progress=self._in_progress)
-            submissions.cancel_scope.deadline = anyio.current_time() + self.ctx.knobs.shutdown_grace
-        self._submissions = None
+        grace period and release the rest. In sync mode the generations are watched (leases
+        renewed, cancel requests noticed) until the last one has ended."""
+        watched = anyio.Event()
+        async with anyio.create_task_group() as watch:
+            if self.sync_mode:
+                watch.start_soon(self.generations.watch, watched)
+            try:
+                async with anyio.create_task_group() as submissions:
+                    self._submissions = submissions
+                    await ServiceLoop(self, interval=IDLE_RECHECK_SECONDS, log=self.log, wakeup=self.wakeup).run(stopping)
+                    self.log.info("dispatcher stopping", in_progress=self._in_progress)
+                    submissions.cancel_scope.deadline = anyio.current_time() + self.ctx.knobs.shutdown_grace
+            finally:
+                watched.set()
+                self._submissions = None
 
     async def _submit(self, task: Task) -> None:
         ctx = self.ctx
-        self._in_progress += 1
         try:
+            if self.sync_mode:
+                await self.generations.run(task)
+                return
             try:
                 creator_task_id = await ctx.creator.create(create_request_for(task))
             except CreatorError as error:

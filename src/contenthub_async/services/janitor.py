@@ -8,9 +8,9 @@ Each round (guarantees in ``domain/liveness.py`` and ``domain/rescue.py``):
    crashed daemon is dead as soon as its process is gone; elsewhere after
    ``DEAD_AFTER_HEARTBEATS`` silent heartbeat intervals — the round after that moment comes
    early to catch it;
-3. fallbacks for what no live daemon row accounts for: ``submitting`` tasks and ``publishing``
-   pool entries whose own lease expired, and ``running`` job runs of unknown, stopped or silent
-   daemons.
+3. fallbacks for what no live daemon row accounts for: leased tasks (``submitting``, and
+   ``processing`` in sync creator mode) and ``publishing`` pool entries whose own lease expired,
+   and ``running`` job runs of unknown, stopped or silent daemons.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from datetime import timedelta
 
 import anyio
 
+from contenthub_async import telemetry
 from contenthub_async.domain.liveness import DEAD_AFTER_HEARTBEATS, Here
 from contenthub_async.domain.vocabulary import DaemonStatus
 from contenthub_async.services.context import ServiceContext
@@ -58,7 +59,9 @@ class Janitor:
         return min(knobs.janitor_interval, knobs.heartbeat_interval)
 
     async def run_once(self) -> float | None:
-        if not await self.heartbeat():
+        if await self.heartbeat():
+            telemetry.HEARTBEAT.set_to_current_time()
+        else:
             self.log.error("this daemon was taken for dead by another, which took over its work; stopping")
             if self._on_declared_dead is not None:
                 self._on_declared_dead()
@@ -94,8 +97,7 @@ class Janitor:
             rescued = await task_store.expire_leases(conn, now=ctx.clock.now(), actor=ctx.daemon_id)
             entries = await pool_store.expire_leases(conn, now=ctx.clock.now(), actor=ctx.daemon_id)
         for task_id in rescued:
-            self.log.warning("task transition", task_id=task_id, from_status="submitting", to_status="pending",
-                             message="lease expired")
+            self.log.warning("task transition", task_id=task_id, to_status="pending", message="lease expired")
         for pool_id in entries:
             self.log.warning("publish transition", pool_id=pool_id, from_status="publishing", to_status="pending",
                              message="lease expired")

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from contenthub_async.clock import Clock
 from contenthub_async.domain import cron
 from contenthub_async.domain.entities import Job, JobRun
+from contenthub_async.domain.submission import MAX_ID
 from contenthub_async.services.errors import DuplicateJobName, JobNotFound
 from contenthub_async.services.executors import validate_params
 from contenthub_async.store import jobs as job_store
@@ -24,8 +25,9 @@ from contenthub_async.store.dialect import notify_changes
 async def find_job(conn: AsyncConnection, ref: str | int) -> Job:
     """A job by id (digits) or name."""
     job = None
-    if isinstance(ref, int) or str(ref).isdigit():
-        job = await job_store.get_job(conn, int(ref))
+    if isinstance(ref, int) or (str(ref).isascii() and str(ref).isdigit()):
+        if int(ref) <= MAX_ID:  # a larger number is no id (and past the column's range)
+            job = await job_store.get_job(conn, int(ref))
     if job is None:
         job = await job_store.get_job_by_name(conn, str(ref))
     if job is None:

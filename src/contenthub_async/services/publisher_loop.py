@@ -27,11 +27,13 @@ MAX_IDLE_SECONDS = 30.0
 class PublisherLoop:
     name = "publisher"
 
-    def __init__(self, p: Publishing, wakeup: Wakeup, *, concurrency: int, shutdown_grace: float) -> None:
+    def __init__(self, p: Publishing, wakeup: Wakeup, *, concurrency: int, shutdown_grace: float,
+                 max_idle: float = MAX_IDLE_SECONDS) -> None:
         self.p = p
         self.wakeup = wakeup
         self.concurrency = concurrency
         self.shutdown_grace = shutdown_grace
+        self.max_idle = max_idle
         self.log = p.log
         self._in_progress = 0
         self._publishes: anyio.abc.TaskGroup | None = None
@@ -41,7 +43,7 @@ class PublisherLoop:
         assert self._publishes is not None, "run_once runs inside run()"
         free = self.concurrency - self._in_progress
         if free <= 0:
-            return MAX_IDLE_SECONDS  # a finished publish frees a slot and wakes us
+            return self.max_idle  # a finished publish frees a slot and wakes us
         claimed = await publishing.claim(self.p, limit=free)
         for entry in claimed:
             self._in_progress += 1
@@ -54,13 +56,13 @@ class PublisherLoop:
         async with self.p.db.read() as conn:
             due = await pool_store.earliest_due(conn)
         if due is None:
-            return MAX_IDLE_SECONDS
-        return min(MAX_IDLE_SECONDS, max(0.05, (due - self.p.clock.now()).total_seconds()))
+            return self.max_idle
+        return min(self.max_idle, max(0.05, (due - self.p.clock.now()).total_seconds()))
 
     async def run(self, stopping: anyio.Event) -> None:
         async with anyio.create_task_group() as publishes:
             self._publishes = publishes
-            await ServiceLoop(self, interval=MAX_IDLE_SECONDS, log=self.log, wakeup=self.wakeup).run(stopping)
+            await ServiceLoop(self, interval=self.max_idle, log=self.log, wakeup=self.wakeup).run(stopping)
             if self.log is not None:
                 self.log.info("publisher stopping", in_progress=self._in_progress)
             publishes.cancel_scope.deadline = anyio.current_time() + self.shutdown_grace

@@ -44,13 +44,19 @@ class Finished:
     pool_entry_id: int | None
 
 
-async def finish_task(ctx: ServiceContext, task: Task, result: CreatorResult) -> Finished | None:
-    """Complete ``task`` with ``result``; None when it was cancelled, finished or moved meanwhile."""
+async def finish_task(
+    ctx: ServiceContext, task: Task, result: CreatorResult, *, lease_owner: str | None = None
+) -> Finished | None:
+    """Complete ``task`` with ``result``; None when it was cancelled, finished or moved meanwhile.
+
+    ``lease_owner``: the task must still be held by this daemon (a sync-mode generation)."""
     now = ctx.clock.now()
     try:
         async with ctx.db.write() as conn:
             current = await task_store.get_task_by_pk(conn, task.id)
             if current is None or current.status not in AT_CREATOR or current.cancel_requested_at is not None:
+                raise _Superseded
+            if lease_owner is not None and current.lease_owner != lease_owner:
                 raise _Superseded
             content_id = await content_store.insert_content(
                 conn,
@@ -76,7 +82,7 @@ async def finish_task(ctx: ServiceContext, task: Task, result: CreatorResult) ->
                     message=f"auto-approved article of {current.task_id}",
                 )
             moved = await task_store.transition(
-                conn, current, S.COMPLETED, now=now, actor=ctx.daemon_id,
+                conn, current, S.COMPLETED, now=now, actor=ctx.daemon_id, lease_owner=lease_owner,
                 note=_created_note(content_id, current.auto_approve, pool_entry_id),
                 values={
                     "content_id": content_id,

@@ -6,8 +6,8 @@ daemon runs it each round. Everything happens in one write transaction: a daemon
 ``dead`` (guarded on the heartbeat that was judged, so two judges agree on one winner) and all
 its work is handed back together, or nothing happens.
 
-To add a kind of owned work (a publishing or delivery lease, …), write a :data:`Handback`
-for it and add it to :data:`HANDBACKS`.
+To add a kind of owned work (another lease), write a :data:`Handback` for it and add it to
+:data:`HANDBACKS`.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from contenthub_async.store import daemons as daemon_store
 from contenthub_async.store import jobs as job_store
 from contenthub_async.store import pool as pool_store
 from contenthub_async.store import tasks as task_store
+from contenthub_async.store import webhooks as webhook_store
 from contenthub_async.store.database import Database
 
 #: Hands back one kind of work of the daemons ``dead`` (already marked), in the caller's
@@ -35,7 +36,7 @@ async def _singleton_leases(conn: AsyncConnection, dead: Sequence[str], now: dat
     return await daemon_store.release_leases_of(conn, dead)
 
 
-async def _submitting_tasks(conn: AsyncConnection, dead: Sequence[str], now: datetime, actor: str) -> list[str]:
+async def _leased_tasks(conn: AsyncConnection, dead: Sequence[str], now: datetime, actor: str) -> list[str]:
     return await task_store.release_tasks_of(conn, dead, now=now, actor=actor)
 
 
@@ -47,12 +48,17 @@ async def _publishing_entries(conn: AsyncConnection, dead: Sequence[str], now: d
     return [str(entry_id) for entry_id in await pool_store.release_entries_of(conn, dead, now=now, actor=actor)]
 
 
+async def _webhook_deliveries(conn: AsyncConnection, dead: Sequence[str], now: datetime, actor: str) -> list[str]:
+    return [str(delivery_id) for delivery_id in await webhook_store.release_deliveries_of(conn, dead, now=now)]
+
+
 #: Every kind of work a daemon owns, by the name it is logged under.
 HANDBACKS: dict[str, Handback] = {
     "leases": _singleton_leases,
-    "submitting_tasks": _submitting_tasks,
+    "leased_tasks": _leased_tasks,  # submitting, and processing in sync creator mode
     "job_runs": _job_runs,
     "publishing_entries": _publishing_entries,
+    "webhook_deliveries": _webhook_deliveries,
 }
 
 
@@ -79,13 +85,15 @@ async def take_over_dead(db: Database, here: Here, *, actor: str) -> Takeover:
         for life in await daemon_store.possibly_alive(conn):
             if life.daemon_id == here.daemon_id:
                 continue
-            running_key = running_process_key(life.pid, here.process_scope) if can_probe(life, here) else None
+            probed = can_probe(life, here)
+            running_key = running_process_key(life.pid, here.process_scope) if probed else None
             cause = cause_of_death(life, here, now=now, running_key=running_key)
-            if cause is None:
+            if cause is not None:
+                if await daemon_store.mark_dead(conn, life, now=now):
+                    dead[life.daemon_id] = cause
+            elif not probed:  # a daemon seen running here is not watched for silence
                 due = seconds_until_silent(life, here, now=now)
                 next_due = due if next_due is None else min(next_due, due)
-            elif await daemon_store.mark_dead(conn, life, now=now):
-                dead[life.daemon_id] = cause
         handed_back = {}
         if dead:
             handed_back = {name: await handback(conn, list(dead), now, actor) for name, handback in HANDBACKS.items()}

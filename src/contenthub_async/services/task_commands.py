@@ -128,6 +128,7 @@ async def cancel_task(db: Database, task_id: str, *, clock: Clock, actor: str) -
                 values={"cancel_requested_at": now},
             )
             if noted:
+                await notify_changes(conn)  # a daemon running it in sync mode stops its process at once
                 return CancelOutcome(noted, "requested")
     raise InvalidTaskState(task_id=task_id, status="changing", action="cancel")
 

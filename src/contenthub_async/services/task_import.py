@@ -30,6 +30,11 @@ class ImportOutcome:
     #: rows without any problem (imported unless refused)
     valid_rows: int
 
+    @property
+    def skipped_rows(self) -> int:
+        """Rows with a problem (a row with several problems counts once)."""
+        return len({p.line for p in self.problems})
+
 
 async def import_tasks(db: Database, parsed: ParsedCsv, *, clock: Clock, skip_invalid: bool) -> ImportOutcome:
     """Check the accounts of the valid rows and insert them (all, or none when anything is wrong)."""

@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 
 import anyio
 
+from contenthub_async import telemetry
 from contenthub_async.creator.port import CreatorError, CreatorErrorKind, CreatorStatus, CreatorTaskState
 from contenthub_async.domain.entities import Task
 from contenthub_async.domain.notes import Note
@@ -77,7 +78,8 @@ class Tracker:
         if not await self.term.acquire():
             return False
         try:
-            await self.term.run(lambda: self.cycle(between_phases=self.term.confirm))
+            with telemetry.TRACKING_CYCLE_SECONDS.time():
+                await self.term.run(lambda: self.cycle(between_phases=self.term.confirm))
         except LeadershipLost as lost:
             self.log.warning("tracking cycle aborted: its term ended", reason=str(lost))
         return True

@@ -145,10 +145,11 @@ async def list_daemons(conn: AsyncConnection) -> list[DaemonRow]:
 
 
 async def recent_daemons(conn: AsyncConnection, *, stopped_since: datetime, limit: int) -> list[DaemonRow]:
-    """Daemons not marked stopped, and those that stopped from ``stopped_since`` on, freshest first."""
+    """Daemons running or stopping, and those that stopped (or were taken for dead) from
+    ``stopped_since`` on, freshest first."""
     query = (
         select(*daemons.c)
-        .where(or_(D.status != DaemonStatus.STOPPED, D.heartbeat_at >= stopped_since))
+        .where(or_(D.status.in_((DaemonStatus.RUNNING, DaemonStatus.STOPPING)), D.heartbeat_at >= stopped_since))
         .order_by(D.heartbeat_at.desc())
         .limit(limit)
     )

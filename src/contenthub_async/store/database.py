@@ -12,6 +12,7 @@ each test its own schema; operators may keep contenthub in a schema of its own).
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from contenthub_async.store.dialect import Backend
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 _BEGIN_MODE = "contenthub_begin"
+_FOREIGN_KEYS_OFF = "contenthub_foreign_keys_off"
 
 
 class DatabaseUrlError(ValueError):
@@ -82,6 +84,29 @@ def database_label(url: str) -> str:
                       given.query).render_as_string(hide_password=False)
 
 
+#: Modes of a SQLite database this program creates, and of the directories it creates for it:
+#: the queue holds articles and account data, so neither is world-readable whatever the umask.
+#: SQLite gives the -wal and -shm files the database file's mode.
+SQLITE_FILE_MODE = 0o640
+SQLITE_DIRECTORY_MODE = 0o750
+
+
+def create_sqlite_file(path: Path) -> None:
+    """Create ``path`` (empty) and its missing parent directories, unless it exists."""
+    missing = [parent for parent in reversed(path.parent.absolute().parents) if not parent.exists()]
+    if not path.parent.exists():
+        missing.append(path.parent.absolute())
+    for directory in missing:
+        try:
+            directory.mkdir(mode=SQLITE_DIRECTORY_MODE)
+        except FileExistsError:
+            pass
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, SQLITE_FILE_MODE))
+    except FileExistsError:
+        pass
+
+
 def _install_sqlite_hooks(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -99,8 +124,10 @@ def _install_sqlite_hooks(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        mode = conn.get_execution_options().get(_BEGIN_MODE, "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        options = conn.get_execution_options()
+        if options.get(_FOREIGN_KEYS_OFF):
+            conn.exec_driver_sql("PRAGMA foreign_keys = OFF")  # only outside a transaction
+        conn.exec_driver_sql(f"BEGIN {options.get(_BEGIN_MODE, 'DEFERRED')}")
 
 
 class Database:
@@ -118,7 +145,7 @@ class Database:
     def open(cls, url: str, *, pool_size: int = 5) -> Database:
         parsed = parse_database_url(url)
         if parsed.sqlite_path is not None:
-            parsed.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+            create_sqlite_file(parsed.sqlite_path)
         return cls.from_url(parsed, pool_size=pool_size)
 
     @classmethod
@@ -153,6 +180,30 @@ class Database:
                 await conn.execution_options(**{_BEGIN_MODE: "IMMEDIATE"})
             async with conn.begin():
                 yield conn
+
+    @asynccontextmanager
+    async def schema_change(self) -> AsyncIterator[AsyncConnection]:
+        """A write transaction for a migration.
+
+        On SQLite, foreign keys are not enforced inside it, so a migration can rebuild a table
+        (SQLite's documented procedure for changes ALTER TABLE cannot make); they must hold
+        again before the commit (``PRAGMA foreign_key_check``), and the connection is closed
+        afterwards rather than returned to the pool with enforcement off.
+        """
+        if self.backend != "sqlite":
+            async with self.write() as conn:
+                yield conn
+            return
+        async with self.engine.connect() as conn:
+            await conn.execution_options(**{_BEGIN_MODE: "IMMEDIATE", _FOREIGN_KEYS_OFF: True})
+            try:
+                async with conn.begin():
+                    yield conn
+                    violations = (await conn.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                    if violations:
+                        raise RuntimeError(f"the schema change breaks foreign keys: {violations[:5]}")
+            finally:
+                await conn.invalidate()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:

@@ -174,7 +174,26 @@ async def finish_run(
     outcome = await conn.execute(
         update(job_runs).where(R.id == run_id, R.status.in_(from_statuses)).values(**values)
     )
-    return outcome.rowcount == 1
+    if outcome.rowcount != 1:
+        return False
+    if status == JobRunStatus.FAILED:
+        await _announce_failed_run(conn, run_id, now=now)
+    return True
+
+
+async def _announce_failed_run(conn: AsyncConnection, run_id: int, *, now: datetime) -> None:
+    """The ``job_run.failed`` webhook event, in the transaction that failed the run."""
+    from contenthub_async.domain.vocabulary import WebhookEventType
+    from contenthub_async.json_objects import failed_run_json
+    from contenthub_async.store import webhooks as webhook_store
+
+    run = await get_run(conn, run_id)
+    assert run is not None
+    job = await get_job(conn, run.job_id)
+    await webhook_store.record_event(
+        conn, WebhookEventType.JOB_RUN_FAILED, failed_run_json(run, job.name if job else None), now=now,
+        job_run_id=run.id,
+    )
 
 
 async def requeue_runs_of_dead_daemons(conn: AsyncConnection, *, stale_before: datetime) -> list[int]:

@@ -115,9 +115,13 @@ content_generation_tasks = Table(
     CheckConstraint("retry_count >= 0 AND max_retries >= 0", name="ck_tasks_retries"),
     CheckConstraint("progress BETWEEN 0 AND 100", name="ck_tasks_progress"),
     CheckConstraint(_in("source", TaskSource), name="ck_tasks_source"),
+    # A lease while 'submitting' (always) and while 'processing' (sync creator mode), never else.
     CheckConstraint(
-        "(status = 'submitting') = (lease_owner IS NOT NULL AND lease_expires_at IS NOT NULL)",
-        name="ck_tasks_lease_only_when_submitting",
+        "CASE status"
+        " WHEN 'submitting' THEN lease_owner IS NOT NULL AND lease_expires_at IS NOT NULL"
+        " WHEN 'processing' THEN (lease_owner IS NULL) = (lease_expires_at IS NULL)"
+        " ELSE lease_owner IS NULL AND lease_expires_at IS NULL END",
+        name="ck_tasks_lease",
     ),
 )
 _tasks = content_generation_tasks

@@ -14,14 +14,14 @@ from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, false, func, insert, literal, null, or_, select, tuple_, update
+from sqlalchemy import ColumnElement, and_, bindparam, false, func, insert, literal, null, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contenthub_async.domain.entities import Event, Task
 from contenthub_async.domain.ids import new_task_id
 from contenthub_async.domain.notes import Note
 from contenthub_async.domain.rescue import rescued_status
-from contenthub_async.domain.states import IN_FLIGHT, TERMINAL, TaskStatus, can_transition
+from contenthub_async.domain.states import IN_FLIGHT, LEASED, TERMINAL, TaskStatus, can_transition
 from contenthub_async.domain.submission import NewTask
 from contenthub_async.store import webhooks as webhook_store
 from contenthub_async.store.batches import chunks
@@ -77,6 +77,7 @@ async def insert_tasks(
             "auto_approve": t.auto_approve,
             "source": t.source,
             "scheduled_job_run_id": t.scheduled_job_run_id,
+            "callback_url": t.callback_url,
             "progress": 0,
             "created_at": now,
             "updated_at": now,
@@ -242,11 +243,15 @@ async def count_in_flight(conn: AsyncConnection) -> int:
     return int((await conn.execute(query)).scalar_one())
 
 
+#: At content-creator and held by no daemon: async-mode tasks, which any daemon may track.
+_TRACKABLE = (T.status.in_([S.SUBMITTED.value, S.PROCESSING.value]), T.lease_owner.is_(None))
+
+
 async def tasks_at_creator(conn: AsyncConnection, *, limit: int) -> list[Task]:
-    """Tasks content-creator owns (submitted/processing), oldest first."""
+    """Tasks content-creator owns and no daemon holds (async mode), oldest first."""
     query = (
         select(*TASK_COLUMNS)
-        .where(T.status.in_([S.SUBMITTED.value, S.PROCESSING.value]))
+        .where(*_TRACKABLE)
         .order_by(T.id)
         .limit(limit)
     )
@@ -313,56 +318,106 @@ async def claim_tasks(
     return claimed
 
 
+#: What a requeued task forgets of its last attempt (its error message stays).
+ATTEMPT_CLEARED: dict[str, Any] = {
+    "creator_task_id": None, "submitted_at": None, "started_at": None, "timeout_at": None, "progress": 0,
+}
+
+
 async def expire_leases(conn: AsyncConnection, *, now: datetime, actor: str) -> list[str]:
-    """Return ``submitting`` tasks whose lease expired (their daemon died mid-create, and no one
-    noticed sooner) to ``pending`` (or ``cancelled``: see ``domain/rescue.py``); their task ids."""
-    return await _rescue_submitting(conn, T.lease_expires_at < now, now=now, actor=actor, why="lease_expired")
+    """Return leased tasks whose lease expired (their daemon died mid-create or while running a
+    sync-mode generation, and no one noticed sooner) to ``pending`` (or ``cancelled``: see
+    ``domain/rescue.py``); their task ids."""
+    return await _rescue_leased(conn, T.lease_expires_at < now, now=now, actor=actor, why="lease_expired")
 
 
 async def release_tasks_of(conn: AsyncConnection, owners: Sequence[str], *, now: datetime, actor: str) -> list[str]:
-    """Return the ``submitting`` tasks of ``owners`` (daemons taken for dead) to ``pending`` (or
+    """Return the leased tasks of ``owners`` (daemons taken for dead) to ``pending`` (or
     ``cancelled``: see ``domain/rescue.py``) at once, whatever their lease says; their task ids."""
     if not owners:
         return []
-    return await _rescue_submitting(
+    return await _rescue_leased(
         conn, T.lease_owner.in_(list(owners)), now=now, actor=actor, why="owner_dead"
     )
 
 
-async def _rescue_submitting(
+async def _rescue_leased(
     conn: AsyncConnection, which: ColumnElement[bool], *, now: datetime, actor: str, why: str
 ) -> list[str]:
-    """The one at-least-once window: the creator may hold a duplicate of a rescued task.
+    """The at-least-once windows: the creator may hold a duplicate of a rescued ``submitting``
+    task, and a rescued sync-mode generation (``processing``) runs again from the start.
 
     ``why`` names the notes of the events: ``task.<why>_requeued`` / ``task.<why>_cancelled``."""
     rescued: list[str] = []
-    for cancel_requested in (True, False):
-        target = rescued_status(cancel_requested=cancel_requested)
-        asked = T.cancel_requested_at.is_not(None) if cancel_requested else T.cancel_requested_at.is_(None)
-        values: dict[str, Any] = {"status": target.value, "lease_owner": None, "lease_expires_at": None,
-                                  "updated_at": now}
-        values.update({"completed_at": now} if target == S.CANCELLED else {"run_after": now})
-        rows = (
-            await conn.execute(
-                update(tasks_table)
-                .where(T.status == S.SUBMITTING.value, which, asked)
-                .values(**values)
-                .returning(T.id, T.task_id)
-            )
-        ).all()
-        if rows:
-            note = Note(f"task.{why}_cancelled" if target == S.CANCELLED else f"task.{why}_requeued")
-            await _insert_events(conn, [(r.id, S.SUBMITTING, target) for r in rows], now, actor, note)
-        if target in TERMINAL:
-            for r in rows:
-                finished = await get_task_by_pk(conn, r.id)
-                assert finished is not None
-                await _announce_finished(conn, finished, now=now)
-        if target == S.PENDING:
-            rescued.extend(r.task_id for r in rows)
+    for status in sorted(LEASED):
+        for cancel_requested in (True, False):
+            target = rescued_status(cancel_requested=cancel_requested)
+            asked = T.cancel_requested_at.is_not(None) if cancel_requested else T.cancel_requested_at.is_(None)
+            values: dict[str, Any] = {"status": target.value, "lease_owner": None, "lease_expires_at": None,
+                                      "updated_at": now}
+            values.update({"completed_at": now} if target == S.CANCELLED else {"run_after": now, **ATTEMPT_CLEARED})
+            rows = (
+                await conn.execute(
+                    update(tasks_table)
+                    .where(T.status == status.value, which, asked)
+                    .values(**values)
+                    .returning(T.id, T.task_id)
+                )
+            ).all()
+            if rows:
+                note = Note(f"task.{why}_cancelled" if target == S.CANCELLED else f"task.{why}_requeued")
+                await _insert_events(conn, [(r.id, status, target) for r in rows], now, actor, note)
+            if target in TERMINAL:
+                for r in rows:
+                    finished = await get_task_by_pk(conn, r.id)
+                    assert finished is not None
+                    await _announce_finished(conn, finished, now=now)
+            if target == S.PENDING:
+                rescued.extend(r.task_id for r in rows)
     if rescued:
         await notify_changes(conn)
     return rescued
+
+
+async def leases_held(conn: AsyncConnection, pks: Sequence[int], *, owner: str) -> tuple[set[int], set[int]]:
+    """As :func:`renew_leases`, reading only: (still held by ``owner``, of those cancel requested)."""
+    held: set[int] = set()
+    cancel_requested: set[int] = set()
+    for chunk in chunks(sorted(pks)):
+        rows = (
+            await conn.execute(
+                select(T.id, T.cancel_requested_at)
+                .where(T.id.in_(chunk), T.lease_owner == owner, T.status.in_([s.value for s in LEASED]))
+            )
+        ).all()
+        held.update(r.id for r in rows)
+        cancel_requested.update(r.id for r in rows if r.cancel_requested_at is not None)
+    return held, cancel_requested
+
+
+async def renew_leases(
+    conn: AsyncConnection, pks: Sequence[int], *, owner: str, now: datetime, lease_seconds: float
+) -> tuple[set[int], set[int]]:
+    """Extend ``owner``'s leases on the tasks ``pks`` (sync-mode generations this daemon runs).
+
+    Returns (renewed, cancel requested): the tasks still held by ``owner``, and those of them an
+    operator asked to cancel. A task missing from the first set was lost (its lease expired and
+    it went back to the queue, or it was finished meanwhile): its generation must stop.
+    """
+    renewed: set[int] = set()
+    cancel_requested: set[int] = set()
+    for chunk in chunks(sorted(pks)):
+        rows = (
+            await conn.execute(
+                update(tasks_table)
+                .where(T.id.in_(chunk), T.lease_owner == owner, T.status.in_([s.value for s in LEASED]))
+                .values(lease_expires_at=now + timedelta(seconds=lease_seconds))
+                .returning(T.id, T.cancel_requested_at)
+            )
+        ).all()
+        renewed.update(r.id for r in rows)
+        cancel_requested.update(r.id for r in rows if r.cancel_requested_at is not None)
+    return renewed, cancel_requested
 
 
 # ---------------------------------------------------------------- transitions
@@ -382,15 +437,17 @@ async def transition(
 ) -> Task | None:
     """Move ``task`` from the status it was read in to ``to``; None if it moved meanwhile.
 
-    Leaving ``submitting`` always clears the lease; ``lease_owner`` additionally requires
-    that this daemon still holds it. ``unless_cancel_requested`` refuses the move when an
+    Moving to a status without a lease (all but submitting and processing) clears it; into
+    ``processing`` the lease is kept (sync mode) unless ``values`` say otherwise. ``lease_owner``
+    additionally requires that this daemon still holds the lease. ``unless_cancel_requested`` refuses the move when an
     operator asked to cancel the task (used for retries: a cancelled task is not re-run).
     """
     if not can_transition(task.status, to):
         raise ValueError(f"illegal transition {task.status} -> {to} for {task.task_id}")
-    changes: dict[str, Any] = {"status": to.value, "updated_at": now, **(values or {})}
-    if task.status == S.SUBMITTING and to != S.SUBMITTING:
+    changes: dict[str, Any] = {"status": to.value, "updated_at": now}
+    if to not in LEASED:
         changes.update(lease_owner=None, lease_expires_at=None)
+    changes.update(values or {})
     conditions = [T.id == task.id, T.status == task.status.value]
     if lease_owner is not None:
         conditions.append(T.lease_owner == lease_owner)
@@ -493,9 +550,10 @@ async def update_progress(conn: AsyncConnection, task: Task, *, progress: int, n
 
 
 async def due_timeouts(conn: AsyncConnection, *, now: datetime, limit: int = 500) -> list[Task]:
+    """Tracked (async-mode) tasks past their ``timeout_at``."""
     query = (
         select(*TASK_COLUMNS)
-        .where(T.status.in_([S.SUBMITTED.value, S.PROCESSING.value]), T.timeout_at < now)
+        .where(*_TRACKABLE, T.timeout_at < now)
         .order_by(T.timeout_at)
         .limit(limit)
     )
@@ -503,11 +561,12 @@ async def due_timeouts(conn: AsyncConnection, *, now: datetime, limit: int = 500
 
 
 async def cancel_requests(conn: AsyncConnection, *, limit: int = 500) -> list[Task]:
+    """Tracked (async-mode) tasks an operator asked to cancel."""
     query = (
         select(*TASK_COLUMNS)
         .where(
             T.cancel_requested_at.is_not(None),
-            or_(T.status == S.SUBMITTED.value, T.status == S.PROCESSING.value),
+            *_TRACKABLE,
         )
         .order_by(T.cancel_requested_at)
         .limit(limit)

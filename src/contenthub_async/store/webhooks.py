@@ -166,6 +166,25 @@ async def claim_deliveries(
     ]
 
 
+async def release_deliveries_of(conn: AsyncConnection, owners: Sequence[str], *, now: datetime) -> list[int]:
+    """Drop the leases ``owners`` (daemons taken for dead) hold on pending deliveries, so they are
+    claimable at once rather than when the lease expires; their ids. A delivery whose request was
+    in flight may be sent twice (receivers deduplicate by event id)."""
+    if not owners:
+        return []
+    released = (
+        await conn.execute(
+            update(webhook_deliveries)
+            .where(D.status == DS.PENDING.value, D.lease_owner.in_(list(owners)))
+            .values(lease_owner=None, lease_expires_at=None, updated_at=now)
+            .returning(D.id)
+        )
+    ).scalars().all()
+    if released:
+        await notify_changes(conn)
+    return sorted(released)
+
+
 async def record_attempt(
     conn: AsyncConnection,
     delivery: OutgoingWebhook,

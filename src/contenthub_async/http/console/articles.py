@@ -25,7 +25,7 @@ def _image_as_link(renderer: Any, tokens: Any, idx: int, options: Any, env: Any)
     token = tokens[idx]
     src = token.attrGet("src") or ""
     alt = token.content or src
-    return f'<a href="{escape(src)}">🖼 {escape(alt)}</a>'
+    return f'<a href="{escape(src)}">↗ {escape(alt)}</a>'
 
 
 def _renderer() -> MarkdownIt:
@@ -38,8 +38,12 @@ _MARKDOWN = _renderer()
 
 
 def render_article(markdown: str) -> Markup:
-    """Safe HTML of an article's markdown."""
-    html = _MARKDOWN.render(markdown)
+    """Safe HTML of an article's markdown; its headings one level down (the page's h1 is the topic)."""
+    tokens = _MARKDOWN.parse(markdown)
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(int(token.tag[1]) + 1, 6)}"
+    html = _MARKDOWN.renderer.render(tokens, _MARKDOWN.options, {})
     clean = nh3.clean(
         html, tags=_TAGS, attributes=_ATTRIBUTES, url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",

@@ -51,6 +51,16 @@ POOL_PAGE_SIZE = 100
 TASK_ID = re.compile(r"task-[0-9a-f]{12}")
 
 
+#: The console's paths (the API lives under /api/ and at /metrics, /healthz, /readyz, /docs).
+CONSOLE_PATHS = frozenset({"/", "/login", "/logout"})
+CONSOLE_PREFIXES = ("/tasks", "/fragments/", "/scheduler", "/pool", "/contents/", "/static/")
+
+
+def is_console_path(path: str) -> bool:
+    """Whether ``path`` is one of the console's (it signs people in itself)."""
+    return path in CONSOLE_PATHS or path.startswith(CONSOLE_PREFIXES)
+
+
 @dataclass(frozen=True)
 class ConsoleConfig:
     db: Database

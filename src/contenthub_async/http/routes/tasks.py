@@ -40,6 +40,7 @@ class SubmitBody(BaseModel):
     priority: StrictInt = Field(5, description="0–10, higher first")
     auto_approve: StrictBool | None = Field(None, description="default: ASYNC_AUTO_APPROVE")
     max_retries: StrictInt | None = Field(None, description="default: ASYNC_MAX_RETRIES")
+    callback_url: StrictStr | None = Field(None, description="also send this task's webhook events here (docs/webhooks.md)")
 
 
 def _idempotency_key(value: str | None) -> str | None:
@@ -67,7 +68,7 @@ async def submit(
         requirements=body.requirements, tone=body.tone, priority=body.priority,
         max_retries=config.ASYNC_MAX_RETRIES if body.max_retries is None else body.max_retries,
         auto_approve=config.ASYNC_AUTO_APPROVE if body.auto_approve is None else body.auto_approve,
-        source="api",
+        source="api", callback_url=body.callback_url,
     )
     if isinstance(checked, list):
         raise submission_problems(checked)

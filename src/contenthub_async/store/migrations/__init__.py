@@ -6,8 +6,10 @@ versions (checked at import), and a test proves that applying every file in orde
 exactly the reviewed DDL of ``schema.sql`` on SQLite and the same schema on PostgreSQL.
 
 Each file runs in one transaction together with its version bump, so a database is always at
-a whole version. The version lives where operators can read it: ``PRAGMA user_version`` on
-SQLite, the one-row table ``schema_version`` on PostgreSQL (see ``store.dialect``).
+a whole version. On SQLite that transaction does not enforce foreign keys until its end (see
+``Database.schema_change``), so a file can rebuild a table to change what ``ALTER TABLE`` cannot.
+The version lives where operators can read it: ``PRAGMA user_version`` on SQLite, the one-row
+table ``schema_version`` on PostgreSQL (see ``store.dialect``).
 
 File format: plain SQL; ``--`` comments; statements end with ``;`` (no ``;`` inside string
 literals).
@@ -94,7 +96,7 @@ async def migrate(db: Database, *, migrations: Sequence[Migration] | None = None
         )
     version = before
     for migration in chosen[before:]:
-        async with db.write() as conn:
+        async with db.schema_change() as conn:
             dialect = dialect_of(conn)
             await dialect.lock_migrations(conn)
             version = await dialect.schema_version(conn)

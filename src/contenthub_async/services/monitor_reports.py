@@ -13,13 +13,15 @@ Definitions (also in docs/cli-json.md):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
 from contenthub_async.domain.states import TaskStatus
+from contenthub_async.domain.vocabulary import DeliveryStatus
 from contenthub_async.domain.zones import calendar_days, zone_name
 from contenthub_async.store import metrics as metrics_store
 from contenthub_async.store import tasks as task_store
+from contenthub_async.store import webhooks as webhook_store
 from contenthub_async.store.database import Database
 from contenthub_async.store.metrics import FailureReason, OldestPending
 
@@ -65,6 +67,7 @@ class Metrics:
     completion: CompletionTimes
     queue_depth: dict[int, int]  # priority → pending tasks, highest priority first
     oldest_pending: OldestPending | None
+    webhook_deliveries: dict[str, int] = field(default_factory=dict)  # pending/delivered/dead, zeros included
 
     @property
     def total(self) -> int:
@@ -92,6 +95,7 @@ async def load_metrics(db: Database, *, now: datetime, max_concurrent: int) -> M
         durations = await metrics_store.completion_durations(conn)
         queue_depth = await metrics_store.pending_by_priority(conn)
         oldest = await metrics_store.oldest_pending(conn)
+        deliveries = await webhook_store.count_by_status(conn)
     return Metrics(
         generated_at=now,
         by_status={s.value: counts.get(s.value, 0) for s in TaskStatus},
@@ -100,6 +104,7 @@ async def load_metrics(db: Database, *, now: datetime, max_concurrent: int) -> M
         completion=CompletionTimes.of(durations),
         queue_depth=queue_depth,
         oldest_pending=oldest,
+        webhook_deliveries={s.value: deliveries.get(s.value, 0) for s in DeliveryStatus},
     )
 
 
@@ -153,3 +158,30 @@ async def load_stats(db: Database, *, now: datetime, days: int, zone: tzinfo) ->
         for day in window
     ]
     return Stats(since=window[0].start, until=now, zone=zone_name(zone, now), days=per_day, failure_reasons=reasons)
+
+
+@dataclass(frozen=True)
+class QueueGauges:
+    """Database-wide numbers for ``/metrics``: one snapshot, reported by one daemon only."""
+
+    by_status: dict[str, int]  # every status, zeros included
+    due_pending: int
+    in_flight: int
+
+
+async def queue_gauges_if_tracker(db: Database, *, daemon_id: str) -> QueueGauges | None:
+    """The queue's numbers if ``daemon_id`` holds the tracker lease now (else None), so that of
+    several daemons on one database exactly one reports them and a sum over daemons counts each
+    task once. (A moment without a holder reports nothing rather than twice.)"""
+    from contenthub_async.services.tracker import LEASE_NAME
+    from contenthub_async.store import daemons as daemon_store
+
+    async with db.read() as conn:
+        now = await daemon_store.database_now(conn)
+        holder = await daemon_store.lease_holder(conn, LEASE_NAME)
+        if holder is None or holder[0] != daemon_id or holder[1] <= now:
+            return None
+        counts = await task_store.count_by_status(conn)
+        due = await metrics_store.due_pending(conn, now=now)
+        in_flight = await task_store.count_in_flight(conn)
+    return QueueGauges({s.value: counts.get(s.value, 0) for s in TaskStatus}, due, in_flight)

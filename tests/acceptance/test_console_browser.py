@@ -1,0 +1,139 @@
+"""The web console in a real headless Chromium (Debian's chromium, driven by Playwright through
+``executable_path``) against a real contenthubd with the fake creator, tasks submitted by
+contenthub-ctl: live refresh, a failed task's page, retry, escaping, CSRF, sign-in."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.browser import browser_page, chromium_path
+from tests.support.cli import Ctl
+from tests.support.daemons import prepare
+from tests.support.http import http_daemon
+
+pytestmark = pytest.mark.skipif(chromium_path() is None, reason="Debian's chromium is not installed (.ci/run installs it)")
+
+TOKEN = "console-browser-test-token"
+LIVE_WAIT_MS = 120_000  # the daemon, the fake creator and the page's 2 s refresh on a loaded machine
+
+
+@pytest.fixture
+def ctl(tmp_path: Path) -> Ctl:
+    work = tmp_path / "work"
+    work.mkdir()
+    ctl = Ctl(tmp_path / "data" / "contenthub.db", work)
+    ctl.path.parent.mkdir(parents=True)
+    import asyncio
+
+    asyncio.run(prepare(ctl.url))
+    return ctl
+
+
+@pytest.fixture
+def daemon(ctl: Ctl, tmp_path: Path) -> Iterator[Any]:
+    # tasks whose topic contains "wrong-topic" fail at the creator, every time
+    with http_daemon(ctl.url, tmp_path, {"latency": "1", "fail_topic": "wrong-topic"},
+                     ASYNC_MAX_RETRIES="0") as d:
+        yield d
+
+
+def _submit(ctl: Ctl, topic: str, *extra: str) -> str:
+    result = ctl("submit", "-a", "49", "-t", topic, "--max-retries", "0", *extra, "--format", "json")
+    assert result.code == 0, result.stderr
+    task_id = result.json()["task_id"]  # type: ignore[index]
+    assert isinstance(task_id, str)
+    return task_id
+
+
+def test_a_submitted_task_appears_and_completes_on_the_open_overview(ctl: Ctl, daemon: Any) -> None:
+    with browser_page(daemon.base_url) as page:
+        page.goto(daemon.base_url + "/")
+        page.evaluate("window.__notReloaded = true")
+        task_id = _submit(ctl, "AI技术发展趋势")
+        row = page.locator(f'tr[data-task-id="{task_id}"]')
+        row.wait_for(timeout=LIVE_WAIT_MS)
+        page.locator(f'tr[data-task-id="{task_id}"] .status-completed').wait_for(timeout=LIVE_WAIT_MS)
+        assert page.evaluate("window.__notReloaded") is True  # updated in place, never reloaded
+        assert page.locator('.count-completed .count-n').inner_text() == "1"
+        # the row links to the task's page, whose times are written in the browser's zone
+        row.locator(f'a[href="/tasks/{task_id}"]').click()
+        page.wait_for_url(f"**/tasks/{task_id}")
+        assert "AI技术发展趋势" in page.locator("h1.topic").inner_text()
+        first_time = page.locator("time").first
+        assert "UTC" not in first_time.inner_text() and first_time.get_attribute("datetime", timeout=5000)
+
+
+def test_a_failed_task_shows_its_error_and_timeline_and_retry_requeues_it(ctl: Ctl, daemon: Any) -> None:
+    task_id = _submit(ctl, "wrong-topic: supply chains")
+    with browser_page(daemon.base_url) as page:
+        page.goto(f"{daemon.base_url}/tasks/{task_id}")
+        page.locator(".task-head .status-failed").wait_for(timeout=LIVE_WAIT_MS)  # the page updates itself
+        assert "FAKE_CREATOR_FAIL" in page.locator("#task-error").inner_text()
+        timeline = page.locator("#timeline li")
+        assert timeline.count() >= 4
+        assert re.search(r"gave up after 1 attempt", page.locator("#timeline").inner_text())
+        page.get_by_role("button", name="Retry").click()
+        page.wait_for_url(re.compile(r".*notice=retried$"))
+        assert "back in the queue" in page.locator(".notice").inner_text()
+        events = ctl.rows("SELECT e.from_status, e.to_status, e.actor FROM task_events e"
+                          " JOIN content_generation_tasks t ON t.id = e.generation_task_id WHERE t.task_id = ?"
+                          " ORDER BY e.id", task_id)
+        assert ("failed", "pending", "console") in events  # the retry, by the console
+        assert "console" in page.locator("#timeline").inner_text()
+        # the daemon runs it again (and the creator fails it again): the open page follows
+        page.locator("#timeline", has_text="gave up after 1 attempt").locator("li", has_text="console").wait_for()
+        page.locator("#timeline li .status-failed").nth(1).wait_for(timeout=LIVE_WAIT_MS)
+
+
+def test_an_html_topic_is_shown_as_text_and_never_runs(ctl: Ctl, daemon: Any) -> None:
+    topic = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
+    task_id = _submit(ctl, topic)
+    with browser_page(daemon.base_url) as page:
+        dialogs: list[str] = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        for path in ("/", f"/tasks/{task_id}", "/tasks"):
+            page.goto(daemon.base_url + path)
+            shown = page.locator(f'tr[data-task-id="{task_id}"] .topic, h1.topic').first
+            assert shown.inner_text() == topic
+        page.wait_for_timeout(2500)  # one live refresh
+        assert page.evaluate("window.__xss") is None and dialogs == []
+        assert page.locator("img[src=x]").count() == 0
+
+
+def test_an_action_without_the_csrf_token_is_refused(ctl: Ctl, daemon: Any) -> None:
+    task_id = _submit(ctl, "wrong-topic: csrf")
+    with browser_page(daemon.base_url) as page:
+        page.goto(f"{daemon.base_url}/tasks/{task_id}")
+        page.locator(".task-head .status-failed").wait_for(timeout=LIVE_WAIT_MS)
+        status = page.evaluate(
+            """async (id) => (await fetch(`/tasks/${id}/retry`, {method: "POST",
+                 headers: {"Content-Type": "application/x-www-form-urlencoded"}, body: "x=1"})).status""",
+            task_id,
+        )
+        assert status == 403
+        page.evaluate("document.querySelectorAll('input[name=csrf]').forEach(e => e.remove())")
+        page.evaluate("document.querySelectorAll('[data-live]').forEach(e => e.removeAttribute('data-live'))")
+        page.get_by_role("button", name="Retry").click()
+        assert "CSRF" in page.locator(".notice").inner_text()
+        assert ctl.rows("SELECT status FROM content_generation_tasks WHERE task_id = ?", task_id) == [("failed",)]
+
+
+def test_with_a_token_pages_redirect_to_login(ctl: Ctl, tmp_path: Path) -> None:
+    with http_daemon(ctl.url, tmp_path, CONTENTHUB_API_TOKEN=TOKEN) as daemon, browser_page(daemon.base_url) as page:
+        response = page.goto(f"{daemon.base_url}/tasks?status=failed")
+        assert response is not None and "/login?next=" in page.url
+        page.fill("input[name=token]", "not the token")
+        page.get_by_role("button", name="Sign in").click()
+        assert "not right" in page.locator(".notice").inner_text()
+        page.fill("input[name=token]", TOKEN)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(f"{daemon.base_url}/tasks?status=failed")
+        [cookie] = [c for c in page.context.cookies() if c["name"] == "contenthub_session"]
+        assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["value"] != TOKEN
+        page.goto(daemon.base_url + "/")
+        assert page.locator("h1").inner_text() == "Queue overview"
