@@ -8,7 +8,7 @@ import pytest
 
 from contenthub_async.clock import ManualClock
 from tests.support.databases import BACKENDS, POSTGRES_URL, SKIP_POSTGRES, MigratedDatabases, open_database
-from tests.support.processes import reap_started
+from tests.support.processes import reap_started, started_count
 
 
 @pytest.fixture(params=BACKENDS)
@@ -53,8 +53,10 @@ def clock() -> ManualClock:
 
 @pytest.fixture(autouse=True)
 def _no_process_left_behind() -> Iterator[None]:
-    """Whatever a test started in a session of its own dies with the test, however it ended."""
+    """Whatever a test started in a session of its own dies with the test, however it ended
+    (a module-scoped fixture's daemon, started before this fixture, is left to that fixture)."""
+    mark = started_count()
     try:
         yield
     finally:
-        reap_started()
+        reap_started(mark)

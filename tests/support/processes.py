@@ -81,9 +81,15 @@ def started_in_own_session(args: Sequence[str], **popen: Any) -> subprocess.Pope
     return proc
 
 
-def reap_started() -> None:
-    """Kill the process group of every process ``started_in_own_session`` since the last call."""
-    while _started:
+def started_count() -> int:
+    """How many processes ``started_in_own_session`` are being watched (a mark for ``reap_started``)."""
+    return len(_started)
+
+
+def reap_started(since: int = 0) -> None:
+    """Kill the process group of every process ``started_in_own_session`` after mark ``since``
+    (processes of longer-lived fixtures, started before the mark, are theirs to stop)."""
+    while len(_started) > since:
         proc = _started.pop()
         if proc.poll() is None:
             kill_group(proc.pid)
