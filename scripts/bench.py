@@ -137,6 +137,7 @@ def daemon_env(db_url: str, state: Path, fake: dict[str, Any] | None = None, **o
         "CONTENTHUB_HEARTBEAT_INTERVAL": "2",
         "CONTENTHUB_CREATOR_CALL_TIMEOUT": "30",
         "CONTENTHUB_LEASE_SECONDS": "60",
+        "CONTENTHUB_PUBLISH_TIMEOUT": "30",  # the lease must outlast a publish call
         "CONTENTHUB_SHUTDOWN_GRACE": "5",
         "CONTENTHUB_LOG_LEVEL": "warning",
         "CONTENTHUB_LOG_FORMAT": "json",
