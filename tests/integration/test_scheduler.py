@@ -409,11 +409,10 @@ async def test_a_broken_job_does_not_stop_the_others(db: Database, counter: Coun
     assert earliest is not None and earliest > clock.now()  # no busy loop on the broken job
 
 
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # the write lock at stake is SQLite's
 async def test_an_executor_runs_outside_the_runs_claim_transaction(db: Database, tmp_path) -> None:
     # While an executor works, any other connection can write at once (SQLite: no BEGIN
     # IMMEDIATE of the run held around it; a writer would wait for the whole execution).
-    if db.backend != "sqlite":
-        pytest.skip("the write lock that would block other writers is SQLite's")
     import sqlite3
 
     path = db.url.sqlite_path
