@@ -6,15 +6,17 @@ and confirmed between its phases; a cycle whose term cannot be kept is aborted, 
 longer than the term never overlaps another daemon's. Phases:
 
 1. cancel requests: best-effort creator cancel, then ``cancelled`` (no content, ever);
+   the cancels run at once (up to ``APPLY_CONCURRENCY``), each bounded by the creator's call
+   timeout, so a hung ``cancel`` holds up neither the others nor the cycle beyond that timeout;
 2. ONE ``list --json`` call for all in-flight tasks; ``status`` only for ids it missed;
 3. running → ``processing``; completed → result → finish (one transaction);
    failed / cancelled at the creator / lost → retry with backoff, or ``failed``;
-4. past ``timeout_at``: best-effort cancel, then retry or ``timeout``.
+4. past ``timeout_at``: best-effort cancel, then retry or ``timeout`` (at once, as the cancels).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 
 import anyio
 
@@ -43,6 +45,19 @@ APPLY_CONCURRENCY = 16
 
 async def _no_check() -> None:
     return None
+
+
+async def _each(tasks: Iterable[Task], work: Callable[[Task], Awaitable[None]]) -> None:
+    """``work`` for every task, ``APPLY_CONCURRENCY`` at a time; returns when all have ended."""
+    limiter = anyio.CapacityLimiter(APPLY_CONCURRENCY)
+
+    async def one(task: Task) -> None:
+        async with limiter:
+            await work(task)
+
+    async with anyio.create_task_group() as group:
+        for task in tasks:
+            group.start_soon(one, task)
 
 
 class Tracker:
@@ -92,8 +107,7 @@ class Tracker:
         ctx = self.ctx
         async with ctx.db.read() as conn:
             cancels = await task_store.cancel_requests(conn)
-        for task in cancels:
-            await self._cancel(task)
+        await _each(cancels, self._cancel)
 
         await between_phases()
 
@@ -107,22 +121,17 @@ class Tracker:
                 # content-creator unreachable: nothing to apply, but timeouts below still run.
                 self.log.warning("cannot list content-creator tasks", error=str(error))
                 states = {}
-            limiter = anyio.CapacityLimiter(APPLY_CONCURRENCY)
 
             async def apply(task: Task) -> None:
-                async with limiter:
-                    await self._apply(task, states.get(task.creator_task_id or ""))
+                await self._apply(task, states.get(task.creator_task_id or ""))
 
             await between_phases()
-            async with anyio.create_task_group() as group:
-                for task in tracked:
-                    group.start_soon(apply, task)
+            await _each(tracked, apply)
 
         await between_phases()
         async with ctx.db.read() as conn:
             overdue = await task_store.due_timeouts(conn, now=ctx.clock.now())
-        for task in overdue:
-            await self._time_out(task)
+        await _each(overdue, self._time_out)
 
     async def _fetch_states(self, tracked: list[Task]) -> dict[str, CreatorTaskState | CreatorError]:
         creator = self.ctx.creator

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from contenthub_async.domain.entities import PoolEntry, PoolEvent
 from contenthub_async.domain.pool_states import REMOVABLE, can_transition
 from contenthub_async.domain.vocabulary import PoolStatus, PublishStatus
+from contenthub_async.store import webhooks as webhook_store
 from contenthub_async.store.dialect import dialect_of, notify_changes
 from contenthub_async.store.tables import accounts, content_generation_tasks, contents, publish_events, publish_pool
 
@@ -217,7 +218,8 @@ async def transition(
     """Move ``entry`` from the status it was read in to ``to``; False if it moved meanwhile.
 
     Leaving ``publishing`` clears the lease; ``lease_owner`` additionally requires that the
-    caller still holds it. The article's ``publish_status`` follows."""
+    caller still holds it. The article's ``publish_status`` follows, and reaching ``published``
+    or ``failed`` writes its webhook event (``content.published`` / ``content.publish_failed``)."""
     if not can_transition(entry.status, to):
         raise ValueError(f"illegal pool transition {entry.status} -> {to} for entry {entry.id}")
     changes: dict[str, Any] = {"status": to.value, "updated_at": now, **(values or {})}
@@ -234,6 +236,10 @@ async def transition(
         await _set_content_status(conn, [entry.content_id], CONTENT_STATUS[to], now)
     if to == P.PENDING:
         await notify_changes(conn)
+    if to in webhook_store.POOL_EVENT_TYPES:
+        moved = await get_entry(conn, entry.id)
+        assert moved is not None
+        await webhook_store.record_pool_event(conn, moved, now=now)
     return True
 
 
