@@ -155,6 +155,7 @@ def test_a_dead_webhook_delivery_shows_and_redeliver_puts_it_back_to_pending(ctl
     with running_receiver(answers=[500]) as receiver, http_daemon(
         ctl.url, tmp_path, {"latency": "1"}, WEBHOOK_ENABLED="true", WEBHOOK_URL=receiver.url,
         CONTENTHUB_WEBHOOK_RETRY_HORIZON="0.001", CONTENTHUB_WEBHOOK_RETRY_BASE="0.001",
+        CONTENTHUB_WEBHOOK_EVENTS="task.completed",  # one delivery: the task's (not its article's publication)
     ) as daemon, browser_page(daemon.base_url) as page:
         hold = threading.Event()
         try:
