@@ -126,7 +126,7 @@ def show(pool_id: PoolId, /, *, fmt: Format = "table") -> int:
             "lease_expires_at": utc_iso(entry.lease_expires_at),
             "events": [
                 {"at": utc_iso(e.at), "from_status": e.from_status, "to_status": e.to_status, "actor": e.actor,
-                 "message": e.message}
+                 "message": e.message, "code": e.note.code if e.note else None}
                 for e in detail.events
             ],
         })

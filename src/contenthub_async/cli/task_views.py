@@ -119,7 +119,7 @@ def event_line(event: Event | PoolEvent) -> str:
     else:
         move = f"{status_word(event.from_status)} → {to}"
     parts = [local_time(event.at), move, event.actor]
-    message = note_text(event.note if isinstance(event, Event) else None, event.message)
+    message = note_text(event.note, event.message)
     if message:
         parts.append(message)
     return "  ".join(parts)

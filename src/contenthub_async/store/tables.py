@@ -239,6 +239,8 @@ publish_events = Table(
     Column("to_status", Text, nullable=False),
     Column("actor", Text, nullable=False),
     Column("message", Text),
+    Column("code", Text),
+    Column("params", Text),
 )
 Index("ix_publish_events_entry", publish_events.c.pool_entry_id, publish_events.c.id)
 
