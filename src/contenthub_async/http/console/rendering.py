@@ -27,6 +27,9 @@ STATUS_GLYPHS = {
     "failed": "✕", "timeout": "◷", "cancelled": "⊘",
 }
 
+#: A glyph per webhook delivery status (docs/webhooks.md): pending, delivered, dead.
+DELIVERY_GLYPHS = {"pending": "○", "delivered": "✓", "dead": "✕"}
+
 
 def iso_utc(value: datetime | None) -> str:
     return "" if value is None else value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
@@ -83,6 +86,7 @@ class Renderer:
             article_html=render_article,
             iso=iso_utc,
             web_link=web_link,
+            delivery_glyphs=DELIVERY_GLYPHS,
         )
 
     def page(self, request: Request, template: str, **context: Any) -> str:
