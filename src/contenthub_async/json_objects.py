@@ -17,9 +17,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from contenthub_async.cli.monitor_health import Health
     from contenthub_async.domain.entities import Account, Event, Job, JobRun, PoolEntry, Task
     from contenthub_async.domain.task_csv import CsvProblem
+    from contenthub_async.services.health import Health
     from contenthub_async.services.monitor_reports import DayStats, Metrics, Stats
     from contenthub_async.services.task_import import ImportOutcome
     from contenthub_async.services.task_queries import TaskDetail

@@ -1,6 +1,6 @@
 """The tracking cycle against a misbehaving content-creator (the fake as a real subprocess, both
 backends): a hung ``cancel`` holds up neither the other cancels nor the cycle beyond one call
-timeout."""
+timeout; a task whose ``result`` call hangs or answers garbage says so, not only "timed out"."""
 
 from __future__ import annotations
 
@@ -8,10 +8,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import anyio
+import pytest
 import structlog
+from sqlalchemy import update
 
 from contenthub_async.clock import SystemClock
 from contenthub_async.creator.cli import CliCreator
+from contenthub_async.creator.port import CreateRequest, CreatorStatus
 from contenthub_async.domain.entities import Task
 from contenthub_async.domain.states import TaskStatus
 from contenthub_async.services.context import Knobs, ServiceContext
@@ -19,6 +22,7 @@ from contenthub_async.services.task_commands import cancel_task
 from contenthub_async.services.tracker import Tracker
 from contenthub_async.store import tasks as task_store
 from contenthub_async.store.database import Database
+from contenthub_async.store.tables import content_generation_tasks
 from tests.conformance.support import add_account, claim, submit
 from tests.support.daemons import FAKE_CREATOR, fake_knobs
 from tests.support.processes import alive
@@ -85,3 +89,42 @@ async def test_hung_cancels_run_side_by_side_and_the_cycle_ends_after_one_call_t
     async with db.read() as conn:
         after = [await task_store.get_task(conn, task.task_id) for task in tasks]
     assert [t.status if t else None for t in after] == [S.CANCELLED] * len(tasks)
+
+
+async def finished_at_creator(state: Path) -> str:
+    """The id of a task content-creator (the fake, well-behaved) has completed."""
+    creator = CliCreator.from_command_line(str(FAKE_CREATOR), extra_env=fake_knobs(state), call_timeout=30)
+    creator_task_id = await creator.create(CreateRequest(topic="a finished article"))
+    with anyio.fail_after(60):
+        while (await creator.status(creator_task_id)).status != CreatorStatus.COMPLETED:
+            await anyio.sleep(0.1)
+    return creator_task_id
+
+
+@pytest.mark.parametrize(("fault", "code", "detail"), [
+    ("hang", "error.result_hung", "no answer within 3 s"),
+    ("garbage", "error.result_unparsable", ""),
+])
+async def test_a_result_call_that_hangs_or_answers_garbage_is_the_recorded_cause(
+    db: Database, tmp_path: Path, fault: str, code: str, detail: str
+) -> None:
+    state = tmp_path / "creator"
+    [task] = await tasks_at_creator(db, 1, creator_ids=[await finished_at_creator(state)])
+    tracker = Tracker(context(db, state, call_timeout=3, **{fault: "result"}))
+
+    await tracker.cycle()  # the creator says completed; its `result` call fails
+    async with db.read() as conn:
+        waiting = await task_store.get_task(conn, task.task_id)
+    assert waiting is not None and waiting.status in (S.SUBMITTED, S.PROCESSING), "tried again next cycle"
+    assert waiting.error_code == code and waiting.error_message and detail in waiting.error_message
+
+    async with db.write() as conn:  # its time is up
+        await conn.execute(update(content_generation_tasks).where(content_generation_tasks.c.id == task.id)
+                           .values(timeout_at=SystemClock().now() - timedelta(seconds=1)))
+    await tracker.cycle()
+    async with db.read() as conn:
+        after = await task_store.get_task(conn, task.task_id)
+        events = await task_store.task_events_of(conn, task.id)
+    assert after is not None and after.status in (S.PENDING, S.TIMEOUT)  # a retry, or the last attempt
+    assert after.error_code == code, f"the real cause, not only 'timed out': {after.error_message}"
+    assert events[-1].note is not None and events[-1].note.params["error"] == waiting.error_note

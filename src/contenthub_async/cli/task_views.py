@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from contenthub_async.cli.messages import has_text, note_text, status_word, text
 from contenthub_async.cli.output import (
     STATUS_STYLES,
     Column,
@@ -17,6 +16,7 @@ from contenthub_async.cli.output import (
     yes_no,
 )
 from contenthub_async.domain.entities import Event
+from contenthub_async.texts.messages import has_text, note_text, status_word, text
 
 if TYPE_CHECKING:
     from contenthub_async.domain.entities import Account, PoolEvent, Task

@@ -70,6 +70,9 @@ ENGLISH: dict[str, str] = {
     "error.creator_lost_task": "content-creator lost task {creator_task_id}: {detail}",
     "error.creator_lost_result": "content-creator lost the result of {creator_task_id}",
     "error.timed_out": "timed out after {seconds}s at content-creator ({creator_task_id})",
+    "error.result_hung": "content-creator finished {creator_task_id}, but its result call hung: {detail}",
+    "error.result_unparsable": "content-creator finished {creator_task_id}, but its result could not be read: {detail}",
+    "error.result_failed": "content-creator finished {creator_task_id}, but its result call failed: {detail}",
     "error.generation_timed_out": "timed out after {seconds}s; content-creator's process was stopped",
     "error.generation_failed": "content-creator generation failed ({kind}): {detail}",
     # what a content-creator call reported (the {detail} of the errors above)

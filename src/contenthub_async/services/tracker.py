@@ -11,7 +11,10 @@ longer than the term never overlaps another daemon's. Phases:
 2. ONE ``list --json`` call for all in-flight tasks; ``status`` only for ids it missed;
 3. running → ``processing``; completed → result → finish (one transaction);
    failed / cancelled at the creator / lost → retry with backoff, or ``failed``;
-4. past ``timeout_at``: best-effort cancel, then retry or ``timeout`` (at once, as the cancels).
+   a ``result`` call that hangs or answers garbage is tried again next cycle, its cause kept
+   as the task's last error;
+4. past ``timeout_at``: best-effort cancel, then retry or ``timeout`` (at once, as the cancels),
+   with the cause of this attempt's failed ``result`` calls, if any, as the error.
 """
 
 from __future__ import annotations
@@ -41,6 +44,18 @@ PROGRESS_RUNNING = 50
 #: finished task, a ``result`` call that waits for a creator process slot anyway); unbounded,
 #: 1 000 tasks in flight would open as many database connections at the same moment.
 APPLY_CONCURRENCY = 16
+
+
+#: The error of a task whose ``result`` call failed this way (any other way: ``error.result_failed``).
+RESULT_PROBLEMS = {CreatorErrorKind.TIMEOUT: "error.result_hung", CreatorErrorKind.UNPARSABLE: "error.result_unparsable"}
+
+
+def _result_problem_of(task: Task) -> Note | None:
+    """The failed ``result`` call recorded for the task's current attempt (its creator task id), if any."""
+    note = task.error_note
+    if note is None or note.code not in (*RESULT_PROBLEMS.values(), "error.result_failed"):
+        return None
+    return note if note.params.get("creator_task_id") == task.creator_task_id else None
 
 
 async def _no_check() -> None:
@@ -201,10 +216,21 @@ class Tracker:
                 await self._failed(task, Note("error.creator_lost_result", {"creator_task_id": task.creator_task_id}))
             else:
                 self.log.warning("result unavailable; will retry next cycle", task_id=task.task_id, error=str(error))
+                await self._keep_result_problem(task, error)
             return
         finished = await finish_task(self.ctx, task, result)
         if finished:
             self._slot_freed()
+
+    async def _keep_result_problem(self, task: Task, error: CreatorError) -> None:
+        """The cause of a failed ``result`` call as the task's last error (quoted if it times out)."""
+        assert task.creator_task_id
+        problem = Note(RESULT_PROBLEMS.get(error.kind, "error.result_failed"),
+                       {"creator_task_id": task.creator_task_id, "detail": error.note})
+        if task.error_note == problem:
+            return
+        async with self.ctx.db.write() as conn:
+            await task_store.record_error(conn, task, problem, now=self.ctx.clock.now())
 
     async def _failed(self, task: Task, error: Note) -> None:
         moved = await record_failed_attempt(self.ctx, task, error, retryable=True)
@@ -236,7 +262,8 @@ class Tracker:
                 await ctx.creator.cancel(task.creator_task_id)
             except CreatorError as error:
                 self.log.warning("creator cancel failed", task_id=task.task_id, error=str(error))
-        timed_out = Note("error.timed_out", {"seconds": ctx.knobs.task_timeout, "creator_task_id": task.creator_task_id or ""})
+        timed_out = _result_problem_of(task) or Note(
+            "error.timed_out", {"seconds": ctx.knobs.task_timeout, "creator_task_id": task.creator_task_id or ""})
         moved = await record_failed_attempt(ctx, task, timed_out, retryable=True, outcome=S.TIMEOUT)
         if moved:
             self._slot_freed()

@@ -557,6 +557,17 @@ async def record_note(
     return task_from_row(row)
 
 
+async def record_error(conn: AsyncConnection, task: Task, error: Note, *, now: datetime) -> bool:
+    """Make ``error`` the task's last error while it stays in its status (no event: a trouble
+    seen again every cycle would flood the timeline); False if the task moved meanwhile."""
+    statement = (
+        update(tasks_table)
+        .where(T.id == task.id, T.status == task.status.value)
+        .values(updated_at=now, **error_columns(error))
+    )
+    return bool((await conn.execute(statement)).rowcount)
+
+
 async def update_progress(conn: AsyncConnection, task: Task, *, progress: int, now: datetime) -> None:
     """Progress is not a transition: no event, guarded by status only."""
     await conn.execute(

@@ -11,13 +11,13 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup, escape
 from starlette.requests import Request
 
-from contenthub_async.cli.messages import Language, status_word
-from contenthub_async.cli.messages import text as ctl_text
 from contenthub_async.domain.states import RETRYABLE_BY_OPERATOR, TERMINAL, TaskStatus
 from contenthub_async.http.console import security
 from contenthub_async.http.console.articles import render_article
 from contenthub_async.http.console.charts import hourly_chart
 from contenthub_async.http.console.i18n import console_text, language_of
+from contenthub_async.texts.messages import Language, status_word
+from contenthub_async.texts.messages import text as ctl_text
 
 if TYPE_CHECKING:
     from contenthub_async.http.console.routes import ConsoleConfig

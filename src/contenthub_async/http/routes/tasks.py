@@ -8,7 +8,6 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from contenthub_async.cli.messages import status_word, text
 from contenthub_async.domain.states import TaskStatus
 from contenthub_async.domain.submission import check_submission
 from contenthub_async.http.context import ACTOR, Api, api_of
@@ -16,6 +15,7 @@ from contenthub_async.http.errors import InvalidFields, submission_problems
 from contenthub_async.json_objects import cancelled_json, detail_json, retried_json, submitted_json, task_json
 from contenthub_async.services import task_commands, task_queries
 from contenthub_async.services.errors import TaskNotFound
+from contenthub_async.texts.messages import status_word, text
 
 router = APIRouter(prefix="/api/v1/content", tags=["tasks"])
 
