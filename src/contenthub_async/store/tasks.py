@@ -110,6 +110,32 @@ async def record_idempotency_key(conn: AsyncConnection, key: str, task_id: str, 
     await conn.execute(insert(idempotency_keys).values(key=key, generation_task_id=pk, created_at=now))
 
 
+async def record_idempotency_keys(conn: AsyncConnection, keys: Sequence[tuple[str, str]], *, now: datetime) -> None:
+    """Remember many (key, task_id) pairs in one executemany (a key used before violates its
+    primary key, and the statement fails whole)."""
+    if not keys:
+        return
+    pk = select(T.id).where(T.task_id == bindparam("b_task_id")).scalar_subquery()
+    statement = insert(idempotency_keys).values(key=bindparam("b_key"), generation_task_id=pk,
+                                                created_at=bindparam("b_at", type_=UtcDateTime()))
+    await conn.execute(statement, [{"b_key": key, "b_task_id": task_id, "b_at": now} for key, task_id in keys])
+
+
+async def tasks_of_idempotency_keys(conn: AsyncConnection, keys: Sequence[str]) -> dict[str, Task]:
+    """The tasks that any of ``keys`` created, by key."""
+    found: dict[str, Task] = {}
+    for chunk in chunks(sorted(set(keys))):
+        query = select(idempotency_keys.c.key.label("idempotency_key"), *TASK_COLUMNS).join(
+            idempotency_keys, idempotency_keys.c.generation_task_id == T.id).where(idempotency_keys.c.key.in_(chunk))
+        for row in (await conn.execute(query)).all():
+            data = dict(row._mapping)
+            key = data.pop("idempotency_key")
+            data["status"] = TaskStatus(data["status"])
+            data["auto_approve"] = bool(data["auto_approve"])
+            found[key] = Task(**data)
+    return found
+
+
 async def task_of_idempotency_key(conn: AsyncConnection, key: str) -> Task | None:
     """The task that ``key`` created, if any."""
     query = select(*TASK_COLUMNS).join(idempotency_keys, idempotency_keys.c.generation_task_id == T.id).where(
