@@ -17,9 +17,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from contenthub_async.cli.monitor_health import Health
-    from contenthub_async.domain.entities import Account, Event, Job, JobRun, Task
+    from contenthub_async.domain.entities import Account, Event, Job, JobRun, PoolEntry, Task
     from contenthub_async.domain.task_csv import CsvProblem
+    from contenthub_async.services.health import Health
     from contenthub_async.services.monitor_reports import DayStats, Metrics, Stats
     from contenthub_async.services.task_import import ImportOutcome
     from contenthub_async.services.task_queries import TaskDetail
@@ -137,6 +137,35 @@ def failed_run_json(run: JobRun, job_name: str | None) -> dict[str, Any]:
         "daemon_id": run.daemon_id,
         "error": run.error,
     }
+
+
+# ---------------------------------------------------------------- publishing
+
+
+def pool_entry_json(entry: PoolEntry) -> dict[str, Any]:
+    """A publish-pool entry (``publish-pool list/show``, docs/cli-json.md)."""
+    return {
+        "pool_id": entry.id,
+        "content_id": entry.content_id,
+        "account_id": entry.account_id,
+        "title": entry.title,
+        "status": entry.status.value,
+        "priority": entry.priority,
+        "scheduled_at": utc_iso(entry.scheduled_at),
+        "due_at": utc_iso(entry.due_at),
+        "attempts": entry.attempts,
+        "last_error": entry.last_error,
+        "external_id": entry.external_id,
+        "url": entry.url,
+        "published_at": utc_iso(entry.published_at),
+        "created_at": utc_iso(entry.created_at),
+    }
+
+
+def publish_outcome_json(entry: PoolEntry, content: ContentState | None, task_id: str | None) -> dict[str, Any]:
+    """The data of a ``content.published`` / ``content.publish_failed`` webhook event: the pool
+    entry as the outcome left it, the task that generated the article, the article's summary."""
+    return {**pool_entry_json(entry), "task_id": task_id, "content": content_json(content)}
 
 
 def webhook_body(event_id: str, event_type: str, created_at: datetime, data: Any) -> bytes:

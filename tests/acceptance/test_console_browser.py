@@ -5,7 +5,9 @@ contenthub-ctl: live refresh, a failed task's page, retry, escaping, CSRF, sign-
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ from tests.support.browser import browser_page, chromium_path
 from tests.support.cli import Ctl
 from tests.support.daemons import prepare
 from tests.support.http import http_daemon
+from tests.support.receiver import running_receiver
 
 pytestmark = pytest.mark.skipif(chromium_path() is None, reason="Debian's chromium is not installed (.ci/run installs it)")
 
@@ -137,3 +140,46 @@ def test_with_a_token_pages_redirect_to_login(ctl: Ctl, tmp_path: Path) -> None:
         assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["value"] != TOKEN
         page.goto(daemon.base_url + "/")
         assert page.locator("h1").inner_text() == "Queue overview"
+
+
+def _eventually(check: Callable[[], bool], what: str, within: float = LIVE_WAIT_MS / 1000) -> None:
+    deadline = time.monotonic() + within
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {within} s: {what}")
+        time.sleep(0.2)
+
+
+def test_a_dead_webhook_delivery_shows_and_redeliver_puts_it_back_to_pending(ctl: Ctl, tmp_path: Path) -> None:
+    # The receiver answers 500 once; with a retry horizon of a millisecond that first failure is dead.
+    with running_receiver(answers=[500]) as receiver, http_daemon(
+        ctl.url, tmp_path, {"latency": "1"}, WEBHOOK_ENABLED="true", WEBHOOK_URL=receiver.url,
+        CONTENTHUB_WEBHOOK_RETRY_HORIZON="0.001", CONTENTHUB_WEBHOOK_RETRY_BASE="0.001",
+        CONTENTHUB_WEBHOOK_EVENTS="task.completed",  # one delivery: the task's (not its article's publication)
+    ) as daemon, browser_page(daemon.base_url) as page:
+        hold = threading.Event()
+        try:
+            task_id = _submit(ctl, "webhook 投递")
+            _eventually(lambda: ctl.rows("SELECT status FROM webhook_deliveries") == [("dead",)], "a dead delivery")
+            receiver.hold = hold  # from now on the receiver answers only when told: a redelivery stays pending
+            page.goto(daemon.base_url + "/")
+            page.get_by_role("link", name="Webhooks").click()
+            page.wait_for_url("**/webhooks")
+            row = page.locator("tr.row-delivery-dead")
+            assert row.count() == 1 and "dead" in row.inner_text() and "500" in row.inner_text()
+            assert row.locator(f'a[href="/tasks/{task_id}"]').count() == 1
+            assert page.locator(".count-delivery-dead .count-n").inner_text() == "1"
+            row.get_by_role("button", name="Redeliver").click()
+            page.wait_for_url(re.compile(r".*notice=redelivered&done=1$"))
+            assert "Back to pending: 1." in page.locator(".notice").inner_text()
+            assert page.locator("tr.row-delivery-dead").count() == 0
+            assert "pending" in page.locator("tr.row-delivery-pending").inner_text()
+            assert ctl.rows("SELECT status FROM webhook_deliveries") == [("pending",)]
+            receiver.wait_for(2, timeout=LIVE_WAIT_MS / 1000)  # the daemon sends it again
+            hold.set()
+            _eventually(lambda: ctl.rows("SELECT status, attempts FROM webhook_deliveries") == [("delivered", 2)],
+                        "the redelivery delivered")
+            page.reload()
+            assert page.locator("tr.row-delivery-delivered").count() == 1
+        finally:
+            hold.set()  # no request of the daemon's waits on the receiver after the test

@@ -40,7 +40,8 @@ async def test_kill_9_before_delivery_then_delivered_after_restart(tmp_path: Pat
     port = free_port()
     env = daemon_environment(db_url, tmp_path / "fake", WEBHOOK_ENABLED="true",
                              WEBHOOK_URL=f"http://127.0.0.1:{port}/hook", WEBHOOK_SECRET_KEY=SECRET,
-                             CONTENTHUB_WEBHOOK_RETRY_BASE="0.2", WEBHOOK_TIMEOUT="5")
+                             CONTENTHUB_WEBHOOK_RETRY_BASE="0.2", WEBHOOK_TIMEOUT="5",
+                             CONTENTHUB_WEBHOOK_EVENTS="task.completed")  # not the articles' publication
     with daemon_process(env, tmp_path / "first.log") as first:
         # The receiver is down: the tasks finish, their events are written, attempts fail.
         await wait_until(lambda: status_counts(db_path).get("completed") == 2, timeout=120)

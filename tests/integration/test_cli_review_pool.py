@@ -9,7 +9,7 @@ from contenthub_async.clock import ManualClock
 from contenthub_async.store import accounts as account_store
 from contenthub_async.store import contents as content_store
 from contenthub_async.store.database import Database
-from tests.support.cli import ISO_Z, ZH, Ctl
+from tests.support.cli import EN, ISO_Z, ZH, Ctl
 from tests.support.processes import write_script
 
 POOL_KEYS = {"pool_id", "content_id", "account_id", "title", "status", "priority", "scheduled_at", "due_at",
@@ -145,3 +145,38 @@ def test_publish_now_account_publisher_and_masked_credentials(ctl: Ctl, tmp_path
     job = ctl("scheduler", "create", "--name", "publish", "--type", "publishing", "--cron", "*/5 * * * *",
               "--format", "json")
     assert job.code == 0 and job.json()["job_type"] == "publishing"  # type: ignore[index]
+
+
+def test_pool_timeline_reads_in_chinese_and_english(ctl: Ctl, tmp_path: Path) -> None:
+    """A pool entry's timeline is stored as codes: zh readers see no English sentence, en readers
+    the stored one, and the table keeps the English sentence beside its code."""
+    from tests.integration.test_cli_language import english_words
+
+    a, b, _ = ctl.store(_articles)  # type: ignore[misc]
+    env = {"CONTENTHUB_PUBLISHER": f"dir:{tmp_path / 'published'}"}
+    assert ctl("content", "approve", str(a)).code == 0
+    [(published,)] = ctl.rows("SELECT id FROM publish_pool")
+    assert ctl("publish-pool", "publish", str(published), env=env).code == 0
+    refusing = write_script(tmp_path / "post.py", 'import sys; sys.stdin.read(); print("违规内容", file=sys.stderr); sys.exit(65)\n')
+    assert ctl("account", "update", "1", "--publisher", f"exec:{refusing}").code == 0
+    assert ctl("content", "approve", str(b)).code == 0
+    [(failed,)] = ctl.rows("SELECT id FROM publish_pool WHERE content_id = ?", b)
+    assert ctl("publish-pool", "publish", str(failed), env=env).code == 1
+    assert ctl("publish-pool", "retry", str(failed)).code == 0
+
+    zh_published = ctl("publish-pool", "show", str(published), lang=ZH, env={"COLUMNS": "200"})
+    zh_failed = ctl("publish-pool", "show", str(failed), lang=ZH, env={"COLUMNS": "200"})
+    assert zh_published.code == zh_failed.code == 0
+    assert "已审核通过" in zh_published.out and "已领取" in zh_published.out and "已发布，平台编号" in zh_published.out
+    assert "第 1 次尝试失败（不可重试）：违规内容" in zh_failed.out
+    assert "手动重试（此前已尝试 1 次）" in zh_failed.out
+    assert english_words(zh_published.out + zh_failed.out) == [], zh_published.out + zh_failed.out
+    en = ctl("publish-pool", "show", str(failed), lang=EN, env={"COLUMNS": "200"})
+    assert "attempt 1 failed (permanent): 违规内容" in en.out and "manual retry (after 1 attempts)" in en.out
+    events = ctl("publish-pool", "show", str(published), "--format", "json").json()["events"]  # type: ignore[index]
+    assert [e["code"] for e in events] == ["pool.approved", "pool.claimed", "pool.published"]
+    assert events[-1]["message"].startswith("published as ")
+    rows = ctl.rows("SELECT message, code, params FROM publish_events WHERE pool_entry_id = ? AND to_status = 'failed'",
+                    failed)
+    assert rows == [("attempt 1 failed (permanent): 违规内容", "pool.attempt_failed_permanent",
+                     '{"attempt": 1, "error": "违规内容"}')]

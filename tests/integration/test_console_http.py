@@ -306,3 +306,61 @@ async def test_publish_pool_page_shows_failures_and_retries_them(console: str, s
     async with open_database(seeded["url"]) as db:
         async with db.read() as conn:
             assert (await pool_store.get_entry(conn, outcome.pool_id)).status == PoolStatus.PENDING  # type: ignore[union-attr]
+
+
+async def _dead_delivery(db_url: str, task_pk: int, url: str) -> int:
+    """A delivery of a task.failed event to ``url`` that gave up after one attempt (through the store)."""
+    from contenthub_async.domain.vocabulary import WebhookEventType
+    from contenthub_async.store import webhooks as webhook_store
+
+    clock = SystemClock()
+    async with open_database(db_url) as db, db.write() as conn:
+        await webhook_store.record_event(conn, WebhookEventType.TASK_FAILED, {"x": 1}, now=clock.now(), task_pk=task_pk)
+        [event] = await webhook_store.events_to_fan_out(conn, limit=1)
+        await webhook_store.fan_out(conn, event, [url], now=clock.now())
+        [delivery] = await webhook_store.claim_deliveries(conn, owner="d1", limit=1, now=clock.now(), lease_seconds=60)
+        assert await webhook_store.record_attempt(
+            conn, delivery, owner="d1", now=clock.now(), status_code=500, error="HTTP 500 <b>boom</b>",
+            duration_ms=3, delivered=False, retry_at=None)
+        return delivery.delivery_id
+
+
+async def _delivery_status(db_url: str, delivery_id: int) -> str:
+    from contenthub_async.services import webhook_commands
+
+    async with open_database(db_url) as db:
+        detail = await webhook_commands.delivery_detail(db, delivery_id)
+    assert detail is not None
+    return detail.delivery.status.value
+
+
+async def test_webhook_deliveries_page_shows_dead_ones_and_redelivers_them(console: str, seeded: dict[str, str]) -> None:
+    async with open_database(seeded["url"]) as db:
+        failed = (await task_queries.task_detail(db, seeded["failed"])).task  # type: ignore[union-attr]
+    first = await _dead_delivery(seeded["url"], failed.id, "https://hooks.example.com/a")
+    second = await _dead_delivery(seeded["url"], failed.id, "https://hooks.example.com/b")
+    async with httpx.AsyncClient(base_url=console, timeout=120) as client:
+        overview = await client.get("/")
+        assert 'href="/webhooks"' in overview.text  # in the navigation
+        page = await client.get("/webhooks?status=dead", headers={"Accept-Language": "zh-CN"})
+        assert page.status_code == 200 and "Webhook 投递" in page.text and "已失效" in page.text
+        assert f'<tr class="row-delivery-dead" data-delivery-id="{first}">' in page.text
+        assert "HTTP 500 &lt;b&gt;boom&lt;/b&gt;" in page.text and "<b>boom" not in page.text
+        assert f'href="/tasks/{seeded["failed"]}"' in page.text
+        token = csrf_of(page.text)
+        refused = await client.post(f"/webhooks/{first}/redeliver", data={})
+        assert refused.status_code == 403 and await _delivery_status(seeded["url"], first) == "dead"
+        moved = await client.post(f"/webhooks/{first}/redeliver", data={"csrf": token})
+        assert moved.headers["location"] == "/webhooks?notice=redelivered&done=1"
+        assert await _delivery_status(seeded["url"], first) == "pending"
+        again = await client.post(f"/webhooks/{first}/redeliver", data={"csrf": token})
+        assert again.headers["location"] == "/webhooks?notice=not_redelivered&done=0"
+        missing = await client.post("/webhooks/999999/redeliver", data={"csrf": token})
+        assert missing.headers["location"] == "/webhooks?notice=not_redelivered&done=0"
+        pending = await client.get("/webhooks?status=pending&notice=redelivered&done=1")
+        assert "Back to pending: 1." in pending.text and f'data-delivery-id="{first}"' in pending.text
+        assert f'data-delivery-id="{second}"' not in pending.text
+        everything = await client.post("/webhooks/redeliver-dead", data={"csrf": token})
+        assert everything.headers["location"] == "/webhooks?notice=redelivered&done=1"
+        assert await _delivery_status(seeded["url"], second) == "pending"
+        assert "Showing: any" in (await client.get("/webhooks?status=nonsense")).text

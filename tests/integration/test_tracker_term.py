@@ -137,3 +137,17 @@ async def test_a_clean_stop_releases_the_lease(db: Database, tmp_path: Path) -> 
                 await anyio.sleep(0.02)
         stopping.set()
     assert await holder(db) is None
+
+
+async def test_a_forced_stop_mid_cycle_releases_the_lease(db: Database, tmp_path: Path) -> None:
+    await task_at_creator(db, overdue=False)
+    # `list` hangs for its whole 120 s call timeout: the stop comes in the middle of a cycle.
+    tracker = Tracker(context(db, tmp_path / "a", "daemon-a", call_timeout=120, hang="list"))
+    async with anyio.create_task_group() as group:
+        group.start_soon(tracker.run, anyio.Event())  # never asked to stop gracefully
+        with anyio.fail_after(60):
+            while "list" not in creator_invocations(tmp_path / "a"):
+                await anyio.sleep(0.05)
+        assert await holder(db) == "daemon-a"
+        group.cancel_scope.cancel()  # as a second signal cancels the daemon's loops
+    assert await holder(db) is None

@@ -150,6 +150,97 @@ async def test_the_event_filter_limits_what_is_sent(db: Database, now_clock: Man
     assert sorted(r.json["type"] for r in receiver.received) == ["task.failed", "task.timeout"]
 
 
+# ---------------------------------------------------------------- publishing outcomes
+
+
+async def generated_article(db: Database, clock: Clock, account: int, callback_url: str | None = None) -> str:
+    """A task that completed with an article, auto-approved into the publish pool; its id."""
+    [task_id] = await submit(db, clock, account, 5)  # type: ignore[arg-type]
+    if callback_url:
+        async with db.write() as conn:
+            await conn.execute(update(content_generation_tasks).where(content_generation_tasks.c.task_id == task_id)
+                               .values(callback_url=callback_url))
+    [task] = await claim(db, clock, 1)  # type: ignore[arg-type]
+    task = await move(db, task, S.SUBMITTED, clock, creator_task_id=f"c-{task_id}")
+    ctx = ServiceContext(db=db, creator=None, clock=clock, knobs=KNOBS, daemon_id="d",  # type: ignore[arg-type]
+                         log=structlog.get_logger("test"))
+    assert await finish_task(ctx, task, CreatorResult(f"c-{task_id}", f"# 文章 {task_id}\n\n正文", 2, ())) is not None
+    return task_id
+
+
+async def test_publishing_outcomes_are_announced_with_the_pool_entry(
+    db: Database, now_clock: ManualClock, tmp_path: Path
+) -> None:
+    """``content.published`` and ``content.publish_failed`` are written with the outcome, carry the
+    pool entry, pass the event filter and reach the generating task's callback URL too."""
+    from contenthub_async.publishers.registry import Publishers
+    from contenthub_async.services.publishing import Publishing, PublishPolicy, publish_batch
+    from contenthub_async.store import accounts as account_store
+    from tests.support.processes import write_script
+
+    refusing = write_script(tmp_path / "refuse.py", 'import sys; sys.stdin.read(); print("违规内容", file=sys.stderr); sys.exit(65)\n')
+    good = await add_account(db, now_clock, name="good")
+    bad = await add_account(db, now_clock, name="bad")
+    async with db.write() as conn:
+        await account_store.update_account(conn, bad, {"publisher": f"exec:{refusing}"}, now=now_clock.now())
+    wanted = frozenset({WebhookEventType.CONTENT_PUBLISHED, WebhookEventType.CONTENT_PUBLISH_FAILED})
+    with running_receiver() as receiver, running_receiver() as callback:
+        published_task = await generated_article(db, now_clock, good)
+        failed_task = await generated_article(db, now_clock, bad, callback_url=callback.url)
+        cfg = config(receiver.url, wanted=wanted, allow_private=True)
+        assert await deliver_all(deliverer_for(db, now_clock, cfg)) == 0  # task.completed: filtered out
+        p = Publishing(db=db, clock=now_clock, actor="d1",
+                       publishers=Publishers(f"dir:{tmp_path / 'out'}", api_key=None, timeout=20),
+                       policy=PublishPolicy(max_attempts=3, backoff=10, backoff_max=100, lease_seconds=60))
+        result = await publish_batch(p, limit=10, concurrency=2)
+        assert result["success_count"] == 1 and result["failed_count"] == 1
+        assert await deliver_all(deliverer_for(db, now_clock, cfg)) == 3
+    seen = {}
+    for request in receiver.received:
+        body = Webhook(SECRET).verify(request.body, request.headers)
+        assert request.headers["webhook-id"] == body["id"]
+        seen[body["type"]] = body["data"]
+    assert set(seen) == {"content.published", "content.publish_failed"}
+    done, refused = seen["content.published"], seen["content.publish_failed"]
+    assert (done["task_id"], done["status"], done["attempts"]) == (published_task, "published", 1)
+    assert done["external_id"] and done["published_at"] and done["last_error"] is None
+    assert done["content"]["publish_status"] == "published" and done["content"]["pool_status"] == "published"
+    assert (refused["task_id"], refused["status"], refused["last_error"]) == (failed_task, "failed", "违规内容")
+    assert refused["content"]["publish_status"] == "failed" and refused["title"] == f"文章 {failed_task}"
+    [to_callback] = callback.received
+    assert Webhook(SECRET).verify(to_callback.body, to_callback.headers)["type"] == "content.publish_failed"
+    async with db.read() as conn:
+        listed = await webhook_store.list_deliveries(conn, task_id=failed_task)
+    assert sorted(d.url for d in listed) == sorted([receiver.url, callback.url])
+    assert {d.event_type for d in listed} == {"content.publish_failed"}
+
+
+async def test_a_publishing_outcome_that_rolls_back_announces_nothing(
+    db: Database, now_clock: ManualClock
+) -> None:
+    from contenthub_async.domain.vocabulary import PoolStatus
+    from contenthub_async.store import pool as pool_store
+
+    await generated_article(db, now_clock, await add_account(db, now_clock))
+    async with db.write() as conn:
+        [entry] = await pool_store.claim_entries(conn, owner="d1", limit=1, now=now_clock.now(), lease_seconds=60)
+
+    class Rollback(Exception):
+        pass
+
+    with pytest.raises(Rollback):
+        async with db.write() as conn:
+            assert await pool_store.transition(conn, entry, PoolStatus.PUBLISHED, now=now_clock.now(), actor="d1",
+                                               values={"external_id": "x-1", "published_at": now_clock.now()}, lease_owner="d1")
+            raise Rollback
+    deliverer = deliverer_for(db, now_clock, config(None))
+    assert await deliverer.fan_out_once() == 1  # task.completed only
+    async with db.write() as conn:
+        assert await pool_store.transition(conn, entry, PoolStatus.PUBLISHED, now=now_clock.now(), actor="d1",
+                                           values={"external_id": "x-1", "published_at": now_clock.now()}, lease_owner="d1")
+    assert await deliverer.fan_out_once() == 1  # content.published, committed with the outcome
+
+
 # ---------------------------------------------------------------- retries
 
 

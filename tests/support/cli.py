@@ -139,13 +139,15 @@ def _in_running_loop() -> bool:
 
 def _forget_process_caches() -> None:
     """What a process reads once from its environment is read again from the current one: the
-    settings, the zone, and the CLI's modules (their help texts are looked up in the language of
-    the process when they are imported)."""
+    settings, the zone, the language, and the CLI's modules (their help texts are looked up in
+    the language of the process when they are imported)."""
     from contenthub_async import config
     from contenthub_async.domain import cron
+    from contenthub_async.texts import messages
 
     config.settings.cache_clear()
     cron.zone.cache_clear()
+    messages.process_language.cache_clear()
     for name in [name for name in sys.modules if name.startswith("contenthub_async.cli.")]:
         del sys.modules[name]
         parent, _, child = name.rpartition(".")

@@ -1,5 +1,6 @@
 """A real HTTP webhook receiver on loopback, in a thread: it records every request and answers
-with the status codes it is told to (after an optional delay)."""
+with the status codes it is told to (after an optional delay). It also notes when a request
+arrives while another with the same ``webhook-id`` is still being answered."""
 
 from __future__ import annotations
 
@@ -36,7 +37,10 @@ class Receiver:
     redirect_to: str = ""
     answer_size: int = 0  # bytes of the answer's body (0: a short word)
     hold: threading.Event | None = None  # when given, answers wait until it is set
+    fail_first: bool = False  # answer 500 to the first request of each webhook-id
     received: list[Received] = field(default_factory=list)
+    overlapping: list[str] = field(default_factory=list)  # webhook-ids that arrived while being answered
+    _open: dict[str, int] = field(default_factory=dict)  # requests being answered, per webhook-id
     port: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
@@ -49,9 +53,20 @@ class Receiver:
         with self._lock:
             return self.answers.pop(0) if self.answers else self.default
 
-    def record(self, item: Received) -> None:
+    def record(self, item: Received) -> int | None:
+        """Note the arrival; the status to answer when ``fail_first`` decides it."""
+        webhook_id = item.headers.get("webhook-id", "")
         with self._lock:
+            first = all(r.headers.get("webhook-id") != webhook_id for r in self.received)
             self.received.append(item)
+            if self._open.get(webhook_id):
+                self.overlapping.append(webhook_id)
+            self._open[webhook_id] = self._open.get(webhook_id, 0) + 1
+        return 500 if self.fail_first and first else None
+
+    def answered(self, webhook_id: str) -> None:
+        with self._lock:
+            self._open[webhook_id] -= 1
 
     def wait_for(self, count: int, timeout: float = 60.0) -> list[Received]:
         """The first ``count`` requests, waiting for them (a generous deadline, not a speed check)."""
@@ -70,12 +85,19 @@ class Receiver:
             def do_POST(self) -> None:  # noqa: N802 (http.server's name)
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(length)
-                receiver.record(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body, time.time()))
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                forced = receiver.record(Received(self.path, headers, body, time.time()))
+                try:
+                    self.answer(forced)
+                finally:  # answered (or failed to): another request with this id is no overlap now
+                    receiver.answered(headers.get("webhook-id", ""))
+
+            def answer(self, forced: int | None) -> None:
                 if receiver.delay:
                     time.sleep(receiver.delay)
                 if receiver.hold is not None:
                     receiver.hold.wait(120)
-                status = receiver.next_status()
+                status = forced or receiver.next_status()
                 self.send_response(status)
                 if 300 <= status < 400:
                     self.send_header("location", receiver.redirect_to)
@@ -86,6 +108,7 @@ class Receiver:
                 self.end_headers()
                 try:
                     self.wfile.write(answer)
+                    self.wfile.flush()
                 except OSError:
                     pass  # the client stopped reading (it caps what it reads)
 

@@ -12,7 +12,7 @@ from types import ModuleType
 
 import pytest
 
-from contenthub_async.cli import messages
+from contenthub_async.texts import messages
 
 ROOT = Path(__file__).resolve().parents[2]
 SRC = ROOT / "src" / "contenthub_async"
@@ -70,7 +70,7 @@ def test_text_reads_the_compiled_catalogs_in_each_language() -> None:
 
 
 #: Calls that take a catalog key as their first, literal argument.
-KEY_CALL = re.compile(r"\b(?:text|usage|CliError|print_note|invalid_field)\(\s*\"([a-z_]+\.[a-z0-9_.]+)\"")
+KEY_CALL = re.compile(r"\b(?:text|usage|CliError|Message|print_note|invalid_field)\(\s*\"([a-z_]+\.[a-z0-9_.]+)\"")
 
 
 def test_every_literal_key_in_the_code_is_in_the_catalog() -> None:

@@ -7,8 +7,8 @@ import string
 
 import pytest
 
-from contenthub_async.cli.messages import catalog, note_text
 from contenthub_async.domain.notes import ENGLISH, Note
+from contenthub_async.texts.messages import catalog, note_text
 
 
 def fields_of(template: str) -> set[str]:

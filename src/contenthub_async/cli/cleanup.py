@@ -14,9 +14,9 @@ from cyclopts import Parameter
 
 from contenthub_async.cli import runtime
 from contenthub_async.cli.errors import EXIT_FAILED, EXIT_OK, usage
-from contenthub_async.cli.messages import status_word, text
 from contenthub_async.cli.output import local_time, print_json, print_lines, utc_iso
 from contenthub_async.cli.params import Format, strict_int
+from contenthub_async.texts.messages import status_word, text
 
 if TYPE_CHECKING:
     from contenthub_async.store.retention import FinishedTasks

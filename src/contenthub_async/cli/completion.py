@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 from cyclopts import Parameter
 
 from contenthub_async.cli.errors import EXIT_OK
-from contenthub_async.cli.messages import text
+from contenthub_async.texts.messages import text
 
 
 def completion(shell: Annotated[Literal["bash", "zsh", "fish"], Parameter(help=text("help.opt.shell"))], /) -> int:

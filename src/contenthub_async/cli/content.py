@@ -8,7 +8,6 @@ from cyclopts import Parameter
 
 from contenthub_async.cli import runtime
 from contenthub_async.cli.errors import EXIT_OK, CliError, usage
-from contenthub_async.cli.messages import text
 from contenthub_async.cli.output import (
     Column,
     local_time,
@@ -21,6 +20,7 @@ from contenthub_async.cli.output import (
 )
 from contenthub_async.cli.params import Format, check_limit, strict_int
 from contenthub_async.cli.task_views import stored_word_text
+from contenthub_async.texts.messages import text
 
 ContentIds = Annotated[int, Parameter(converter=strict_int, help=text("help.opt.content_ids"))]
 ReviewFilter = Annotated[

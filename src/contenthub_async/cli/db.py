@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from contenthub_async.cli import runtime
 from contenthub_async.cli.errors import EXIT_OK
-from contenthub_async.cli.messages import text
 from contenthub_async.cli.output import print_json, print_lines
 from contenthub_async.cli.params import Format
+from contenthub_async.texts.messages import text
 
 
 def init(*, fmt: Format = "table") -> int:

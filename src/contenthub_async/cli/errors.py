@@ -6,10 +6,10 @@ Domain and service exceptions are translated here; nothing else in the CLI forma
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING
 
-from contenthub_async.cli.messages import has_text, status_word, text
+from contenthub_async.texts import failures
+from contenthub_async.texts.messages import text
 
 if TYPE_CHECKING:
     from contenthub_async.config import ConfigError
@@ -17,8 +17,8 @@ if TYPE_CHECKING:
     from contenthub_async.services.errors import ServiceError
 
 EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
+EXIT_FAILED = failures.FAILED
+EXIT_USAGE = failures.USAGE
 
 #: The command-line option that carries each submission field.
 OPTION_OF_FIELD = {
@@ -59,23 +59,11 @@ def usage(key: str, **fields: object) -> CliError:
 
 def invalid_field(field: str, reason: str, **details: object) -> CliError:
     """A field that failed validation, as a usage error naming its option."""
-    key, fields = _invalid(field, reason, OPTION_OF_FIELD.get(field, field), details)
-    return usage(key, **fields)
+    return from_message(failures.invalid_field_message(field, reason, OPTION_OF_FIELD.get(field, field), details))
 
 
-def invalid_field_text(field: str, reason: str, name: str, details: dict[str, object]) -> str:
-    """Why ``field`` is invalid, naming it ``name`` (e.g. a CSV column instead of an option)."""
-    key, fields = _invalid(field, reason, name, details)
-    return text(key, **fields)
-
-
-def _invalid(field: str, reason: str, option: str, details: dict[str, object]) -> tuple[str, dict[str, object]]:
-    key = f"invalid.{reason}"
-    field_key = f"field.{field}"
-    field_name = text(field_key) if has_text(field_key) else field
-    if not has_text(key):
-        return "invalid.other", {"option": option, "field": field_name, "reason": reason}
-    return key, {"option": option, "field": field_name, **details}
+def from_message(message: failures.Message) -> CliError:
+    return CliError(message.key, message.exit_code, **message.fields)
 
 
 def from_invalid_submission(exc: InvalidSubmission) -> CliError:
@@ -83,40 +71,12 @@ def from_invalid_submission(exc: InvalidSubmission) -> CliError:
 
 
 def from_service_error(exc: ServiceError) -> CliError:
-    """Map a ``services.errors.ServiceError`` (its ``code`` and ``details``) to a catalog message."""
-    details = dict(exc.details)
-    code = exc.code
-    if code == "invalid_task_state":
-        if details.get("status") == "changing":
-            return CliError("error.task_busy", exc.exit_code, task_id=details.get("task_id"))
-        action = str(details.get("action", ""))
-        action_key = f"action.{action}"
-        return CliError(
-            "error.invalid_task_state",
-            exc.exit_code,
-            task_id=details.get("task_id"),
-            status=status_word(str(details.get("status", ""))),
-            action=text(action_key) if has_text(action_key) else action,
-        )
-    if code == "inactive_account":
-        details.setdefault("name", "?")
-    key = f"error.{code}"
-    if has_text(key):
-        try:
-            text(key, **details)
-        except (KeyError, IndexError):
-            pass
-        else:
-            return CliError(key, exc.exit_code, **details)
-    detail = ", ".join(f"{k}={v}" for k, v in details.items())
-    return CliError("error.service", exc.exit_code, code=code, detail=detail)
+    return from_message(failures.service_error_message(exc))
 
 
 def from_config_error(exc: ConfigError) -> CliError:
     """An invalid setting, named, with pydantic's reason in the operator's language (exit 2)."""
-    from contenthub_async.cli.validation import validation_text
-
-    return usage("error.setting", name=exc.name, reason=validation_text(exc.kind, exc.context, exc.reason))
+    return from_message(failures.config_error_message(exc))
 
 
 def describe(exc: BaseException) -> CliError | None:
@@ -127,32 +87,5 @@ def describe(exc: BaseException) -> CliError | None:
 
     if isinstance(exc, InvalidSubmission):
         return from_invalid_submission(exc)
-    if "contenthub_async.services.errors" in sys.modules:
-        from contenthub_async.services.errors import ServiceError
-
-        if isinstance(exc, ServiceError):
-            return from_service_error(exc)
-    if "contenthub_async.config" in sys.modules:
-        from contenthub_async.config import ConfigError
-
-        if isinstance(exc, ConfigError):
-            return from_config_error(exc)
-    if "contenthub_async.store.database" in sys.modules:
-        from contenthub_async.store.database import DatabaseUrlError
-
-        if isinstance(exc, DatabaseUrlError):
-            return usage("error.config", detail=str(exc))
-    if "contenthub_async.store.migrations" in sys.modules:
-        from contenthub_async.store.migrations import SchemaVersionError
-
-        if isinstance(exc, SchemaVersionError):
-            return CliError("error.database", EXIT_FAILED, detail=str(exc))
-    if "sqlalchemy" in sys.modules:
-        from sqlalchemy.exc import SQLAlchemyError
-
-        if isinstance(exc, SQLAlchemyError):
-            detail = getattr(exc, "orig", None) or exc
-            return CliError("error.database", EXIT_FAILED, detail=str(detail).splitlines()[0])
-    if isinstance(exc, OSError):
-        return CliError("error.database", EXIT_FAILED, detail=str(exc))
-    return None
+    message = failures.failure_message(exc)
+    return None if message is None else from_message(message)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from cyclopts import App, Group
 
-from contenthub_async.cli.messages import text
+from contenthub_async.texts.messages import text
 
 if TYPE_CHECKING:
     from cyclopts.help import ColumnSpec, HelpEntry, HelpPanel

@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING, Annotated
 from cyclopts import Parameter
 
 from contenthub_async.cli import runtime
-from contenthub_async.cli.errors import EXIT_OK, EXIT_USAGE, invalid_field_text, usage
-from contenthub_async.cli.messages import has_text, text
+from contenthub_async.cli.errors import EXIT_OK, EXIT_USAGE, usage
 from contenthub_async.cli.output import print_error, print_json, print_lines
 from contenthub_async.cli.params import Format
 from contenthub_async.json_objects import import_report_json
+from contenthub_async.texts.import_problems import problem_text
+from contenthub_async.texts.messages import text
 
 if TYPE_CHECKING:
-    from contenthub_async.domain.task_csv import CsvProblem
     from contenthub_async.services.task_import import ImportOutcome
 
 SkipInvalid = Annotated[
@@ -99,14 +99,3 @@ def run_import(file: Path, *, skip_invalid: bool, fmt: str) -> int:
     else:
         print_lines([message])
     return EXIT_OK
-
-
-def problem_text(problem: CsvProblem) -> str:
-    """One problem in the operator's language, naming the column."""
-    column = problem.field or ""
-    if problem.reason in ("unknown_account", "inactive_account"):
-        return text(f"error.{problem.reason}", **{"name": "?", **problem.details})
-    key = f"csv.{problem.reason}"
-    if has_text(key):
-        return text(key, column=column, **problem.details)
-    return invalid_field_text(column, problem.reason, column, problem.details)

@@ -14,8 +14,8 @@ from cyclopts import App, CycloptsError
 
 from contenthub_async.cli.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, describe
 from contenthub_async.cli.help_frame import localise_flags, localise_root
-from contenthub_async.cli.messages import text
 from contenthub_async.cli.output import print_error
+from contenthub_async.texts.messages import text
 
 PACKAGE = "contenthub_async.cli"
 PROGRAM = "contenthub-ctl"

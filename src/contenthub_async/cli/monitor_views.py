@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from contenthub_async.cli.messages import note_text, status_word, text
 from contenthub_async.cli.output import Column, display_width, or_dash, print_fields, print_lines, print_table
+from contenthub_async.texts.messages import note_text, status_word, text
 
 if TYPE_CHECKING:
-    from contenthub_async.cli.monitor_health import Check, Health
+    from contenthub_async.services.health import Check, Health
     from contenthub_async.services.monitor_reports import DayStats, Metrics, Stats
 
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from contenthub_async.cli.messages import text
 from contenthub_async.json_objects import utc_iso as utc_iso  # the one UTC format of JSON
+from contenthub_async.texts.messages import text
 
 # ---------------------------------------------------------------- time
 

@@ -8,8 +8,8 @@ from typing import Annotated, Any, Literal
 from cyclopts import Parameter
 
 from contenthub_async.cli.errors import usage
-from contenthub_async.cli.messages import text
 from contenthub_async.domain.submission import MAX_ID
+from contenthub_async.texts.messages import text
 
 
 def strict_int(type_: Any, tokens: Sequence[Any]) -> int:

@@ -22,7 +22,7 @@ from cyclopts.exceptions import (
     UnusedCliTokensError,
 )
 
-from contenthub_async.cli.messages import text
+from contenthub_async.texts.messages import text
 
 
 def _suggestion(word: str, candidates: Iterable[str]) -> str:

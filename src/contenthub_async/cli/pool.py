@@ -8,7 +8,6 @@ from cyclopts import Parameter
 
 from contenthub_async.cli import runtime
 from contenthub_async.cli.errors import EXIT_OK, CliError, usage
-from contenthub_async.cli.messages import text
 from contenthub_async.cli.output import (
     Column,
     local_time,
@@ -21,6 +20,8 @@ from contenthub_async.cli.output import (
 )
 from contenthub_async.cli.params import Format, check_limit, strict_int
 from contenthub_async.cli.task_views import stored_word_text
+from contenthub_async.json_objects import pool_entry_json as entry_json
+from contenthub_async.texts.messages import text
 
 if TYPE_CHECKING:
     from contenthub_async.domain.entities import PoolEntry
@@ -34,26 +35,6 @@ AccountFilter = Annotated[
     int | None, Parameter(name=["--account-id", "-a"], converter=strict_int, help=text("help.opt.account_filter"))
 ]
 Limit = Annotated[int, Parameter(name=["--limit", "-l"], converter=strict_int, help=text("help.opt.limit"))]
-
-
-def entry_json(entry: PoolEntry) -> dict[str, Any]:
-    """A publish-pool entry (docs/cli-json.md)."""
-    return {
-        "pool_id": entry.id,
-        "content_id": entry.content_id,
-        "account_id": entry.account_id,
-        "title": entry.title,
-        "status": entry.status.value,
-        "priority": entry.priority,
-        "scheduled_at": utc_iso(entry.scheduled_at),
-        "due_at": utc_iso(entry.due_at),
-        "attempts": entry.attempts,
-        "last_error": entry.last_error,
-        "external_id": entry.external_id,
-        "url": entry.url,
-        "published_at": utc_iso(entry.published_at),
-        "created_at": utc_iso(entry.created_at),
-    }
 
 
 def list_(*, status: StatusFilter = None, account_id: AccountFilter = None, limit: Limit = 50,
@@ -145,7 +126,7 @@ def show(pool_id: PoolId, /, *, fmt: Format = "table") -> int:
             "lease_expires_at": utc_iso(entry.lease_expires_at),
             "events": [
                 {"at": utc_iso(e.at), "from_status": e.from_status, "to_status": e.to_status, "actor": e.actor,
-                 "message": e.message}
+                 "message": e.message, "code": e.note.code if e.note else None}
                 for e in detail.events
             ],
         })

@@ -49,8 +49,8 @@ class Interrupted(Exception):
 
 
 def _say_interrupted() -> None:
-    from contenthub_async.cli.messages import text
     from contenthub_async.cli.output import print_error
+    from contenthub_async.texts.messages import text
 
     print_error(text("error.interrupted"))
 

@@ -12,7 +12,6 @@ from cyclopts import Parameter
 
 from contenthub_async.cli import runtime
 from contenthub_async.cli.errors import EXIT_OK, CliError, usage
-from contenthub_async.cli.messages import text
 from contenthub_async.cli.output import (
     Column,
     local_time,
@@ -24,6 +23,7 @@ from contenthub_async.cli.output import (
 )
 from contenthub_async.cli.params import Format, check_limit, strict_int
 from contenthub_async.json_objects import execution_json, job_json, next_runs, run_counts, run_json
+from contenthub_async.texts.messages import text
 
 if TYPE_CHECKING:
     from contenthub_async.domain.entities import Job, JobRun
@@ -72,7 +72,7 @@ def _translate(exc: Exception) -> CliError | None:
     from contenthub_async.services.executors import InvalidJobParams, UnknownJobType
 
     if isinstance(exc, InvalidJobParams):
-        from contenthub_async.cli.validation import validation_text
+        from contenthub_async.texts.validation import validation_text
 
         return usage("error.bad_params", field=exc.field, message=validation_text(exc.kind, exc.context, exc.message))
     if isinstance(exc, UnknownJobType):
@@ -115,7 +115,7 @@ def _state(job: Job) -> str:
 
 
 def _word(prefix: str, value: str) -> str:
-    from contenthub_async.cli.messages import has_text
+    from contenthub_async.texts.messages import has_text
 
     key = f"{prefix}.{value}"
     return text(key) if has_text(key) else value

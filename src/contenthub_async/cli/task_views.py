@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from contenthub_async.cli.messages import has_text, note_text, status_word, text
 from contenthub_async.cli.output import (
     STATUS_STYLES,
     Column,
@@ -17,6 +16,7 @@ from contenthub_async.cli.output import (
     yes_no,
 )
 from contenthub_async.domain.entities import Event
+from contenthub_async.texts.messages import has_text, note_text, status_word, text
 
 if TYPE_CHECKING:
     from contenthub_async.domain.entities import Account, PoolEvent, Task
@@ -119,7 +119,7 @@ def event_line(event: Event | PoolEvent) -> str:
     else:
         move = f"{status_word(event.from_status)} → {to}"
     parts = [local_time(event.at), move, event.actor]
-    message = note_text(event.note if isinstance(event, Event) else None, event.message)
+    message = note_text(event.note, event.message)
     if message:
         parts.append(message)
     return "  ".join(parts)

@@ -14,9 +14,9 @@ from cyclopts import Parameter
 
 from contenthub_async.cli import runtime
 from contenthub_async.cli.errors import EXIT_OK, CliError, usage
-from contenthub_async.cli.messages import text
 from contenthub_async.cli.output import print_json, print_lines
 from contenthub_async.cli.params import Format, check_limit, strict_int
+from contenthub_async.texts.messages import text
 
 if TYPE_CHECKING:
     from contenthub_async.domain.entities import Account, Task
@@ -206,8 +206,8 @@ def list_(
 
 def cancel(task_id: TaskId, /, *, fmt: Format = "table") -> int:
     """Cancel a task: pending ones at once; ones at content-creator via the daemon."""
-    from contenthub_async.cli.messages import status_word
     from contenthub_async.services.task_commands import CancelOutcome, cancel_task
+    from contenthub_async.texts.messages import status_word
 
     async def act() -> CancelOutcome:
         async with runtime.open_database() as db:
@@ -271,10 +271,10 @@ def retry_one(task_id: str, fmt: str) -> int:
 
 def retry_many(statuses: list[str], since: str, fmt: str) -> int:
     """One transaction: every task in ``statuses`` that finished within ``since`` → pending."""
-    from contenthub_async.cli.messages import status_word
     from contenthub_async.domain.durations import parse_duration
     from contenthub_async.domain.states import TaskStatus
     from contenthub_async.services.task_commands import retry_finished_tasks
+    from contenthub_async.texts.messages import status_word
 
     try:
         window = parse_duration(since)

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, TextIO
 
 from contenthub_async.cli import runtime
 from contenthub_async.cli.errors import EXIT_FAILED, EXIT_OK, CliError
-from contenthub_async.cli.messages import note_text, text
 from contenthub_async.cli.output import or_dash, print_json, print_lines, print_note
 from contenthub_async.cli.task_views import event_line, status_text, stored_word_text
 from contenthub_async.json_objects import detail_json
+from contenthub_async.texts.messages import note_text, text
 
 if TYPE_CHECKING:
     from datetime import datetime

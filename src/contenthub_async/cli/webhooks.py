@@ -8,7 +8,6 @@ from cyclopts import Parameter
 
 from contenthub_async.cli import runtime
 from contenthub_async.cli.errors import EXIT_FAILED, EXIT_OK, CliError, usage
-from contenthub_async.cli.messages import text
 from contenthub_async.cli.output import (
     Column,
     local_time,
@@ -20,6 +19,7 @@ from contenthub_async.cli.output import (
     utc_iso,
 )
 from contenthub_async.cli.params import Format, check_limit, strict_int
+from contenthub_async.texts.messages import text
 
 if TYPE_CHECKING:
     from contenthub_async.domain.entities import WebhookAttempt, WebhookDelivery

@@ -166,6 +166,7 @@ class PoolEvent:
     to_status: str
     actor: str
     message: str | None
+    note: Note | None = None  # None for rows written before pool events had codes
 
 
 @dataclass(frozen=True)

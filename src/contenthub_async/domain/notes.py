@@ -1,7 +1,7 @@
 """Messages the system stores for people: a code with parameters, rendered in the reader's language.
 
-A task's timeline (``task_events``) and its last error (``content_generation_tasks.error_*``)
-are written by the daemon but read by operators in Chinese or English. So they are stored as a
+A task's timeline (``task_events``), its last error (``content_generation_tasks.error_*``)
+and a publish-pool entry's timeline (``publish_events``) are written by the daemon but read by operators in Chinese or English. So they are stored as a
 :class:`Note`: a stable ``code`` plus ``params`` (JSON), and, for whoever reads the tables with
 ``sqlite3``/``psql``, the English sentence in the ``message``/``error_message`` column.
 ``contenthub-ctl`` renders the code in the reader's locale (``note.<code>`` in its catalogs);
@@ -50,6 +50,18 @@ ENGLISH: dict[str, str] = {
     "task.cancelled_process_stopped": "cancelled by operator; content-creator's process was stopped",
     "task.cancelled_result_discarded": "cancelled by operator; the article that came too late is discarded",
     "task.generation_released_at_shutdown": "released: the daemon is stopping; the generation will run again",
+    # publish-pool timeline (``publish_events``); {error} is the publisher's own text
+    "pool.added": "added to the pool",
+    "pool.approved": "approved",
+    "pool.auto_approved": "auto-approved article of {task_id}",
+    "pool.claimed": "claimed",
+    "pool.published": "published as {external_id}",
+    "pool.attempt_failed_retryable": "attempt {attempt} failed (retryable): {error}",
+    "pool.attempt_failed_permanent": "attempt {attempt} failed (permanent): {error}",
+    "pool.released_at_shutdown": "released at shutdown before the publisher answered",
+    "pool.lease_expired_requeued": "lease expired; back to the pool",
+    "pool.owner_dead_requeued": "its daemon is dead; back to the pool",
+    "pool.manual_retry": "manual retry (after {attempts} attempts)",
     # errors (the task's last error, and the {error} of the notes above)
     "error.create_failed": "content-creator create failed ({kind}): {detail}",
     "error.creator_failed": "content-creator reported failure: {detail}",
@@ -58,6 +70,9 @@ ENGLISH: dict[str, str] = {
     "error.creator_lost_task": "content-creator lost task {creator_task_id}: {detail}",
     "error.creator_lost_result": "content-creator lost the result of {creator_task_id}",
     "error.timed_out": "timed out after {seconds}s at content-creator ({creator_task_id})",
+    "error.result_hung": "content-creator finished {creator_task_id}, but its result call hung: {detail}",
+    "error.result_unparsable": "content-creator finished {creator_task_id}, but its result could not be read: {detail}",
+    "error.result_failed": "content-creator finished {creator_task_id}, but its result call failed: {detail}",
     "error.generation_timed_out": "timed out after {seconds}s; content-creator's process was stopped",
     "error.generation_failed": "content-creator generation failed ({kind}): {detail}",
     # what a content-creator call reported (the {detail} of the errors above)

@@ -15,11 +15,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from contenthub_async.cli.errors import from_service_error, invalid_field_text
-from contenthub_async.cli.messages import accepted_language, has_text, text, use_language
-from contenthub_async.cli.validation import validation_text
 from contenthub_async.domain.submission import InvalidSubmission
 from contenthub_async.services.errors import ServiceError
+from contenthub_async.texts.failures import invalid_field_text, service_error_message
+from contenthub_async.texts.messages import accepted_language, has_text, text, use_language
+from contenthub_async.texts.validation import validation_text
 
 log = structlog.get_logger("contenthubd.http")
 
@@ -111,7 +111,7 @@ async def _on_invalid_fields(request: Request, exc: Exception) -> JSONResponse:
 async def _on_service_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ServiceError)
     with _language(request):
-        message = from_service_error(exc).message()
+        message = service_error_message(exc).text()
         status = SERVICE_STATUS.get(exc.code, 409)
         if status == 422:
             field = SERVICE_FIELD.get(exc.code, "body")

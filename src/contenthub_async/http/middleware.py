@@ -10,7 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contenthub_async import telemetry
-from contenthub_async.cli.messages import accepted_language, text, use_language
+from contenthub_async.texts.messages import accepted_language, text, use_language
 
 #: Largest request body (bytes); ``/api/v1/content/import`` takes CSV files up to
 #: :data:`MAX_IMPORT_BODY`.

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from contenthub_async.clock import Clock
 from contenthub_async.domain.entities import PoolEntry, PoolEvent
+from contenthub_async.domain.notes import Note
 from contenthub_async.domain.pool_states import REMOVABLE
 from contenthub_async.domain.vocabulary import PoolStatus, ReviewStatus
 from contenthub_async.services.errors import (
@@ -76,7 +77,7 @@ async def retry_entries(db: Database, pool_ids: list[int] | None, *, clock: Cloc
         for entry in entries:
             if not await pool_store.transition(
                 conn, entry, P.PENDING, now=now, actor=actor,
-                message=f"manual retry (after {entry.attempts} attempts)", values={"attempts": 0, "due_at": now},
+                note=Note("pool.manual_retry", {"attempts": entry.attempts}), values={"attempts": 0, "due_at": now},
             ):
                 raise InvalidPoolState(pool_id=entry.id, status="changing", action="retry")
     return [e.id for e in entries]

@@ -19,6 +19,7 @@ import anyio
 
 from contenthub_async.clock import Clock
 from contenthub_async.domain.entities import PoolEntry
+from contenthub_async.domain.notes import Note
 from contenthub_async.domain.pool_states import decide_after_failed_attempt
 from contenthub_async.domain.vocabulary import PoolStatus
 from contenthub_async.publishers.credentials import load_credentials
@@ -125,7 +126,7 @@ async def record_outcome(p: Publishing, entry: PoolEntry, outcome: Publication |
     now = p.clock.now()
     async with p.db.write() as conn:
         if isinstance(outcome, Publication):
-            target, message = P.PUBLISHED, f"published as {outcome.external_id}"
+            target, note = P.PUBLISHED, Note("pool.published", {"external_id": outcome.external_id})
             values: dict[str, Any] = {"external_id": outcome.external_id, "url": outcome.url, "published_at": now,
                                       "last_error": None}
             delay = 0.0
@@ -136,11 +137,11 @@ async def record_outcome(p: Publishing, entry: PoolEntry, outcome: Publication |
             )
             target, delay = decision.status, decision.delay
             kind = "retryable" if outcome.retryable else "permanent"
-            message = f"attempt {entry.attempts} failed ({kind}): {outcome.message}"
+            note = Note(f"pool.attempt_failed_{kind}", {"attempt": entry.attempts, "error": outcome.message})
             values = {"last_error": outcome.message[:4000]}
             if target == P.PENDING:
                 values["due_at"] = now + timedelta(seconds=delay)
-        moved = await pool_store.transition(conn, entry, target, now=now, actor=p.actor, message=message,
+        moved = await pool_store.transition(conn, entry, target, now=now, actor=p.actor, note=note,
                                             values=values, lease_owner=p.actor)
     if not moved:
         _log(p, "warning", "publish outcome not recorded: the lease was lost", entry, outcome=target.value)
@@ -158,7 +159,7 @@ async def release(p: Publishing, entry: PoolEntry) -> bool:
     now = p.clock.now()
     async with p.db.write() as conn:
         return await pool_store.transition(conn, entry, P.PENDING, now=now, actor=p.actor, lease_owner=p.actor,
-                                           message="released at shutdown before the publisher answered",
+                                           note=Note("pool.released_at_shutdown"),
                                            values={"due_at": now})
 
 

@@ -79,7 +79,7 @@ async def finish_task(
                 pool_entry_id = await pool_store.insert_entry(
                     conn, content_id=content_id, account_id=current.account_id,
                     priority=pool_priority_of_task(current.priority), now=now, actor=ctx.daemon_id,
-                    message=f"auto-approved article of {current.task_id}",
+                    note=Note("pool.auto_approved", {"task_id": current.task_id}),
                 )
             moved = await task_store.transition(
                 conn, current, S.COMPLETED, now=now, actor=ctx.daemon_id, lease_owner=lease_owner,

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from contenthub_async.clock import Clock
+from contenthub_async.domain.notes import Note
 from contenthub_async.domain.pool_states import DEFAULT_PRIORITY, REMOVABLE
 from contenthub_async.domain.vocabulary import ReviewStatus
 from contenthub_async.services.errors import ContentNotFound, InvalidReviewState
@@ -50,7 +51,7 @@ async def approve_contents(
             if entry is None and add_to_pool:
                 pool_id = await pool_store.insert_entry(
                     conn, content_id=content_id, account_id=content["account_id"], priority=DEFAULT_PRIORITY,
-                    now=now, actor=actor, message="approved",
+                    now=now, actor=actor, note=Note("pool.approved"),
                 )
             outcomes.append(ReviewOutcome(content_id, R.APPROVED.value, changed, pool_id))
     return outcomes

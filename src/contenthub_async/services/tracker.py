@@ -6,15 +6,20 @@ and confirmed between its phases; a cycle whose term cannot be kept is aborted, 
 longer than the term never overlaps another daemon's. Phases:
 
 1. cancel requests: best-effort creator cancel, then ``cancelled`` (no content, ever);
+   the cancels run at once (up to ``APPLY_CONCURRENCY``), each bounded by the creator's call
+   timeout, so a hung ``cancel`` holds up neither the others nor the cycle beyond that timeout;
 2. ONE ``list --json`` call for all in-flight tasks; ``status`` only for ids it missed;
 3. running → ``processing``; completed → result → finish (one transaction);
    failed / cancelled at the creator / lost → retry with backoff, or ``failed``;
-4. past ``timeout_at``: best-effort cancel, then retry or ``timeout``.
+   a ``result`` call that hangs or answers garbage is tried again next cycle, its cause kept
+   as the task's last error;
+4. past ``timeout_at``: best-effort cancel, then retry or ``timeout`` (at once, as the cancels),
+   with the cause of this attempt's failed ``result`` calls, if any, as the error.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 
 import anyio
 
@@ -41,8 +46,33 @@ PROGRESS_RUNNING = 50
 APPLY_CONCURRENCY = 16
 
 
+#: The error of a task whose ``result`` call failed this way (any other way: ``error.result_failed``).
+RESULT_PROBLEMS = {CreatorErrorKind.TIMEOUT: "error.result_hung", CreatorErrorKind.UNPARSABLE: "error.result_unparsable"}
+
+
+def _result_problem_of(task: Task) -> Note | None:
+    """The failed ``result`` call recorded for the task's current attempt (its creator task id), if any."""
+    note = task.error_note
+    if note is None or note.code not in (*RESULT_PROBLEMS.values(), "error.result_failed"):
+        return None
+    return note if note.params.get("creator_task_id") == task.creator_task_id else None
+
+
 async def _no_check() -> None:
     return None
+
+
+async def _each(tasks: Iterable[Task], work: Callable[[Task], Awaitable[None]]) -> None:
+    """``work`` for every task, ``APPLY_CONCURRENCY`` at a time; returns when all have ended."""
+    limiter = anyio.CapacityLimiter(APPLY_CONCURRENCY)
+
+    async def one(task: Task) -> None:
+        async with limiter:
+            await work(task)
+
+    async with anyio.create_task_group() as group:
+        for task in tasks:
+            group.start_soon(one, task)
 
 
 class Tracker:
@@ -92,8 +122,7 @@ class Tracker:
         ctx = self.ctx
         async with ctx.db.read() as conn:
             cancels = await task_store.cancel_requests(conn)
-        for task in cancels:
-            await self._cancel(task)
+        await _each(cancels, self._cancel)
 
         await between_phases()
 
@@ -107,22 +136,17 @@ class Tracker:
                 # content-creator unreachable: nothing to apply, but timeouts below still run.
                 self.log.warning("cannot list content-creator tasks", error=str(error))
                 states = {}
-            limiter = anyio.CapacityLimiter(APPLY_CONCURRENCY)
 
             async def apply(task: Task) -> None:
-                async with limiter:
-                    await self._apply(task, states.get(task.creator_task_id or ""))
+                await self._apply(task, states.get(task.creator_task_id or ""))
 
             await between_phases()
-            async with anyio.create_task_group() as group:
-                for task in tracked:
-                    group.start_soon(apply, task)
+            await _each(tracked, apply)
 
         await between_phases()
         async with ctx.db.read() as conn:
             overdue = await task_store.due_timeouts(conn, now=ctx.clock.now())
-        for task in overdue:
-            await self._time_out(task)
+        await _each(overdue, self._time_out)
 
     async def _fetch_states(self, tracked: list[Task]) -> dict[str, CreatorTaskState | CreatorError]:
         creator = self.ctx.creator
@@ -192,10 +216,21 @@ class Tracker:
                 await self._failed(task, Note("error.creator_lost_result", {"creator_task_id": task.creator_task_id}))
             else:
                 self.log.warning("result unavailable; will retry next cycle", task_id=task.task_id, error=str(error))
+                await self._keep_result_problem(task, error)
             return
         finished = await finish_task(self.ctx, task, result)
         if finished:
             self._slot_freed()
+
+    async def _keep_result_problem(self, task: Task, error: CreatorError) -> None:
+        """The cause of a failed ``result`` call as the task's last error (quoted if it times out)."""
+        assert task.creator_task_id
+        problem = Note(RESULT_PROBLEMS.get(error.kind, "error.result_failed"),
+                       {"creator_task_id": task.creator_task_id, "detail": error.note})
+        if task.error_note == problem:
+            return
+        async with self.ctx.db.write() as conn:
+            await task_store.record_error(conn, task, problem, now=self.ctx.clock.now())
 
     async def _failed(self, task: Task, error: Note) -> None:
         moved = await record_failed_attempt(self.ctx, task, error, retryable=True)
@@ -227,7 +262,8 @@ class Tracker:
                 await ctx.creator.cancel(task.creator_task_id)
             except CreatorError as error:
                 self.log.warning("creator cancel failed", task_id=task.task_id, error=str(error))
-        timed_out = Note("error.timed_out", {"seconds": ctx.knobs.task_timeout, "creator_task_id": task.creator_task_id or ""})
+        timed_out = _result_problem_of(task) or Note(
+            "error.timed_out", {"seconds": ctx.knobs.task_timeout, "creator_task_id": task.creator_task_id or ""})
         moved = await record_failed_attempt(ctx, task, timed_out, retryable=True, outcome=S.TIMEOUT)
         if moved:
             self._slot_freed()

@@ -7,7 +7,8 @@ dispatcher, the scheduler, …) waits on it, and one *change source* feeds it:
   connection commits; polling it every ``CONTENTHUB_WAKEUP_INTERVAL`` costs no table access.
 * PostgreSQL: ``LISTEN contenthub_changes`` on a connection opened exactly like the daemon's
   others (same URL, TLS settings, socket directory and ``?schema=``); writers ``NOTIFY`` it in
-  the transaction that gives a daemon work (``store.dialect.notify_changes``).
+  the transaction that gives a daemon work (``store.dialect.notify_changes``), with the schema
+  of their tables as the payload: a listener wakes only for changes in its own schema.
 
 In-process code notifies directly (:meth:`Wakeup.notify`: a slot was freed here).
 """
@@ -96,9 +97,12 @@ class PostgresListenSource:
             async with listener.engine.connect() as conn:
                 raw = await conn.get_raw_connection()
                 driver_connection: Any = raw.driver_connection
+                # outside any transaction: a session in a transaction receives no notifications
+                schema = await driver_connection.fetchval("SELECT coalesce(current_schema(), '')")
 
-                def on_notify(*_args: object) -> None:
-                    wakeup.notify()
+                def on_notify(_connection: object, _pid: int, _channel: str, payload: str) -> None:
+                    if payload == schema:  # not another deployment's change in this database
+                        wakeup.notify()
 
                 await driver_connection.add_listener(CHANGES_CHANNEL, on_notify)
                 try:

@@ -24,6 +24,13 @@ async def list_deliveries(
         return await webhook_store.list_deliveries(conn, status=status, task_id=task_id, limit=limit)
 
 
+async def delivery_counts(db: Database) -> dict[str, int]:
+    """Deliveries by status, every status present (zeros included)."""
+    async with db.read() as conn:
+        counts = await webhook_store.count_by_status(conn)
+    return {s.value: counts.get(s.value, 0) for s in DeliveryStatus}
+
+
 @dataclass(frozen=True)
 class DeliveryDetail:
     delivery: WebhookDelivery

@@ -143,7 +143,10 @@ class PostgresDialect:
         return insert(table).on_conflict_do_nothing()
 
     async def notify_changes(self, conn: AsyncConnection) -> None:
-        await conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANGES_CHANNEL})
+        # The payload names the schema of the tables (``?schema=``): daemons of another
+        # deployment in the same database listen on the same channel and ignore it.
+        await conn.execute(text("SELECT pg_notify(:channel, coalesce(current_schema(), ''))"),
+                           {"channel": CHANGES_CHANNEL})
 
     async def after_explicit_ids(self, conn: AsyncConnection, table: Table) -> None:
         await conn.execute(

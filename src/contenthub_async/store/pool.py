@@ -17,8 +17,10 @@ from sqlalchemy import ColumnElement, and_, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contenthub_async.domain.entities import PoolEntry, PoolEvent
+from contenthub_async.domain.notes import Note
 from contenthub_async.domain.pool_states import REMOVABLE, can_transition
 from contenthub_async.domain.vocabulary import PoolStatus, PublishStatus
+from contenthub_async.store import webhooks as webhook_store
 from contenthub_async.store.dialect import dialect_of, notify_changes
 from contenthub_async.store.tables import accounts, content_generation_tasks, contents, publish_events, publish_pool
 
@@ -55,7 +57,7 @@ async def insert_entry(
     now: datetime,
     actor: str,
     scheduled_at: datetime | None = None,
-    message: str = "added to the pool",
+    note: Note | None = None,
 ) -> int:
     """Add an approved article to the pool. ``content_id`` is unique in the pool: a second
     entry for the same article raises IntegrityError (the caller's transaction rolls back)."""
@@ -70,7 +72,7 @@ async def insert_entry(
         )
     ).one()
     await _set_content_status(conn, [content_id], PublishStatus.QUEUED, now)
-    await _insert_events(conn, [(int(row.id), None, P.PENDING)], now, actor, message)
+    await _insert_events(conn, [(int(row.id), None, P.PENDING)], now, actor, note or Note("pool.added"))
     await notify_changes(conn)
     return int(row.id)
 
@@ -131,11 +133,14 @@ async def earliest_due(conn: AsyncConnection) -> datetime | None:
 async def events_of(conn: AsyncConnection, entry_id: int) -> list[PoolEvent]:
     query = (
         select(publish_events.c.id, publish_events.c.at, publish_events.c.from_status, publish_events.c.to_status,
-               publish_events.c.actor, publish_events.c.message)
+               publish_events.c.actor, publish_events.c.message, publish_events.c.code, publish_events.c.params)
         .where(publish_events.c.pool_entry_id == entry_id)
         .order_by(publish_events.c.id)
     )
-    return [PoolEvent(*row) for row in (await conn.execute(query)).all()]
+    return [
+        PoolEvent(r.id, r.at, r.from_status, r.to_status, r.actor, r.message, Note.from_columns(r.code, r.params))
+        for r in (await conn.execute(query)).all()
+    ]
 
 
 async def article_of(conn: AsyncConnection, entry_id: int) -> dict[str, Any] | None:
@@ -196,7 +201,7 @@ async def claim_entries(
     ).scalars().all()
     if not claimed_ids:
         return []
-    await _insert_events(conn, [(i, P.PENDING, P.PUBLISHING) for i in claimed_ids], now, owner, "claimed")
+    await _insert_events(conn, [(i, P.PENDING, P.PUBLISHING) for i in claimed_ids], now, owner, Note("pool.claimed"))
     rows = (
         await conn.execute(select(*ENTRY_COLUMNS).select_from(_ENTRIES).where(E.id.in_(list(claimed_ids))))
     ).all()
@@ -210,14 +215,15 @@ async def transition(
     *,
     now: datetime,
     actor: str,
-    message: str | None = None,
+    note: Note | None = None,
     values: dict[str, Any] | None = None,
     lease_owner: str | None = None,
 ) -> bool:
     """Move ``entry`` from the status it was read in to ``to``; False if it moved meanwhile.
 
     Leaving ``publishing`` clears the lease; ``lease_owner`` additionally requires that the
-    caller still holds it. The article's ``publish_status`` follows."""
+    caller still holds it. The article's ``publish_status`` follows, and reaching ``published``
+    or ``failed`` writes its webhook event (``content.published`` / ``content.publish_failed``)."""
     if not can_transition(entry.status, to):
         raise ValueError(f"illegal pool transition {entry.status} -> {to} for entry {entry.id}")
     changes: dict[str, Any] = {"status": to.value, "updated_at": now, **(values or {})}
@@ -229,11 +235,15 @@ async def transition(
     result = await conn.execute(update(publish_pool).where(and_(*conditions)).values(**changes))
     if result.rowcount != 1:
         return False
-    await _insert_events(conn, [(entry.id, entry.status, to)], now, actor, message)
+    await _insert_events(conn, [(entry.id, entry.status, to)], now, actor, note)
     if CONTENT_STATUS[to] != CONTENT_STATUS[entry.status]:
         await _set_content_status(conn, [entry.content_id], CONTENT_STATUS[to], now)
     if to == P.PENDING:
         await notify_changes(conn)
+    if to in webhook_store.POOL_EVENT_TYPES:
+        moved = await get_entry(conn, entry.id)
+        assert moved is not None
+        await webhook_store.record_pool_event(conn, moved, now=now)
     return True
 
 
@@ -241,7 +251,8 @@ async def expire_leases(conn: AsyncConnection, *, now: datetime, actor: str) -> 
     """Return ``publishing`` entries whose lease expired (their daemon died mid-publish) to
     ``pending``, due at once. The one at-least-once window: the platform may have received
     the article (docs/publishing.md)."""
-    return await _rescue_publishing(conn, E.lease_expires_at < now, now=now, actor=actor, why="lease expired")
+    return await _rescue_publishing(conn, E.lease_expires_at < now, now=now, actor=actor,
+                                    note=Note("pool.lease_expired_requeued"))
 
 
 async def release_entries_of(conn: AsyncConnection, owners: Sequence[str], *, now: datetime, actor: str) -> list[int]:
@@ -250,11 +261,11 @@ async def release_entries_of(conn: AsyncConnection, owners: Sequence[str], *, no
     if not owners:
         return []
     return await _rescue_publishing(conn, E.lease_owner.in_(list(owners)), now=now, actor=actor,
-                                    why="its daemon is dead")
+                                    note=Note("pool.owner_dead_requeued"))
 
 
 async def _rescue_publishing(
-    conn: AsyncConnection, which: ColumnElement[bool], *, now: datetime, actor: str, why: str
+    conn: AsyncConnection, which: ColumnElement[bool], *, now: datetime, actor: str, note: Note
 ) -> list[int]:
     rescued = (
         await conn.execute(
@@ -265,8 +276,7 @@ async def _rescue_publishing(
         )
     ).scalars().all()
     if rescued:
-        await _insert_events(conn, [(i, P.PUBLISHING, P.PENDING) for i in rescued], now, actor,
-                             f"{why}; back to the pool")
+        await _insert_events(conn, [(i, P.PUBLISHING, P.PENDING) for i in rescued], now, actor, note)
         await notify_changes(conn)
     return sorted(rescued)
 
@@ -292,8 +302,10 @@ async def _insert_events(
     moves: Sequence[tuple[int, PoolStatus | None, PoolStatus]],
     now: datetime,
     actor: str,
-    message: str | None,
+    note: Note | None,
 ) -> None:
+    """The timeline rows of ``moves``: ``note`` as its code and parameters, and its English
+    sentence in ``message`` for readers of the table."""
     await conn.execute(
         insert(publish_events),
         [
@@ -303,7 +315,9 @@ async def _insert_events(
                 "from_status": source.value if source else None,
                 "to_status": target.value,
                 "actor": actor,
-                "message": message,
+                "message": note.english() if note else None,
+                "code": note.code if note else None,
+                "params": note.to_json() if note and note.params else None,
             }
             for entry_id, source, target in moves
         ],

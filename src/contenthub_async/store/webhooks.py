@@ -2,7 +2,8 @@
 
 * An event row is written **in the caller's transaction**, the one that makes the change it
   announces (:func:`record_task_event` from the task transitions of ``store.tasks``,
-  :func:`record_event` for other events): a change that rolls back announces nothing, and a
+  :func:`record_pool_event` from the publishing outcomes of ``store.pool``, :func:`record_event`
+  for other events): a change that rolls back announces nothing, and a
   change that commits cannot lose its announcement.
 * A daemon then *fans out* each new event into one delivery per destination URL
   (:func:`fan_out`; unique per event and URL, so doing it twice does nothing).
@@ -21,17 +22,17 @@ from typing import Any
 from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from contenthub_async.domain.entities import Event, OutgoingWebhook, Task, WebhookAttempt, WebhookDelivery
+from contenthub_async.domain.entities import Event, OutgoingWebhook, PoolEntry, Task, WebhookAttempt, WebhookDelivery
 from contenthub_async.domain.ids import new_event_id
 from contenthub_async.domain.states import TaskStatus
-from contenthub_async.domain.vocabulary import DeliveryStatus, WebhookEventType
-from contenthub_async.json_objects import task_status_json
+from contenthub_async.domain.vocabulary import DeliveryStatus, PoolStatus, WebhookEventType
+from contenthub_async.json_objects import publish_outcome_json, task_status_json
 from contenthub_async.store import accounts as account_store
 from contenthub_async.store import contents as content_store
 from contenthub_async.store.batches import chunks
 from contenthub_async.store.dialect import dialect_of, notify_changes
 from contenthub_async.store.tables import content_generation_tasks as tasks_table
-from contenthub_async.store.tables import webhook_attempts, webhook_deliveries, webhook_events
+from contenthub_async.store.tables import contents, webhook_attempts, webhook_deliveries, webhook_events
 
 E = webhook_events.c
 D = webhook_deliveries.c
@@ -44,6 +45,12 @@ TASK_EVENT_TYPES: dict[TaskStatus, WebhookEventType] = {
     TaskStatus.FAILED: WebhookEventType.TASK_FAILED,
     TaskStatus.TIMEOUT: WebhookEventType.TASK_TIMEOUT,
     TaskStatus.CANCELLED: WebhookEventType.TASK_CANCELLED,
+}
+
+#: The event a pool entry's arrival at a publishing outcome announces.
+POOL_EVENT_TYPES: dict[PoolStatus, WebhookEventType] = {
+    PoolStatus.PUBLISHED: WebhookEventType.CONTENT_PUBLISHED,
+    PoolStatus.FAILED: WebhookEventType.CONTENT_PUBLISH_FAILED,
 }
 
 
@@ -80,6 +87,25 @@ async def record_task_event(conn: AsyncConnection, task: Task, events: list[Even
     return await record_event(
         conn, TASK_EVENT_TYPES[task.status], task_status_json(task, account, events, content), now=now,
         task_pk=task.id, callback_url=task.callback_url,
+    )
+
+
+async def record_pool_event(conn: AsyncConnection, entry: PoolEntry, *, now: datetime) -> str:
+    """Announce that the pool entry ``entry`` (as just written) reached ``published`` or
+    ``failed``. The event belongs to the task that generated the article (``webhook list
+    --task``), and goes to that task's ``callback_url`` too."""
+    T = tasks_table.c
+    task = (
+        await conn.execute(
+            select(T.id, T.task_id, T.callback_url)
+            .select_from(contents.join(tasks_table, T.id == contents.c.generation_task_id))
+            .where(contents.c.id == entry.content_id)
+        )
+    ).first()
+    content = await content_store.content_state(conn, entry.content_id)
+    return await record_event(
+        conn, POOL_EVENT_TYPES[entry.status], publish_outcome_json(entry, content, task.task_id if task else None),
+        now=now, task_pk=task.id if task else None, callback_url=task.callback_url if task else None,
     )
 
 

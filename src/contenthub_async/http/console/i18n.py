@@ -1,7 +1,7 @@
 """The console's language: zh or en from ``Accept-Language``, texts from the gettext catalogs.
 
 The console's own texts are the domain ``contenthub-console`` beside contenthub-ctl's catalogs
-(``cli/locale/<lang>/LC_MESSAGES/``); status words and service errors come from contenthub-ctl's.
+(``texts/locale/<lang>/LC_MESSAGES/``); status words and service errors come from contenthub-ctl's.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import gettext
 from functools import lru_cache
 
-from contenthub_async.cli.messages import LANGUAGES, LOCALE_DIR, Language
+from contenthub_async.texts.messages import LANGUAGES, LOCALE_DIR, Language
 
 DOMAIN = "contenthub-console"
 

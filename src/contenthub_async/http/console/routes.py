@@ -20,10 +20,17 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from contenthub_async.clock import Clock
 from contenthub_async.domain.states import TaskStatus
-from contenthub_async.domain.vocabulary import PoolStatus
+from contenthub_async.domain.vocabulary import DeliveryStatus, PoolStatus
 from contenthub_async.http.console import security
 from contenthub_async.http.console.rendering import Renderer
-from contenthub_async.services import console_queries, job_commands, pool_commands, review, task_commands
+from contenthub_async.services import (
+    console_queries,
+    job_commands,
+    pool_commands,
+    review,
+    task_commands,
+    webhook_commands,
+)
 from contenthub_async.services.console_queries import TaskQuery
 from contenthub_async.services.errors import (
     ContentNotFound,
@@ -45,15 +52,17 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self';
 #: The outcome words a redirect may carry (anything else is ignored, nothing is echoed).
 NOTICES = {
     "cancelled", "cancel_requested", "retried", "refused", "not_found", "triggered", "paused", "resumed",
-    "bulk", "signed_out", "approved", "rejected", "reason_needed", "pool_retried",
+    "bulk", "signed_out", "approved", "rejected", "reason_needed", "pool_retried", "redelivered",
+    "not_redelivered",
 }
 POOL_PAGE_SIZE = 100
+DELIVERIES_PAGE_SIZE = 100
 TASK_ID = re.compile(r"task-[0-9a-f]{12}")
 
 
 #: The console's paths (the API lives under /api/ and at /metrics, /healthz, /readyz, /docs).
 CONSOLE_PATHS = frozenset({"/", "/login", "/logout"})
-CONSOLE_PREFIXES = ("/tasks", "/fragments/", "/scheduler", "/pool", "/contents/", "/static/")
+CONSOLE_PREFIXES = ("/tasks", "/fragments/", "/scheduler", "/pool", "/webhooks", "/contents/", "/static/")
 
 
 def is_console_path(path: str) -> bool:
@@ -73,6 +82,7 @@ def console_router(config: ConsoleConfig) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     render = Renderer(config)
     hours = console_queries.FinishedHours()
+    statuses = console_queries.StatusCounts()
 
     def page(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
         response = HTMLResponse(render.page(request, template, **context), status_code=status_code)
@@ -124,14 +134,16 @@ def console_router(config: ConsoleConfig) -> APIRouter:
     @reading
     async def overview(request: Request) -> Response:
         data = await console_queries.overview(
-            config.db, now=config.clock.now(), max_concurrent=config.max_concurrent, hours=hours)
+            config.db, now=config.clock.now(), max_concurrent=config.max_concurrent, hours=hours,
+            statuses=statuses)
         return page(request, "overview.html", data=data)
 
     @router.get("/fragments/overview")
     @reading
     async def overview_fragment(request: Request) -> Response:
         data = await console_queries.overview(
-            config.db, now=config.clock.now(), max_concurrent=config.max_concurrent, hours=hours)
+            config.db, now=config.clock.now(), max_concurrent=config.max_concurrent, hours=hours,
+            statuses=statuses)
         return page(request, "_overview.html", data=data)
 
     @router.get("/tasks")
@@ -262,6 +274,32 @@ def console_router(config: ConsoleConfig) -> APIRouter:
         except ServiceError as exc:
             return _back("/pool", _refusal(exc))
         return _back("/pool", "pool_retried", done=len(retried))
+
+    # ---------------------------------------------------------------- webhook deliveries
+
+    @router.get("/webhooks")
+    @reading
+    async def webhooks(request: Request) -> Response:
+        raw = request.query_params.get("status", "")
+        status = DeliveryStatus(raw) if raw in {s.value for s in DeliveryStatus} else None
+        counts = await webhook_commands.delivery_counts(config.db)
+        deliveries = await webhook_commands.list_deliveries(
+            config.db, status=status, task_id=None, limit=DELIVERIES_PAGE_SIZE)
+        return page(request, "webhooks.html", counts=counts, deliveries=deliveries, status=status,
+                    delivery_statuses=[s.value for s in DeliveryStatus], bad_filter=bool(raw) and status is None)
+
+    @router.post("/webhooks/redeliver-dead")
+    @acting
+    async def redeliver_dead(request: Request, form: dict[str, list[str]]) -> Response:
+        moved = await webhook_commands.redeliver(config.db, [], all_dead=True, clock=config.clock)
+        return _back("/webhooks", "redelivered", done=len(moved))
+
+    @router.post("/webhooks/{delivery_id}/redeliver")
+    @acting
+    async def redeliver_one(request: Request, form: dict[str, list[str]], delivery_id: int) -> Response:
+        moved = await webhook_commands.redeliver(config.db, [delivery_id], all_dead=False, clock=config.clock)
+        # Nothing moved: the delivery is pending already (being sent) or does not exist.
+        return _back("/webhooks", "redelivered" if moved else "not_redelivered", done=len(moved))
 
     # ---------------------------------------------------------------- scheduler actions
 

@@ -8,10 +8,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
-from contenthub_async.cli.messages import text
 from contenthub_async.http.context import Api, api_of
 from contenthub_async.http.errors import error_body
 from contenthub_async.store.migrations import SCHEMA_VERSION, current_version
+from contenthub_async.texts.messages import text
 
 router = APIRouter(tags=["probes"])
 

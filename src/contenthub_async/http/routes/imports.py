@@ -8,12 +8,12 @@ import anyio
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
-from contenthub_async.cli.imports import problem_text
-from contenthub_async.cli.messages import text
 from contenthub_async.domain.task_csv import TaskDefaults, parse_task_csv
 from contenthub_async.http.context import Api, api_of
 from contenthub_async.json_objects import import_report_json
 from contenthub_async.services.task_import import import_tasks
+from contenthub_async.texts.import_problems import problem_text
+from contenthub_async.texts.messages import text
 
 router = APIRouter(prefix="/api/v1/content", tags=["tasks"])
 ApiDep = Annotated[Api, Depends(api_of)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -11,6 +13,8 @@ from contenthub_async import __version__
 from contenthub_async.http.context import Api, api_of
 from contenthub_async.json_objects import health_json, metrics_json, stats_json, utc_iso
 from contenthub_async.services.monitor_reports import load_metrics, load_stats
+from contenthub_async.store.database import Database
+from contenthub_async.texts.failures import failure_message
 
 router = APIRouter(tags=["monitoring"])
 ApiDep = Annotated[Api, Depends(api_of)]
@@ -34,9 +38,13 @@ async def stats(api: ApiDep, days: Annotated[int, Query(ge=1, le=MAX_DAYS)] = 7)
 @router.get("/api/v1/monitor/health", summary="The checks of monitor health: 200 healthy or degraded, 503 unhealthy",
             response_model=None)
 async def health(api: ApiDep) -> JSONResponse:
-    from contenthub_async.cli.monitor_health import check_health
+    from contenthub_async.services.health import check_health
 
-    report = await check_health(api.settings, api.clock.now())
+    @asynccontextmanager
+    async def daemon_database() -> AsyncIterator[Database]:
+        yield api.db  # contenthubd's own, open for its life
+
+    report = await check_health(api.settings, api.clock.now(), open_database=daemon_database, error_text=_error_text)
     return JSONResponse(health_json(report), status_code=503 if report.overall == "unhealthy" else 200)
 
 
@@ -60,3 +68,11 @@ async def content_health(api: ApiDep) -> JSONResponse:
     except Exception:  # noqa: BLE001 - unreachable, whatever the reason
         return JSONResponse({**body, "status": "unhealthy"}, status_code=503)
     return JSONResponse(body)
+
+
+def _error_text(exc: BaseException) -> str:
+    """Why the health check could not use the database; a bug keeps its traceback."""
+    message = failure_message(exc)
+    if message is None:
+        raise exc
+    return message.text()

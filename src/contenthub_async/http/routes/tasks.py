@@ -8,7 +8,6 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from contenthub_async.cli.messages import status_word, text
 from contenthub_async.domain.states import TaskStatus
 from contenthub_async.domain.submission import check_submission
 from contenthub_async.http.context import ACTOR, Api, api_of
@@ -16,6 +15,7 @@ from contenthub_async.http.errors import InvalidFields, submission_problems
 from contenthub_async.json_objects import cancelled_json, detail_json, retried_json, submitted_json, task_json
 from contenthub_async.services import task_commands, task_queries
 from contenthub_async.services.errors import TaskNotFound
+from contenthub_async.texts.messages import status_word, text
 
 router = APIRouter(prefix="/api/v1/content", tags=["tasks"])
 
@@ -72,12 +72,8 @@ async def submit(
     )
     if isinstance(checked, list):
         raise submission_problems(checked)
-    if key is None:
-        [task_id] = await task_commands.submit_tasks(api.db, [checked], clock=api.clock, actor=ACTOR)
-        accepted = task_commands.Accepted(task_id, TaskStatus.PENDING, checked.account_id, checked.priority,
-                                          checked.auto_approve, checked.max_retries)
-    else:
-        accepted = await task_commands.submit_once(api.db, checked, idempotency_key=key, clock=api.clock, actor=ACTOR)
+    accepted = await api.submissions.submit(checked, idempotency_key=key)
+    if key is not None:
         response.headers["Idempotent-Replayed"] = "true" if accepted.replayed else "false"
     return submitted_json(
         accepted.task_id, accepted.status.value, text("submit.done"), account_id=accepted.account_id,

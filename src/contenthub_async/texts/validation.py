@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from contenthub_async.cli.messages import has_text, text
+from contenthub_async.texts.messages import has_text, text
 
 
 def validation_text(kind: str, context: Mapping[str, Any], fallback: str) -> str:

@@ -1,7 +1,7 @@
-"""Every human-readable string of ``contenthub-ctl``, looked up in gettext catalogs.
+"""Every human-readable string of ``contenthub-ctl`` and the HTTP API, looked up in gettext catalogs.
 
 The catalogs are ``locale/<lang>/LC_MESSAGES/contenthub-ctl.po`` beside this module (English
-and Chinese), compiled to ``.mo`` by ``scripts/compile-messages``. A message is looked up by
+and Chinese; the web console's own texts are ``contenthub-console.po`` there), compiled to ``.mo`` by ``scripts/compile-messages``. A message is looked up by
 key and formatted with named fields::
 
     text("error.task_not_found", task_id="task-0123456789ab")

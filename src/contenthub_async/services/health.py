@@ -1,4 +1,5 @@
-"""``monitor health``: the checks, their levels and the exit code (docs/cli-json.md).
+"""The health checks of ``monitor health`` and ``GET /api/v1/monitor/health``: the checks, their
+levels and the exit code (docs/cli-json.md).
 
 A check is ``ok``, ``degraded`` or ``unhealthy`` (``unknown`` when the database it reads is
 unavailable). Unhealthy means no task can make progress; degraded means work goes on but
@@ -29,18 +30,24 @@ Overall: the worst level; exit code 0 healthy, 1 degraded, 2 unhealthy.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-from contenthub_async.cli import runtime
-from contenthub_async.cli.errors import describe
-from contenthub_async.cli.output import utc_iso
 from contenthub_async.domain.liveness import STALE_AFTER_HEARTBEATS
+from contenthub_async.json_objects import utc_iso
 
 if TYPE_CHECKING:
     from contenthub_async.config import Settings
     from contenthub_async.store.daemons import Heartbeat
+    from contenthub_async.store.database import Database
+
+#: Opens the database the checks read (refusing one without a current schema), closed on exit.
+OpenDatabase = Callable[[], AbstractAsyncContextManager["Database"]]
+#: Why the database cannot be used, in the operator's language; re-raises what it does not know.
+ErrorText = Callable[[BaseException], str]
 
 Level = Literal["ok", "degraded", "unhealthy", "unknown"]
 Overall = Literal["healthy", "degraded", "unhealthy"]
@@ -80,13 +87,6 @@ class Health:
     @property
     def exit_code(self) -> int:
         return EXIT_CODES[self.overall]
-
-
-def _error_text(exc: BaseException) -> str:
-    error = describe(exc)
-    if error is None:
-        raise exc
-    return error.message()
 
 
 # ---------------------------------------------------------------- database-side checks
@@ -148,20 +148,21 @@ def _unknown_readers(stale_after: float, grace: float) -> list[Check]:
     ]
 
 
-async def _database_checks(config: Settings, now: datetime) -> tuple[list[Check], Heartbeat | None]:
+async def _database_checks(config: Settings, now: datetime, open_database: OpenDatabase,
+                           error_text: ErrorText) -> tuple[list[Check], Heartbeat | None]:
     """database, daemon, processing, stuck_tasks and failure_rate: one read snapshot, then the
     write probe; and the freshest daemon's heartbeat (whose settings the creator check uses)."""
     from contenthub_async.store import daemons as daemon_store
     from contenthub_async.store import metrics as metrics_store
     from contenthub_async.store import webhooks as webhook_store
-    from contenthub_async.store.database import parse_database_url
+    from contenthub_async.store.database import database_label, parse_database_url
 
     backend = parse_database_url(config.DATABASE_URL).backend
-    label = runtime.database_label(config.DATABASE_URL)
+    label = database_label(config.DATABASE_URL)
     stale_after = HEARTBEAT_STALE_FACTOR * config.CONTENTHUB_HEARTBEAT_INTERVAL
     grace = STUCK_GRACE_FACTOR * config.ASYNC_POLL_INTERVAL
     try:
-        async with runtime.open_database() as db:
+        async with open_database() as db:
             async with db.read() as conn:
                 heartbeat = await daemon_store.latest_heartbeat(conn)
                 due = await metrics_store.due_pending_count(conn, now=now)
@@ -177,12 +178,12 @@ async def _database_checks(config: Settings, now: datetime) -> tuple[list[Check]
             try:
                 async with db.write() as conn:
                     await metrics_store.write_probe(conn, now=now)
-            except Exception as exc:  # noqa: BLE001 - _error_text re-raises what it does not know
+            except Exception as exc:  # noqa: BLE001 - error_text re-raises what it does not know
                 return [Check("database", "unhealthy", {"backend": backend, "database": label, "writable": False,
-                                                        "error": _error_text(exc)}), *readers], running
-    except Exception as exc:  # noqa: BLE001 - _error_text re-raises what it does not know
+                                                        "error": error_text(exc)}), *readers], running
+    except Exception as exc:  # noqa: BLE001 - error_text re-raises what it does not know
         database = Check("database", "unhealthy",
-                         {"backend": backend, "database": label, "writable": None, "error": _error_text(exc)})
+                         {"backend": backend, "database": label, "writable": None, "error": error_text(exc)})
         return [database, *_unknown_readers(stale_after, grace)], None
     return [Check("database", "ok", {"backend": backend, "database": label, "writable": True, "error": None}),
             *readers], running
@@ -217,8 +218,11 @@ async def _creator_check(config: Settings, daemon_settings: dict[str, Any] | Non
     return Check("creator", "ok", facts)
 
 
-async def check_health(config: Settings, now: datetime) -> Health:
-    database_checks, running = await _database_checks(config, now)
+async def check_health(config: Settings, now: datetime, *, open_database: OpenDatabase,
+                       error_text: ErrorText) -> Health:
+    """Every check; the database ones through ``open_database`` (the command line opens the
+    configured database, contenthubd hands over its own)."""
+    database_checks, running = await _database_checks(config, now, open_database, error_text)
     checks = [*database_checks, await _creator_check(config, running.settings if running else None)]
     by_name = {check.name: check for check in checks}
     return Health(checked_at=now, checks={name: by_name[name] for name in CHECK_ORDER})
