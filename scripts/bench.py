@@ -11,7 +11,7 @@ and is also given as a ratio to a baseline measured in the same run (absolute ti
 on shared machines). Everything happens in a temporary directory; child processes are
 stopped at the end. Figures: submit_latency, bulk_enqueue, claim_throughput,
 pickup_latency, end_to_end, creator_modes, tracking_cost, memory, postgresql, recovery,
-console_pages, publishing, http_api (scripts/bench_http.py).
+console_pages, publishing, http_api (scripts/bench_http.py), webhooks (scripts/bench_webhooks.py).
 """
 
 from __future__ import annotations
@@ -58,10 +58,11 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import bench_console  # noqa: E402
 import bench_http  # noqa: E402
 import bench_publishing  # noqa: E402
+import bench_webhooks  # noqa: E402
 
 FIGURES = ["submit_latency", "bulk_enqueue", "claim_throughput", "pickup_latency", "end_to_end",
            "creator_modes", "tracking_cost", "memory", "postgresql", "recovery", "console_pages", "publishing",
-           "http_api"]
+           "http_api", "webhooks"]
 FAKE_CREATOR = ROOT / "scripts" / "fake-content-creator"
 BIN = Path(sys.executable).parent
 CONTENTHUBD = BIN / "contenthubd"
@@ -1216,6 +1217,11 @@ def table(results: dict[str, Any]) -> str:
             for what, value, note in bench_http.table_rows(r):
                 add(label, what, value, note)
                 label = ""
+        elif name == "webhooks":
+            label = name
+            for what, value, note in bench_webhooks.table_rows(r):
+                add(label, what, value, note)
+                label = ""
         elif name == "publishing":
             label = name
             for what, value, note in bench_publishing.table_rows(r):
@@ -1267,6 +1273,9 @@ RUNNERS: dict[str, Callable[[Path, bool], dict[str, Any]]] = {
     "http_api": lambda tmp, quick: bench_http.bench_http_api(
         tmp, quick, account=ACCOUNT, prepare_db=prepare_db, daemon_env=daemon_env, start_daemon=start_daemon,
         stop_daemon=stop_daemon, ctl=CTL, end_to_end=run_end_to_end),
+    "webhooks": lambda tmp, quick: bench_webhooks.bench_webhooks(
+        tmp, quick, account=ACCOUNT, prepare_db=prepare_db, daemon_env=daemon_env, start_daemon=start_daemon,
+        stop_daemon=stop_daemon, end_to_end=run_end_to_end),
 }
 
 
