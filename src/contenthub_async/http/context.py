@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from fastapi import Request
 
 from contenthub_async.clock import Clock
 from contenthub_async.config import Settings
+from contenthub_async.services.submission_batcher import SubmissionBatcher
 from contenthub_async.store.database import Database
 
 #: ``actor`` of the task events the HTTP API writes.
@@ -20,6 +22,11 @@ class Api:
     clock: Clock
     settings: Settings
     daemon_id: str
+
+    @cached_property
+    def submissions(self) -> SubmissionBatcher:
+        """Commits concurrent submissions together (services/submission_batcher.py)."""
+        return SubmissionBatcher(self.db, clock=self.clock, actor=ACTOR)
 
 
 def api_of(request: Request) -> Api:

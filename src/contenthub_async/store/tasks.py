@@ -110,6 +110,32 @@ async def record_idempotency_key(conn: AsyncConnection, key: str, task_id: str, 
     await conn.execute(insert(idempotency_keys).values(key=key, generation_task_id=pk, created_at=now))
 
 
+async def record_idempotency_keys(conn: AsyncConnection, keys: Sequence[tuple[str, str]], *, now: datetime) -> None:
+    """Remember many (key, task_id) pairs in one executemany (a key used before violates its
+    primary key, and the statement fails whole)."""
+    if not keys:
+        return
+    pk = select(T.id).where(T.task_id == bindparam("b_task_id")).scalar_subquery()
+    statement = insert(idempotency_keys).values(key=bindparam("b_key"), generation_task_id=pk,
+                                                created_at=bindparam("b_at", type_=UtcDateTime()))
+    await conn.execute(statement, [{"b_key": key, "b_task_id": task_id, "b_at": now} for key, task_id in keys])
+
+
+async def tasks_of_idempotency_keys(conn: AsyncConnection, keys: Sequence[str]) -> dict[str, Task]:
+    """The tasks that any of ``keys`` created, by key."""
+    found: dict[str, Task] = {}
+    for chunk in chunks(sorted(set(keys))):
+        query = select(idempotency_keys.c.key.label("idempotency_key"), *TASK_COLUMNS).join(
+            idempotency_keys, idempotency_keys.c.generation_task_id == T.id).where(idempotency_keys.c.key.in_(chunk))
+        for row in (await conn.execute(query)).all():
+            data = dict(row._mapping)
+            key = data.pop("idempotency_key")
+            data["status"] = TaskStatus(data["status"])
+            data["auto_approve"] = bool(data["auto_approve"])
+            found[key] = Task(**data)
+    return found
+
+
 async def task_of_idempotency_key(conn: AsyncConnection, key: str) -> Task | None:
     """The task that ``key`` created, if any."""
     query = select(*TASK_COLUMNS).join(idempotency_keys, idempotency_keys.c.generation_task_id == T.id).where(
@@ -236,6 +262,23 @@ async def recent_topics(conn: AsyncConnection, account_ids: Iterable[int], *, si
 async def count_by_status(conn: AsyncConnection) -> dict[str, int]:
     rows = (await conn.execute(select(T.status, func.count()).group_by(T.status))).all()
     return {status: count for status, count in rows}
+
+
+async def last_event_id(conn: AsyncConnection) -> int:
+    """The greatest ``task_events`` id (0 when there is none): the end of the primary key."""
+    return int((await conn.execute(select(func.max(task_events.c.id)))).scalar_one() or 0)
+
+
+async def status_changes_since(conn: AsyncConnection, event_id: int) -> list[tuple[str | None, str, int]]:
+    """(from status, to status, how many) of the task events after ``event_id`` — a range of the
+    primary key. Every status change of a task writes one event (its creation one from None),
+    so these are the changes to the counts by status since that event."""
+    query = (
+        select(task_events.c.from_status, task_events.c.to_status, func.count())
+        .where(task_events.c.id > event_id)
+        .group_by(task_events.c.from_status, task_events.c.to_status)
+    )
+    return [(r[0], r[1], int(r[2])) for r in (await conn.execute(query)).all()]
 
 
 async def count_in_flight(conn: AsyncConnection) -> int:

@@ -72,12 +72,8 @@ async def submit(
     )
     if isinstance(checked, list):
         raise submission_problems(checked)
-    if key is None:
-        [task_id] = await task_commands.submit_tasks(api.db, [checked], clock=api.clock, actor=ACTOR)
-        accepted = task_commands.Accepted(task_id, TaskStatus.PENDING, checked.account_id, checked.priority,
-                                          checked.auto_approve, checked.max_retries)
-    else:
-        accepted = await task_commands.submit_once(api.db, checked, idempotency_key=key, clock=api.clock, actor=ACTOR)
+    accepted = await api.submissions.submit(checked, idempotency_key=key)
+    if key is not None:
         response.headers["Idempotent-Replayed"] = "true" if accepted.replayed else "false"
     return submitted_json(
         accepted.task_id, accepted.status.value, text("submit.done"), account_id=accepted.account_id,
