@@ -1,6 +1,6 @@
 -- contenthub-async: the reviewed DDL (SQLite dialect, the embedded default).
 --
--- Schema version 10 (SQLite: PRAGMA user_version; PostgreSQL: table schema_version).
+-- Schema version 11 (SQLite: PRAGMA user_version; PostgreSQL: table schema_version).
 -- `contenthub-ctl db init` and contenthubd create and upgrade the tables by applying the
 -- numbered migrations of src/contenthub_async/store/migrations/<backend>/ in order; tests
 -- apply them on both backends and compare the reflected schema with this file, and compare
@@ -16,7 +16,7 @@
 --   * JSON is stored as UTF-8 text (Chinese stays readable);
 --   * content_generation_tasks.task_id ('task-' + 12 hex) is the id people use.
 
-PRAGMA user_version = 10;
+PRAGMA user_version = 11;
 
 -- Self-media accounts that content is generated for.
 CREATE TABLE accounts (
@@ -132,7 +132,7 @@ CREATE TABLE content_generation_tasks (
 CREATE INDEX ix_tasks_claim ON content_generation_tasks (status, priority DESC, id);
 CREATE INDEX ix_tasks_account ON content_generation_tasks (account_id, created_at);
 CREATE INDEX ix_tasks_created_at ON content_generation_tasks (created_at);
-CREATE INDEX ix_tasks_completed_at ON content_generation_tasks (completed_at, status);
+CREATE INDEX ix_tasks_status_completed ON content_generation_tasks (status, completed_at);
 CREATE INDEX ix_tasks_status_created ON content_generation_tasks (status, created_at);
 CREATE INDEX ix_tasks_due ON content_generation_tasks (status, run_after);
 CREATE INDEX ix_tasks_creator_task_id ON content_generation_tasks (creator_task_id);

@@ -172,3 +172,44 @@ async def test_closed_hours_are_reread_once_a_minute_and_the_current_hour_always
     assert await series(timedelta(seconds=10)) == [0, 1, 1]
     assert await series(timedelta(seconds=61)) == [0, 2, 1]
     assert await series(timedelta(minutes=31)) == [2, 1, 0]  # 09:01: a new hour re-reads everything
+
+
+async def test_status_counts_follow_the_event_log_and_a_full_count_corrects_deletions(
+    db: Database, clock: ManualClock
+) -> None:
+    from contenthub_async.services import task_commands
+    from contenthub_async.store import retention
+
+    account = await add_account(db, clock)
+    counts = console_queries.StatusCounts(recount_seconds=60)
+
+    async def both() -> tuple[dict[str, int], dict[str, int]]:
+        async with db.read() as conn:
+            kept = {k: v for k, v in (await counts.counts(conn, now=clock.now())).items() if v}
+            return kept, await task_store.count_by_status(conn)
+
+    async with db.write() as conn:
+        old = await place_task(conn, account_id=account, status=S.COMPLETED, created=clock.now() - timedelta(days=40),
+                               finished=clock.now() - timedelta(days=39))
+    assert await both() == ({"completed": 1}, {"completed": 1})  # the first call counts in full
+    async with db.write() as conn:
+        failed = await place_task(conn, account_id=account, status=S.FAILED, created=clock.now(),
+                                  finished=clock.now(), error="boom")
+        await place_task(conn, account_id=account, status=S.PROCESSING, created=clock.now())
+        await place_task(conn, account_id=account, status=S.PENDING, created=clock.now())
+    clock.advance(1)
+    seen, truth = await both()
+    assert seen == truth == {"completed": 1, "failed": 1, "processing": 1, "pending": 1}
+    await task_commands.retry_task(db, failed.task_id, clock=clock, actor="test")  # failed -> pending
+    pending = [t.task_id for t in (await console_queries.browse(db, TaskQuery(statuses=frozenset({S.PENDING})))).tasks]
+    await task_commands.cancel_task(db, pending[0], clock=clock, actor="test")
+    seen, truth = await both()
+    assert seen == truth == {"completed": 1, "processing": 1, "pending": 1, "cancelled": 1}
+    # deleting a task writes no event: the counts keep it until the next full count
+    async with db.write() as conn:
+        await retention.delete_finished_before(conn, clock.now() - timedelta(days=30))
+    seen, truth = await both()
+    assert truth == {"processing": 1, "pending": 1, "cancelled": 1} and seen == {**truth, "completed": 1}
+    assert old.status == S.COMPLETED
+    clock.advance(60)
+    assert await both() == (truth, truth)

@@ -141,7 +141,7 @@ async def finished_per_hour(
 ) -> dict[tuple[str, str], int]:
     """(UTC hour ``YYYY-MM-DDTHH``, status) → completed, failed and timed-out tasks whose
     ``completed_at`` is in that hour, from ``since`` on (before ``until`` when given); read from the
-    index ``ix_tasks_completed_at`` alone."""
+    index ``ix_tasks_status_completed`` alone (a range per status)."""
     hour = dialect_of(conn).hour_label(T.completed_at).label("hour")
     window = [T.completed_at >= since] + ([T.completed_at < until] if until is not None else [])
     bucketed = select(hour, T.status).where(*window, T.status.in_(_values(FINISHED))).subquery()

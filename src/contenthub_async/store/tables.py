@@ -128,7 +128,7 @@ _tasks = content_generation_tasks
 Index("ix_tasks_claim", _tasks.c.status, _tasks.c.priority.desc(), _tasks.c.id)
 Index("ix_tasks_account", _tasks.c.account_id, _tasks.c.created_at)
 Index("ix_tasks_created_at", _tasks.c.created_at)
-Index("ix_tasks_completed_at", _tasks.c.completed_at, _tasks.c.status)
+Index("ix_tasks_status_completed", _tasks.c.status, _tasks.c.completed_at)
 Index("ix_tasks_status_created", _tasks.c.status, _tasks.c.created_at)
 Index("ix_tasks_due", _tasks.c.status, _tasks.c.run_after)
 Index("ix_tasks_creator_task_id", _tasks.c.creator_task_id)

@@ -264,6 +264,23 @@ async def count_by_status(conn: AsyncConnection) -> dict[str, int]:
     return {status: count for status, count in rows}
 
 
+async def last_event_id(conn: AsyncConnection) -> int:
+    """The greatest ``task_events`` id (0 when there is none): the end of the primary key."""
+    return int((await conn.execute(select(func.max(task_events.c.id)))).scalar_one() or 0)
+
+
+async def status_changes_since(conn: AsyncConnection, event_id: int) -> list[tuple[str | None, str, int]]:
+    """(from status, to status, how many) of the task events after ``event_id`` — a range of the
+    primary key. Every status change of a task writes one event (its creation one from None),
+    so these are the changes to the counts by status since that event."""
+    query = (
+        select(task_events.c.from_status, task_events.c.to_status, func.count())
+        .where(task_events.c.id > event_id)
+        .group_by(task_events.c.from_status, task_events.c.to_status)
+    )
+    return [(r[0], r[1], int(r[2])) for r in (await conn.execute(query)).all()]
+
+
 async def count_in_flight(conn: AsyncConnection) -> int:
     query = select(func.count()).where(T.status.in_([s.value for s in IN_FLIGHT]))
     return int((await conn.execute(query)).scalar_one())

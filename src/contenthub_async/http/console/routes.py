@@ -82,6 +82,7 @@ def console_router(config: ConsoleConfig) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     render = Renderer(config)
     hours = console_queries.FinishedHours()
+    statuses = console_queries.StatusCounts()
 
     def page(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
         response = HTMLResponse(render.page(request, template, **context), status_code=status_code)
@@ -133,14 +134,16 @@ def console_router(config: ConsoleConfig) -> APIRouter:
     @reading
     async def overview(request: Request) -> Response:
         data = await console_queries.overview(
-            config.db, now=config.clock.now(), max_concurrent=config.max_concurrent, hours=hours)
+            config.db, now=config.clock.now(), max_concurrent=config.max_concurrent, hours=hours,
+            statuses=statuses)
         return page(request, "overview.html", data=data)
 
     @router.get("/fragments/overview")
     @reading
     async def overview_fragment(request: Request) -> Response:
         data = await console_queries.overview(
-            config.db, now=config.clock.now(), max_concurrent=config.max_concurrent, hours=hours)
+            config.db, now=config.clock.now(), max_concurrent=config.max_concurrent, hours=hours,
+            statuses=statuses)
         return page(request, "_overview.html", data=data)
 
     @router.get("/tasks")
