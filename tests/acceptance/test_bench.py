@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / "scripts" / "bench.py"
 
 FIGURES = ["submit_latency", "bulk_enqueue", "claim_throughput", "pickup_latency", "end_to_end",
-           "creator_modes", "tracking_cost", "memory", "postgresql", "recovery", "publishing", "http_api"]
+           "creator_modes", "tracking_cost", "memory", "postgresql", "recovery", "publishing", "http_api", "webhooks"]
 
 
 def numeric(value: Any) -> bool:
@@ -59,6 +59,9 @@ def test_quick_benchmark_produces_every_figure(tmp_path: Path) -> None:
 
     submit = results["submit_latency"]
     assert numeric(submit["seconds"]) and numeric(submit["ratio_to_baseline"])
+    for command in ("submit", "status", "list", "cancel"):
+        figure = submit["commands"][command]
+        assert numeric(figure["seconds"]) and numeric(figure["best_ratio_to_baseline"]), command
 
     bulk = results["bulk_enqueue"]
     assert numeric(bulk["store_api_tasks_per_s"]) and numeric(bulk["ratio_to_baseline"])
@@ -97,6 +100,11 @@ def test_quick_benchmark_produces_every_figure(tmp_path: Path) -> None:
             assert numeric(http[clients][key]), (clients, key)
     assert numeric(http["contenthub_ctl_submit_seconds"])
     assert numeric(http["end_to_end_concurrency_5"]["ratio_on_to_off"])
+
+    webhooks = results["webhooks"]
+    assert numeric(webhooks["latency"]["p50_seconds"]) and numeric(webhooks["latency"]["p95_seconds"])
+    assert numeric(webhooks["throughput"]["deliveries_per_s"]) and numeric(webhooks["throughput"]["ratio_to_baseline"])
+    assert numeric(webhooks["slow_receiver"]["ratio_slow_to_none"])
 
     postgresql = results["postgresql"]
     if "CONTENTHUB_TEST_POSTGRES_URL" in os.environ:
