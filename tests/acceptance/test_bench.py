@@ -59,6 +59,9 @@ def test_quick_benchmark_produces_every_figure(tmp_path: Path) -> None:
 
     submit = results["submit_latency"]
     assert numeric(submit["seconds"]) and numeric(submit["ratio_to_baseline"])
+    for command in ("submit", "status", "list", "cancel"):
+        figure = submit["commands"][command]
+        assert numeric(figure["seconds"]) and numeric(figure["best_ratio_to_baseline"]), command
 
     bulk = results["bulk_enqueue"]
     assert numeric(bulk["store_api_tasks_per_s"]) and numeric(bulk["ratio_to_baseline"])

@@ -62,7 +62,7 @@ async def test_a_refused_account_refuses_only_its_own_submission(db: Database, c
                              (NewTask(account_id=good, topic="d"), "k-good"))
     assert isinstance(answers[1], UnknownAccount) and isinstance(answers[2], InactiveAccount)
     assert isinstance(answers[0], Accepted) and isinstance(answers[3], Accepted)
-    assert batcher.batch_sizes == [4]
+    assert list(batcher.batch_sizes) == [4]
     assert await _rows(db) == (2, 2, 1)  # the refused key was not stored
 
 
@@ -88,7 +88,7 @@ async def test_repeated_idempotency_keys_in_one_batch_insert_one_row(db: Databas
                              (NewTask(account_id=account, topic="again"), "old"),
                              (NewTask(account_id=account, topic="other"), "other"))
     accepted = [a for a in answers if isinstance(a, Accepted)]
-    assert len(accepted) == 5 and batcher.batch_sizes == [5]
+    assert len(accepted) == 5 and list(batcher.batch_sizes) == [5]
     same = accepted[:3]
     assert len({a.task_id for a in same}) == 1 and [a.replayed for a in same] == [False, True, True]
     assert (accepted[3].task_id, accepted[3].replayed) == (earlier.task_id, True)

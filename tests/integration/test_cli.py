@@ -306,20 +306,42 @@ def test_the_console_script_exit_statuses_and_streams(ctl: Ctl) -> None:
 # ---------------------------------------------------------------- start-up cost (one process)
 
 
-def test_submit_does_not_import_what_it_does_not_use(ctl: Ctl) -> None:
-    ctl.store(_accounts)
+#: Libraries no everyday command needs: the daemon's, the HTTP API's, and the settings and
+#: validation frameworks (settings are read with the standard library, config.py).
+NOT_AT_START = {
+    "rich", "structlog", "croniter", "asyncpg", "anyio", "pydantic", "pydantic_core", "pydantic_settings",
+    "fastapi", "starlette", "uvicorn", "httpx", "jinja2", "markdown_it", "prometheus_client", "dotenv",
+    "contenthub_async.daemon", "contenthub_async.creator", "contenthub_async.http",
+    "contenthub_async.cli.queries", "contenthub_async.cli.wait", "contenthub_async.cli.imports",
+    "contenthub_async.cli.cleanup", "contenthub_async.domain.task_csv", "contenthub_async.services.task_import",
+    "contenthub_async.services.retention",
+}
+
+
+def loaded_by(ctl: Ctl, *args: str) -> tuple[int, set[str]]:
+    """Exit code of one command run in a fresh interpreter, and the top-level packages (and
+    contenthub_async modules) loaded by its end."""
     probe = (
         "import sys\n"
         "from contenthub_async.cli.main import run_cli\n"
-        "code = run_cli(['submit', '-a', '1', '-t', 'lean'])\n"
+        "code = run_cli(sys.argv[1:])\n"
         "loaded = {m.split('.')[0] for m in sys.modules} | {m for m in sys.modules if m.startswith('contenthub')}\n"
-        "print(code, sorted(loaded & {'rich', 'structlog', 'croniter', 'asyncpg', 'anyio',\n"
-        "    'contenthub_async.daemon', 'contenthub_async.creator', 'contenthub_async.cli.queries',\n"
-        "    'contenthub_async.cli.wait',\n"
-        "    'contenthub_async.cli.imports', 'contenthub_async.cli.cleanup', 'contenthub_async.domain.task_csv',\n"
-        "    'contenthub_async.services.task_import', 'contenthub_async.services.retention'}))\n"
+        "print(code, ' '.join(sorted(loaded)))\n"
     )
-    proc = subprocess.run([sys.executable, "-c", probe], cwd=ctl.cwd, env=ctl.env(EN, None),
+    proc = subprocess.run([sys.executable, "-c", probe, *args], cwd=ctl.cwd, env=ctl.env(EN, None),
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip().splitlines()[-1] == "0 []"
+    code, _, modules = proc.stdout.strip().splitlines()[-1].partition(" ")
+    return int(code), set(modules.split())
+
+
+def test_everyday_commands_do_not_import_what_they_do_not_use(ctl: Ctl) -> None:
+    ctl.store(_accounts)
+    code, loaded = loaded_by(ctl, "submit", "-a", "1", "-t", "lean")
+    assert (code, loaded & NOT_AT_START) == (0, set())
+    [task_id] = ctl.rows("SELECT task_id FROM content_generation_tasks")
+    for args in (("status", task_id[0]), ("cancel", task_id[0])):
+        code, loaded = loaded_by(ctl, *args)
+        assert (code, loaded & NOT_AT_START) == (0, set()), args
+    code, loaded = loaded_by(ctl, "list")  # its table is drawn by rich
+    assert (code, loaded & (NOT_AT_START - {"rich"})) == (0, set())

@@ -24,11 +24,13 @@ A submission is answered only after the commit that holds it: nothing answered i
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import structlog
 
+from contenthub_async import telemetry
 from contenthub_async.clock import Clock
 from contenthub_async.domain.states import TaskStatus
 from contenthub_async.domain.submission import NewTask
@@ -62,8 +64,8 @@ class SubmissionBatcher:
         self._max_batch = max_batch
         self._queue: list[_Waiting] = []
         self._committer: asyncio.Task[None] | None = None
-        #: sizes of the batches committed so far (for tests and figures)
-        self.batch_sizes: list[int] = []
+        #: sizes of the latest batches (also ``contenthub_submission_batch_size`` in /metrics)
+        self.batch_sizes: deque[int] = deque(maxlen=1024)
 
     async def submit(self, task: NewTask, *, idempotency_key: str | None = None) -> Accepted:
         """The task queued (or the first task of its idempotency key), once committed."""
@@ -80,6 +82,7 @@ class SubmissionBatcher:
         while self._queue:
             batch, self._queue = self._queue[: self._max_batch], self._queue[self._max_batch :]
             self.batch_sizes.append(len(batch))
+            telemetry.SUBMISSION_BATCH_SIZE.observe(len(batch))
             try:
                 await self._commit(batch)
             except BaseException:  # cancelled as the daemon stops: no one waits for an answer forever
