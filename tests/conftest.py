@@ -10,6 +10,17 @@ from contenthub_async.clock import ManualClock
 from tests.support.databases import BACKENDS, POSTGRES_URL, SKIP_POSTGRES, MigratedDatabases, open_database
 from tests.support.processes import reap_started, started_count
 
+ACCEPTANCE = Path(__file__).parent / "acceptance"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every acceptance test is ``slow``: real contenthubd processes end to end (kill -9 loops,
+    a browser, the benchmark), left out of the inner loop by ``-m "not slow"``."""
+    for item in items:
+        if item.path.is_relative_to(ACCEPTANCE):
+            item.add_marker(pytest.mark.slow)
+
 
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:

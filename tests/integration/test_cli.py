@@ -10,6 +10,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from contenthub_async.clock import ManualClock
 from contenthub_async.domain.states import TaskStatus
 from contenthub_async.domain.submission import NewTask
@@ -290,6 +292,7 @@ def test_seed_spellings(ctl: Ctl) -> None:
 # ---------------------------------------------------------------- the process boundary
 
 
+@pytest.mark.slow
 def test_the_console_script_exit_statuses_and_streams(ctl: Ctl) -> None:
     ids = ctl.store(_two_tasks)
     assert isinstance(ids, list)

@@ -123,6 +123,7 @@ async def dispatch_all(ctx: ServiceContext, expected: int) -> None:
         assert (await task_store.count_by_status(conn)).get("submitted") == expected
 
 
+@pytest.mark.slow
 async def test_tracking_a_hundred_tasks_costs_one_creator_process(db_url: str, tmp_path: Path) -> None:
     await prepare(db_url)
     await submit(db_url, [NewTask(account_id=49, topic=f"t{i}") for i in range(100)])
@@ -143,6 +144,7 @@ async def test_tracking_a_hundred_tasks_costs_one_creator_process(db_url: str, t
         await db.close()
 
 
+@pytest.mark.slow
 async def test_a_tracking_cycle_applies_a_bounded_number_of_states_at_once(db_url: str, tmp_path: Path) -> None:
     """Each applied state holds a database connection: 100 tasks must not open 100 at once."""
     import anyio
@@ -214,6 +216,7 @@ async def test_cancel_at_the_creator_creates_no_content_even_if_it_finishes(db_u
         await db.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 async def test_two_daemons_share_one_postgresql_queue(db_url: str, tmp_path: Path) -> None:
     import anyio

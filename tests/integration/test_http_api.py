@@ -48,6 +48,7 @@ def wait_for_status(client: httpx.Client, task_id: str, wanted: str, within: flo
     raise AssertionError(f"{task_id} did not become {wanted}: {body}")
 
 
+@pytest.mark.slow
 async def test_tasks_end_to_end_with_the_cli_objects(db_url: str, tmp_path: Path) -> None:
     await prepare(db_url, (49, 50))
     ctl = Ctl(tmp_path / "unused.db", tmp_path)
@@ -81,6 +82,7 @@ async def test_tasks_end_to_end_with_the_cli_objects(db_url: str, tmp_path: Path
         assert ready.status_code == 200 and ready.json()["status"] == "ready"
 
 
+@pytest.mark.slow
 async def test_list_pages_cancel_and_retry(db_url: str, tmp_path: Path) -> None:
     await prepare(db_url, (49, 50))
     ctl = Ctl(tmp_path / "unused.db", tmp_path)

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from contenthub_async.clock import SystemClock
@@ -36,6 +37,7 @@ def value(samples: Samples, name: str, **labels: str) -> float:
     return samples.get((name, tuple(sorted(labels.items()))), 0.0)
 
 
+@pytest.mark.slow
 async def test_metrics_monitor_docs_and_health(db_url: str, tmp_path: Path) -> None:
     await prepare(db_url, (49,))
     ctl = Ctl(tmp_path / "unused.db", tmp_path)

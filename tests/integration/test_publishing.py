@@ -206,6 +206,7 @@ async def test_the_daemon_publishes_generated_articles(db_url: str, tmp_path: Pa
     assert entry.external_id == path.relative_to(out).as_posix() and f'task_id: "{task_id}"' in path.read_text()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 async def test_two_daemons_share_one_postgresql_pool(db_url: str, tmp_path: Path) -> None:
     """Two daemons publish one pool: every article exactly once, both take part."""

@@ -82,6 +82,7 @@ async def check_taken_over(db_url: str) -> None:
     assert await rows(db_url, "SELECT count(*), count(DISTINCT generation_task_id) FROM contents") == [(TASKS, TASKS)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 async def test_same_host_a_killed_daemon_is_dead_at_once_for_the_next(db_url: str, tmp_path: Path) -> None:
     second_log = await crash_mid_run_and_restart(db_url, tmp_path, first_host=None)
@@ -91,6 +92,7 @@ async def test_same_host_a_killed_daemon_is_dead_at_once_for_the_next(db_url: st
     assert takeover["leases"] == ["tracker"] and takeover["leased_tasks"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 async def test_another_host_a_killed_daemon_is_dead_after_its_silent_heartbeats(db_url: str, tmp_path: Path) -> None:
     second_log = await crash_mid_run_and_restart(db_url, tmp_path, first_host="another-host")

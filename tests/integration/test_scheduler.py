@@ -70,6 +70,7 @@ async def runs(db: Database, job_id: int) -> list[JobRun]:
         return sorted(await job_store.runs_of(conn, job_id, limit=100_000), key=lambda r: r.scheduled_for)
 
 
+@pytest.mark.slow
 async def test_every_minute_for_a_simulated_day_fires_1440_times(
     db: Database, backend: str, counter: Counter, tmp_path
 ) -> None:

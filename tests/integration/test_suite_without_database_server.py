@@ -12,12 +12,15 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
+
 from tests.support.databases import POSTGRES_ENV
 from tests.support.processes import run_in_own_session
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow
 def test_without_the_server_its_tests_are_skipped_and_nothing_errors(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in (POSTGRES_ENV, "DATABASE_URL", "PYTEST_ADDOPTS")}
     env = {k: v for k, v in env.items() if not k.startswith(("PYTEST_XDIST", "ASYNC_", "CONTENTHUB_"))}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from contenthub_async.domain.submission import NewTask
 from tests.integration.test_cli_language import english_words
 from tests.integration.test_daemon_behaviour import run_until_terminal
@@ -11,6 +13,7 @@ from tests.support.cli import EN, ZH, Ctl
 from tests.support.daemons import prepare, settings_for, submit
 
 
+@pytest.mark.slow
 async def test_failed_task_reads_in_chinese_and_english(tmp_path: Path) -> None:
     db_path = tmp_path / "contenthub.db"
     url = f"sqlite:///{db_path}"

@@ -67,6 +67,7 @@ def cancel_pids(state: Path) -> list[int]:
     return [int(fields[1]) for fields in (line.split() for line in lines) if len(fields) >= 3 and fields[2] == "cancel"]
 
 
+@pytest.mark.slow
 async def test_hung_cancels_run_side_by_side_and_the_cycle_ends_after_one_call_timeout(
     db: Database, tmp_path: Path
 ) -> None:

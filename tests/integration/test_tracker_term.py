@@ -64,6 +64,7 @@ async def holder(db: Database) -> str | None:
     return held[0] if held else None
 
 
+@pytest.mark.slow
 async def test_a_cycle_longer_than_its_term_keeps_it_and_no_second_daemon_cycles(db: Database, tmp_path: Path) -> None:
     await task_at_creator(db, overdue=False)
     # A's `list` hangs until its 10 s call timeout: a cycle over three terms long.
