@@ -31,9 +31,6 @@ from contenthub_async.store.contents import ContentState
 from contenthub_async.store.database import Database
 from tests.support.daemons import CTL, daemon_environment, prepare, start_daemon
 
-# The tests sharing the module-scoped daemon run on one worker (scripts/test: --dist loadgroup).
-pytestmark = pytest.mark.xdist_group("cli_wait_daemon")
-
 EN = "en_US.UTF-8"
 ZH = "zh_CN.UTF-8"
 ACCOUNT = "49"
