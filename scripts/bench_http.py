@@ -4,7 +4,8 @@
   one keep-alive connection sending ``POST /api/v1/content/generate/async`` back to back (a
   minimal HTTP/1.1 client on raw sockets, so the client costs little of the shared CPU);
 * the daemon's CPU time per request (the machine is shared: CPU per request says more than
-  wall time when other work competes for the cores);
+  wall time when other work competes for the cores), and how many submissions the group
+  commit put in one transaction (``contenthub_submission_batch_size`` of ``/metrics``);
 * beside it, ``contenthub-ctl submit`` (a process per submission);
 * dispatch and tracking with the listener on: end-to-end throughput of the same tasks with no
   listener, and with the listener on and a client reading it 10 times a second (ratio).
@@ -87,6 +88,21 @@ async def load(port: int, account: int, clients: int, per_client: int) -> tuple[
     return latencies, time.perf_counter() - started
 
 
+async def _batches(port: int) -> tuple[float, float]:
+    """(submissions, transactions) the daemon's group commit has counted (``/metrics``)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        _, body = await _request(reader, writer, b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+    finally:
+        writer.close()
+    found = {"_sum": 0.0, "_count": 0.0}
+    for line in body.decode().splitlines():
+        for suffix in found:
+            if line.startswith(f"contenthub_submission_batch_size{suffix} "):
+                found[suffix] = float(line.split()[1])
+    return found["_sum"], found["_count"]
+
+
 def wait_for_http(port: int, within: float = 60) -> None:
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
@@ -138,14 +154,18 @@ def bench_http_api(
         asyncio.run(load(port, account, 1, 20))  # warm up
         plans = {1: 100 if quick else 500, 16: 20 if quick else 125}  # submissions per client
         for clients, per_client in plans.items():
+            batched_before = asyncio.run(_batches(port))
             cpu_before = cpu_seconds(daemon.pid)
             latencies, wall = asyncio.run(load(port, account, clients, per_client))
             cpu = cpu_seconds(daemon.pid) - cpu_before
+            batched_after = asyncio.run(_batches(port))
+            submissions, transactions = (after - before for after, before in zip(batched_after, batched_before))
             total = clients * per_client
             out[f"clients_{clients}"] = {
                 "requests": total, "p50_seconds": round(percentile(latencies, 0.5), 5),
                 "p99_seconds": round(percentile(latencies, 0.99), 5), "submits_per_s": round(total / wall, 1),
                 "daemon_cpu_seconds_per_request": round(cpu / total, 5),
+                "submissions_per_transaction": round(submissions / transactions, 2) if transactions else None,
             }
         ctl_env = {**env, "CONTENTHUB_LOG_LEVEL": "warning"}
         ctl_times = []
@@ -210,6 +230,7 @@ def table_rows(r: dict[str, Any]) -> list[tuple[str, str, str]]:
                      f"{c['p99_seconds'] * 1000:.1f} ms"))
         rows.append(("  throughput; daemon CPU per request", f"{c['submits_per_s']}/s",
                      f"{c['daemon_cpu_seconds_per_request'] * 1000:.2f} ms"))
+        rows.append(("  submissions per transaction (group commit)", f"{c.get('submissions_per_transaction')}", ""))
     rows.append(("  beside: contenthub-ctl submit (median)", f"{r['contenthub_ctl_submit_seconds']} s", ""))
     e = r["end_to_end_concurrency_5"]
     rows.append((f"end-to-end {e['tasks']} tasks, listener off", f"{e['listener_off_tasks_per_s']}/s", ""))

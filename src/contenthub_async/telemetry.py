@@ -35,6 +35,10 @@ HTTP_REQUESTS = Counter(
     "contenthub_http_requests", "HTTP requests answered, by method, route template and status.",
     labelnames=("method", "route", "status"), registry=REGISTRY,
 )
+SUBMISSION_BATCH_SIZE = Histogram(
+    "contenthub_submission_batch_size", "Submissions committed together in one transaction (HTTP group commit).",
+    registry=REGISTRY, buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, float("inf")),
+)
 HEARTBEAT = Gauge("contenthub_daemon_heartbeat_timestamp_seconds", "Unix time of this daemon's last heartbeat.",
                   registry=REGISTRY)
 

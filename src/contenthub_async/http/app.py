@@ -5,6 +5,8 @@ To add an area (a page, another API), write a router module and add it to :data:
 
 from __future__ import annotations
 
+import inspect
+
 from fastapi import APIRouter, FastAPI
 
 from contenthub_async import __version__
@@ -26,6 +28,14 @@ ROUTERS: list[APIRouter] = [
 ]
 
 
+#: FastAPI's own OpenTelemetry hooks off (FastAPI versions that have them): contenthubd reports
+#: through /metrics, and asking OpenTelemetry whether it is configured cost ~30 µs per request.
+_NO_NATIVE_TELEMETRY = (
+    {"telemetry": {"tracing": False, "metrics": False, "logs": False}}
+    if "telemetry" in inspect.signature(FastAPI).parameters else {}
+)
+
+
 def create_app(api: Api) -> FastAPI:
     """The application serving ``api`` (its database, clock and settings)."""
     app = FastAPI(
@@ -34,6 +44,7 @@ def create_app(api: Api) -> FastAPI:
         description="The HTTP API of contenthubd: submit and follow content-generation tasks (docs/api.md).",
         docs_url=None,  # http/routes/docs.py serves /docs from the package's own assets
         redoc_url=None,
+        **_NO_NATIVE_TELEMETRY,  # type: ignore[arg-type]
     )
     app.state.api = api
     for router in ROUTERS:

@@ -29,7 +29,8 @@ class Api:
         return SubmissionBatcher(self.db, clock=self.clock, actor=ACTOR)
 
 
-def api_of(request: Request) -> Api:
-    """The FastAPI dependency that hands a handler the :class:`Api`."""
+async def api_of(request: Request) -> Api:
+    """The FastAPI dependency that hands a handler the :class:`Api` (``async``: FastAPI runs a
+    plain ``def`` dependency in its thread pool, a thread round trip on every request)."""
     api: Api = request.app.state.api
     return api

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from contenthub_async.domain.entities import Account, Job, JobRun, PoolEntry, Task
-from contenthub_async.domain.states import TaskStatus
+from contenthub_async.domain.states import IN_FLIGHT, TaskStatus
 from contenthub_async.services import task_queries
 from contenthub_async.services.task_queries import TaskDetail
 from contenthub_async.store import accounts as account_store
@@ -139,7 +139,8 @@ class StatusCounts:
             self._base, self._event_id, self._read_at = full, last, now
             return dict(full)
         counts = dict(base)
-        for before, after, n in await task_store.status_changes_since(conn, mark):
+        changes = await task_store.status_changes_since(conn, mark) if last > mark else []
+        for before, after, n in changes:
             if before is not None:
                 counts[before] = counts.get(before, 0) - n
             counts[after] = counts.get(after, 0) + n
@@ -176,7 +177,6 @@ async def overview(
     async with db.read() as conn:
         counts = await (statuses or StatusCounts(recount_seconds=0)).counts(conn, now=now)
         due = await metrics_store.due_pending(conn, now=now)
-        in_flight = await task_store.count_in_flight(conn)
         per_hour = await (hours or FinishedHours(refresh_seconds=0)).counts(conn, now=now)
         reasons = await metrics_store.failure_reasons(conn, since=week_start, limit=FAILURE_REASONS)
         daemons = await daemon_store.recent_daemons(
@@ -189,7 +189,7 @@ async def overview(
         generated_at=now,
         by_status={s.value: counts.get(s.value, 0) for s in TaskStatus},
         due=due,
-        in_flight=in_flight,
+        in_flight=sum(counts.get(s.value, 0) for s in IN_FLIGHT),  # what task_store.count_in_flight counts
         max_concurrent=max_concurrent,
         last_day=hour_buckets(per_hour, now=now, hours=24),
         last_week=hour_buckets(per_hour, now=now, hours=168),

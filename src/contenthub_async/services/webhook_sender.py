@@ -8,6 +8,9 @@
   attempt, so a receiver can never send the request to another host.
 * A *guarded* URL (a task's ``callback_url``) is resolved first, every address is checked
   (``domain.webhook_destinations``), and the request goes to the checked address.
+
+httpx and its client (TLS context, CA bundle) are loaded at the first send, not when the daemon
+starts: most daemons never send a webhook, and a restarted daemon's first claim should not wait.
 """
 
 from __future__ import annotations
@@ -16,14 +19,17 @@ import ipaddress
 import socket
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 import anyio
-import httpx
 
 from contenthub_async import __version__
 from contenthub_async.domain.webhook_destinations import blocked_reason
 from contenthub_async.domain.webhook_signing import signing_headers
+
+if TYPE_CHECKING:
+    import httpx
 
 RESPONSE_CAP = 64 * 1024  # bytes of an answer that are read
 ERROR_TEXT_CAP = 300  # characters of an answer kept as the attempt's error
@@ -52,16 +58,27 @@ class WebhookSender:
         self.timeout = timeout
         self.keys = keys
         self.allow_private = allow_private
-        self._client = httpx.AsyncClient(
-            follow_redirects=False, timeout=httpx.Timeout(timeout), trust_env=False,
-            headers={"user-agent": USER_AGENT, "content-type": "application/json"},
-        )
+        self._http: httpx.AsyncClient | None = None
+
+    @property
+    def _client(self) -> httpx.AsyncClient:
+        if self._http is None:
+            import httpx
+
+            self._http = httpx.AsyncClient(
+                follow_redirects=False, timeout=httpx.Timeout(timeout=self.timeout), trust_env=False,
+                headers={"user-agent": USER_AGENT, "content-type": "application/json"},
+            )
+        return self._http
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        if self._http is not None:
+            await self._http.aclose()
 
     async def send(self, url: str, event_id: str, body: bytes, *, guarded: bool, timestamp: int) -> SendOutcome:
         """POST ``body`` to ``url`` signed as event ``event_id`` at unix time ``timestamp``."""
+        import httpx
+
         started = time.monotonic()
 
         def done(status_code: int | None, error: str | None, answer: str = "") -> SendOutcome:
