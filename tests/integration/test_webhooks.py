@@ -241,6 +241,38 @@ async def test_a_publishing_outcome_that_rolls_back_announces_nothing(
     assert await deliverer.fan_out_once() == 1  # content.published, committed with the outcome
 
 
+async def test_a_failed_scheduled_run_is_announced(db: Database, now_clock: ManualClock, tmp_path: Path) -> None:
+    """A job whose executor raises, run by the scheduler: ``job_run.failed`` arrives, signed, with the run."""
+    from contenthub_async.services import executors
+    from contenthub_async.services import job_commands as jobs
+    from contenthub_async.services.executors import RunContext
+    from tests.integration.test_scheduler import CounterParams, make_scheduler
+
+    class Boom:
+        name = "test_webhook_boom"
+        params_model = CounterParams
+
+        async def execute(self, ctx: RunContext, params: Any) -> dict[str, Any]:
+            raise RuntimeError("磁盘已满")
+
+    executors.register(Boom(), replace=True)
+    try:
+        job = await jobs.create_job(db, name="nightly", job_type=Boom.name, cron_expr="0 3 * * *", timezone=None,
+                                    params={}, clock=now_clock)
+        await jobs.trigger_job(db, job.id, clock=now_clock)
+        await make_scheduler(db, now_clock, tmp_path).tick()  # type: ignore[arg-type]
+    finally:
+        executors.unregister(Boom.name)
+    with running_receiver() as receiver:
+        assert await deliver_all(deliverer_for(db, now_clock, config(receiver.url))) == 1
+    [request] = receiver.received
+    body = Webhook(SECRET).verify(request.body, request.headers)
+    assert body["type"] == "job_run.failed" and request.headers["webhook-id"] == body["id"]
+    run = body["data"]
+    assert (run["job_id"], run["job_name"], run["status"], run["trigger"]) == (job.id, "nightly", "failed", "manual")
+    assert "磁盘已满" in run["error"]
+
+
 # ---------------------------------------------------------------- retries
 
 

@@ -88,15 +88,17 @@ class Receiver:
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 forced = receiver.record(Received(self.path, headers, body, time.time()))
                 try:
-                    self.answer(forced)
-                finally:  # answered (or failed to): another request with this id is no overlap now
+                    if receiver.delay:
+                        time.sleep(receiver.delay)
+                    if receiver.hold is not None:
+                        receiver.hold.wait(120)
+                finally:
+                    # Before the answer leaves: a sender cannot send this id again before it has
+                    # the answer, so a later request with it is never taken for an overlap.
                     receiver.answered(headers.get("webhook-id", ""))
+                self.answer(forced)
 
             def answer(self, forced: int | None) -> None:
-                if receiver.delay:
-                    time.sleep(receiver.delay)
-                if receiver.hold is not None:
-                    receiver.hold.wait(120)
                 status = forced or receiver.next_status()
                 self.send_response(status)
                 if 300 <= status < 400:
