@@ -11,7 +11,6 @@ from typing import Any, cast
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contenthub_async.clock import ManualClock
 from contenthub_async.domain.submission import NewTask
@@ -20,6 +19,7 @@ from contenthub_async.services.submission_batcher import SubmissionBatcher
 from contenthub_async.services.task_commands import Accepted, submit_once
 from contenthub_async.store import accounts as account_store
 from contenthub_async.store import tasks as task_store
+from contenthub_async.store.connection import Connection
 from contenthub_async.store.database import Database
 from contenthub_async.store.tables import content_generation_tasks, idempotency_keys, task_events
 from tests.conformance.support import add_account
@@ -112,7 +112,7 @@ class _FirstCommitFails:
         self.failed = False
 
     @asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncConnection]:
+    async def write(self) -> AsyncIterator[Connection]:
         async with self.db.write() as conn:
             yield conn
             if not self.failed:
