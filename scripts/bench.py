@@ -506,7 +506,7 @@ async def reset_claims_pg(url: str) -> None:
             await conn.execute(text("UPDATE content_generation_tasks SET status = 'pending', lease_owner = NULL,"
                                     " lease_expires_at = NULL WHERE status = 'submitting'"))
             await conn.execute(text("DELETE FROM task_events WHERE to_status = 'submitting'"))
-        async with db.engine.connect() as conn:
+        async with db.connect() as conn:
             conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
             await conn.execute(text("VACUUM ANALYZE content_generation_tasks"))
             await conn.execute(text("VACUUM ANALYZE task_events"))

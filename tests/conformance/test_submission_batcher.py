@@ -4,10 +4,13 @@ submissions share a transaction, and each keeps its own outcome, on every backen
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, cast
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from contenthub_async.clock import ManualClock
 from contenthub_async.domain.submission import NewTask
@@ -16,6 +19,7 @@ from contenthub_async.services.submission_batcher import SubmissionBatcher
 from contenthub_async.services.task_commands import Accepted, submit_once
 from contenthub_async.store import accounts as account_store
 from contenthub_async.store import tasks as task_store
+from contenthub_async.store.connection import Connection
 from contenthub_async.store.database import Database
 from contenthub_async.store.tables import content_generation_tasks, idempotency_keys, task_events
 from tests.conformance.support import add_account
@@ -97,6 +101,38 @@ async def test_repeated_idempotency_keys_in_one_batch_insert_one_row(db: Databas
     async with db.read() as conn:
         task = await task_store.task_of_idempotency_key(conn, "same")
         assert task is not None and (task.task_id, task.topic) == (same[0].task_id, "same 0")
+
+
+class _FirstCommitFails:
+    """The real database, whose first write transaction runs its statements and then fails
+    instead of committing (rolled back), as a commit that fails on a lost connection or a full disk."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.failed = False
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[Connection]:
+        async with self.db.write() as conn:
+            yield conn
+            if not self.failed:
+                self.failed = True
+                raise OperationalError("COMMIT", {}, Exception("disk I/O error"))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.db, name)
+
+
+async def test_a_failed_commit_fails_its_batch_and_writes_nothing_twice(db: Database, clock: ManualClock) -> None:
+    """A commit that fails may have taken effect: the batch is not written again on its own."""
+    account = await add_account(db, clock)
+    failing = _FirstCommitFails(db)
+    batcher = SubmissionBatcher(cast(Database, failing), clock=clock, actor="http")
+    answers = await _answers(batcher, *((NewTask(account_id=account, topic=f"t{i}"), None) for i in range(3)))
+    assert failing.failed and all(isinstance(a, OperationalError) for a in answers)
+    assert await _rows(db) == (0, 0, 0)
+    [after] = await _answers(batcher, (NewTask(account_id=account, topic="after"), None))
+    assert isinstance(after, Accepted) and await _rows(db) == (1, 1, 0)
 
 
 @pytest.mark.parametrize("size", [1, 3])

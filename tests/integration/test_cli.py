@@ -309,9 +309,11 @@ def test_the_console_script_exit_statuses_and_streams(ctl: Ctl) -> None:
 # ---------------------------------------------------------------- start-up cost (one process)
 
 
-#: Libraries no everyday command needs: the daemon's, the HTTP API's, and the settings and
-#: validation frameworks (settings are read with the standard library, config.py).
+#: Libraries no everyday command needs: the daemon's, the HTTP API's, the settings and
+#: validation frameworks (settings are read with the standard library, config.py) and
+#: SQLAlchemy's ORM and asyncio extension (store/connection.py).
 NOT_AT_START = {
+    "sqlalchemy.orm", "sqlalchemy.ext.asyncio",
     "rich", "structlog", "croniter", "asyncpg", "anyio", "pydantic", "pydantic_core", "pydantic_settings",
     "fastapi", "starlette", "uvicorn", "httpx", "jinja2", "markdown_it", "prometheus_client", "dotenv",
     "contenthub_async.daemon", "contenthub_async.creator", "contenthub_async.http",
@@ -322,13 +324,13 @@ NOT_AT_START = {
 
 
 def loaded_by(ctl: Ctl, *args: str) -> tuple[int, set[str]]:
-    """Exit code of one command run in a fresh interpreter, and the top-level packages (and
-    contenthub_async modules) loaded by its end."""
+    """Exit code of one command run in a fresh interpreter, and the modules (and top-level
+    packages) loaded by its end."""
     probe = (
         "import sys\n"
         "from contenthub_async.cli.main import run_cli\n"
         "code = run_cli(sys.argv[1:])\n"
-        "loaded = {m.split('.')[0] for m in sys.modules} | {m for m in sys.modules if m.startswith('contenthub')}\n"
+        "loaded = {m.split('.')[0] for m in sys.modules} | set(sys.modules)\n"
         "print(code, ' '.join(sorted(loaded)))\n"
     )
     proc = subprocess.run([sys.executable, "-c", probe, *args], cwd=ctl.cwd, env=ctl.env(EN, None),

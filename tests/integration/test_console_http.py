@@ -80,6 +80,11 @@ async def test_pages_answer_in_english_and_chinese(console: str, seeded: dict[st
             assert response.status_code == 200, path
             assert response.headers["content-type"].startswith("text/html")
             assert "default-src 'none'" in response.headers["content-security-policy"]
+        # The timeline's stored notes read in the page's language, like contenthub-ctl status.
+        pending_zh = await client.get(f"/tasks/{seeded['pending']}", headers={"Accept-Language": "zh"})
+        assert 'class="event-msg wrap">已提交<' in pending_zh.text
+        pending_en = await client.get(f"/tasks/{seeded['pending']}", headers={"Accept-Language": "en"})
+        assert 'class="event-msg wrap">submitted<' in pending_en.text
         missing = await client.get("/tasks/task-000000000000")
         assert missing.status_code == 404 and "task-000000000000" in missing.text
         scheduler = await client.get("/scheduler")

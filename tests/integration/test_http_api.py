@@ -182,6 +182,28 @@ async def test_one_idempotency_key_makes_one_task_even_when_posted_concurrently(
         assert await count_rows(db_url) == (2, 2, 2)
 
 
+async def test_concurrent_posts_each_get_their_own_answer(db_url: str, tmp_path: Path) -> None:
+    """Submissions that arrive together are committed together (docs/api.md, group commit);
+    each still gets its own task, its own refusal, and a repeated key still makes one task."""
+    await prepare(db_url, (49,))
+    with http_daemon(db_url, tmp_path, ASYNC_CONTENT_GENERATION_ENABLED="false") as daemon:
+        async with daemon.async_client(limits=httpx.Limits(max_connections=32)) as client:
+            posts = [client.post(SUBMIT, json={"account_id": 49, "topic": f"并发 {i}"}) for i in range(16)]
+            posts.append(client.post(SUBMIT, json={"account_id": 404, "topic": "no such account"}))
+            posts += [client.post(SUBMIT, json={"account_id": 49, "topic": "keyed"}, headers={"Idempotency-Key": "k-1"})
+                      for _ in range(4)]
+            responses = await asyncio.gather(*posts)
+            plain, refused, keyed = responses[:16], responses[16], responses[17:]
+            assert [r.status_code for r in plain] == [202] * 16
+            assert len({r.json()["task_id"] for r in plain}) == 16
+            assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "account_id"
+            assert {r.status_code for r in keyed} == {202} and len({r.json()["task_id"] for r in keyed}) == 1
+            metrics = (await client.get("/metrics")).text
+        batched = [line for line in metrics.splitlines() if line.startswith("contenthub_submission_batch_size_sum ")]
+        assert batched == ["contenthub_submission_batch_size_sum 21.0"]  # every submission went through a batch
+    assert await count_rows(db_url) == (17, 17, 1)
+
+
 def test_the_token_guards_everything_but_healthz(tmp_path: Path) -> None:
     import asyncio as aio
 

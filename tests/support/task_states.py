@@ -5,18 +5,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from contenthub_async.domain.entities import Task
 from contenthub_async.domain.states import TaskStatus
 from contenthub_async.domain.submission import NewTask
 from contenthub_async.store import tasks as task_store
+from contenthub_async.store.connection import Connection
 
 S = TaskStatus
 ACTOR = "test-daemon"
 
 
-async def _move(conn: AsyncConnection, task: Task, to: TaskStatus, at: datetime, **values: object) -> Task:
+async def _move(conn: Connection, task: Task, to: TaskStatus, at: datetime, **values: object) -> Task:
     moved = await task_store.transition(conn, task, to, now=at, actor=ACTOR, values=dict(values),
                                         lease_owner=task.lease_owner)
     assert moved is not None, (task.task_id, task.status, to)
@@ -24,7 +23,7 @@ async def _move(conn: AsyncConnection, task: Task, to: TaskStatus, at: datetime,
 
 
 async def place_task(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     account_id: int,
     status: TaskStatus,

@@ -18,3 +18,23 @@ def test_the_daemon_loads_httpx_only_when_it_first_sends() -> None:
         capture_output=True, text=True, check=True,
     ).stdout.strip()
     assert loaded == "[]"
+
+
+def test_the_daemon_leaves_rich_out_and_still_logs_tracebacks_on_a_terminal() -> None:
+    script = (
+        "import sys, logging\n"
+        "from contenthub_async.daemon.main import leave_out_unused_libraries\n"
+        "leave_out_unused_libraries()\n"
+        "import contenthub_async.daemon.runner\n"
+        "from contenthub_async.daemon.logging import configure_logging\n"
+        "configure_logging('info', json=False)\n"
+        "import structlog\n"
+        "try:\n"
+        "    1 / 0\n"
+        "except ZeroDivisionError:\n"
+        "    structlog.get_logger('contenthubd').exception('round failed')\n"
+        "print(sorted(m for m, module in sys.modules.items() if m.split('.')[0] == 'rich' and module))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+    assert "round failed" in done.stderr and "ZeroDivisionError" in done.stderr

@@ -41,8 +41,20 @@ def _cause(error: BaseException) -> str:
     return f"{type(error).__name__}: {message}" if message else type(error).__name__
 
 
+def leave_out_unused_libraries() -> None:
+    """Keep libraries the daemon does not use from being imported on its behalf.
+
+    structlog imports rich, when it is installed (contenthub-ctl's cyclopts brings it), to draw
+    tracebacks on a terminal: about an eighth of the daemon's start-up, which a restarted
+    daemon's first state change waits for (docs/BENCHMARKS.md, recovery). The daemon's
+    tracebacks are plain text, on a terminal as in its JSON lines.
+    """
+    sys.modules.setdefault("rich", None)  # type: ignore[arg-type]  # None: "import rich" fails
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     _parse_arguments(argv)
+    leave_out_unused_libraries()
 
     import anyio
     import structlog

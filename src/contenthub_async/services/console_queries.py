@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from contenthub_async.domain.entities import Account, Job, JobRun, PoolEntry, Task
 from contenthub_async.domain.states import IN_FLIGHT, TaskStatus
 from contenthub_async.services import task_queries
@@ -24,6 +22,7 @@ from contenthub_async.store import jobs as job_store
 from contenthub_async.store import metrics as metrics_store
 from contenthub_async.store import pool as pool_store
 from contenthub_async.store import tasks as task_store
+from contenthub_async.store.connection import Connection
 from contenthub_async.store.daemons import DaemonRow
 from contenthub_async.store.database import Database
 from contenthub_async.store.metrics import FailureReason
@@ -96,7 +95,7 @@ class FinishedHours:
         self._hour: datetime | None = None
         self._read_at: datetime | None = None
 
-    async def counts(self, conn: AsyncConnection, *, now: datetime) -> dict[tuple[str, str], int]:
+    async def counts(self, conn: Connection, *, now: datetime) -> dict[tuple[str, str], int]:
         current = now.replace(minute=0, second=0, microsecond=0)
         stale = self._read_at is None or now - self._read_at >= self.refresh or now < self._read_at
         if self._hour != current or stale:
@@ -131,7 +130,7 @@ class StatusCounts:
         self._event_id = 0
         self._read_at: datetime | None = None
 
-    async def counts(self, conn: AsyncConnection, *, now: datetime) -> dict[str, int]:
+    async def counts(self, conn: Connection, *, now: datetime) -> dict[str, int]:
         base, mark, read_at = self._base, self._event_id, self._read_at  # as of now: calls interleave
         last = await task_store.last_event_id(conn)
         stale = read_at is None or now - read_at >= self.recount or now < read_at

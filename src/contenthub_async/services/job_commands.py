@@ -9,8 +9,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from contenthub_async.clock import Clock
 from contenthub_async.domain import cron
 from contenthub_async.domain.entities import Job, JobRun
@@ -18,11 +16,12 @@ from contenthub_async.domain.submission import MAX_ID
 from contenthub_async.services.errors import DuplicateJobName, JobNotFound
 from contenthub_async.services.executors import validate_params
 from contenthub_async.store import jobs as job_store
+from contenthub_async.store.connection import Connection
 from contenthub_async.store.database import Database
 from contenthub_async.store.dialect import notify_changes
 
 
-async def find_job(conn: AsyncConnection, ref: str | int) -> Job:
+async def find_job(conn: Connection, ref: str | int) -> Job:
     """A job by id (digits) or name."""
     job = None
     if isinstance(ref, int) or (str(ref).isascii() and str(ref).isdigit()):

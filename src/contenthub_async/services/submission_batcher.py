@@ -14,9 +14,11 @@ Each submission keeps its own outcome:
 * a refused account refuses only its own submissions;
 * an idempotency key already stored returns its first task (``replayed``), and a key that
   appears several times in one batch is inserted once: the later uses return the first's task;
-* when the transaction fails as a whole (a key another daemon stored meanwhile violates its
-  primary key, a bad row), every submission of the batch is committed again on its own, so a
-  failure fails only its submission.
+* when a statement of the shared transaction fails (a key another daemon stored meanwhile
+  violates its primary key, a bad row), every submission of the batch is committed again on
+  its own, so a failure fails only its submission; when the commit itself fails, whether it
+  took effect is unknown, and every submission of the batch gets that error (nothing is
+  written twice).
 
 A submission is answered only after the commit that holds it: nothing answered is lost.
 """
@@ -50,6 +52,13 @@ class _Waiting:
     task: NewTask
     idempotency_key: str | None
     answer: asyncio.Future[Accepted] = field(repr=False)
+
+
+@dataclass
+class _Written:
+    """Whether every statement of a batch ran (a failure after that is the commit's own)."""
+
+    all: bool = False
 
 
 class SubmissionBatcher:
@@ -93,13 +102,19 @@ class SubmissionBatcher:
                 raise
 
     async def _commit(self, batch: Sequence[_Waiting]) -> None:
+        written = _Written()
         try:
-            outcomes = await self._commit_together(batch)
-        except Exception as exc:  # noqa: BLE001 - each one again on its own: only a bad one fails
-            if len(batch) > 1:
-                log.info("a batch of submissions failed: committing each on its own", size=len(batch),
-                         error=str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-            outcomes = [await self._commit_alone(waiting) for waiting in batch]
+            outcomes = await self._commit_together(batch, written)
+        except Exception as exc:  # noqa: BLE001 - answered below, one way or the other
+            if written.all:
+                # The statements ran and the commit itself failed: whether it took effect is
+                # unknown, so nothing is written again (a client may retry, with its key).
+                outcomes = [exc] * len(batch)
+            else:
+                if len(batch) > 1:
+                    log.info("a batch of submissions failed: committing each on its own", size=len(batch),
+                             error=str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+                outcomes = [await self._commit_alone(waiting) for waiting in batch]
         for waiting, outcome in zip(batch, outcomes, strict=True):
             if waiting.answer.done():
                 continue
@@ -108,7 +123,7 @@ class SubmissionBatcher:
             else:
                 waiting.answer.set_result(outcome)
 
-    async def _commit_together(self, batch: Sequence[_Waiting]) -> list[Accepted | Exception]:
+    async def _commit_together(self, batch: Sequence[_Waiting], written: _Written) -> list[Accepted | Exception]:
         outcomes: list[Accepted | Exception | None] = [None] * len(batch)
         async with self._db.write() as conn:
             keys = [w.idempotency_key for w in batch if w.idempotency_key is not None]
@@ -136,6 +151,7 @@ class SubmissionBatcher:
             id_at = dict(zip(inserting, task_ids, strict=True))
             await task_store.record_idempotency_keys(
                 conn, [(key, id_at[position]) for key, position in first_of_key.items()], now=now)
+            written.all = True  # what follows is the commit
         for position, task_id in id_at.items():
             outcomes[position] = _accepted(task_id, batch[position].task)
         for position, first in repeats:

@@ -16,8 +16,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from contenthub_async.domain.liveness import CauseOfDeath, Here, can_probe, cause_of_death, seconds_until_silent
 from contenthub_async.host import running_process_key
 from contenthub_async.store import daemons as daemon_store
@@ -25,30 +23,31 @@ from contenthub_async.store import jobs as job_store
 from contenthub_async.store import pool as pool_store
 from contenthub_async.store import tasks as task_store
 from contenthub_async.store import webhooks as webhook_store
+from contenthub_async.store.connection import Connection
 from contenthub_async.store.database import Database
 
 #: Hands back one kind of work of the daemons ``dead`` (already marked), in the caller's
 #: transaction, at database time ``now``, in the name of ``actor``; returns what was handed back.
-Handback = Callable[[AsyncConnection, Sequence[str], datetime, str], Awaitable[list[str]]]
+Handback = Callable[[Connection, Sequence[str], datetime, str], Awaitable[list[str]]]
 
 
-async def _singleton_leases(conn: AsyncConnection, dead: Sequence[str], now: datetime, actor: str) -> list[str]:
+async def _singleton_leases(conn: Connection, dead: Sequence[str], now: datetime, actor: str) -> list[str]:
     return await daemon_store.release_leases_of(conn, dead)
 
 
-async def _leased_tasks(conn: AsyncConnection, dead: Sequence[str], now: datetime, actor: str) -> list[str]:
+async def _leased_tasks(conn: Connection, dead: Sequence[str], now: datetime, actor: str) -> list[str]:
     return await task_store.release_tasks_of(conn, dead, now=now, actor=actor)
 
 
-async def _job_runs(conn: AsyncConnection, dead: Sequence[str], now: datetime, actor: str) -> list[str]:
+async def _job_runs(conn: Connection, dead: Sequence[str], now: datetime, actor: str) -> list[str]:
     return [str(run_id) for run_id in await job_store.requeue_runs_of(conn, dead)]
 
 
-async def _publishing_entries(conn: AsyncConnection, dead: Sequence[str], now: datetime, actor: str) -> list[str]:
+async def _publishing_entries(conn: Connection, dead: Sequence[str], now: datetime, actor: str) -> list[str]:
     return [str(entry_id) for entry_id in await pool_store.release_entries_of(conn, dead, now=now, actor=actor)]
 
 
-async def _webhook_deliveries(conn: AsyncConnection, dead: Sequence[str], now: datetime, actor: str) -> list[str]:
+async def _webhook_deliveries(conn: Connection, dead: Sequence[str], now: datetime, actor: str) -> list[str]:
     return [str(delivery_id) for delivery_id in await webhook_store.release_deliveries_of(conn, dead, now=now)]
 
 

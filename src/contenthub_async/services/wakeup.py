@@ -94,7 +94,7 @@ class PostgresListenSource:
         # daemon's other connections do.
         listener = Database.from_url(self._url, pool_size=1)
         try:
-            async with listener.engine.connect() as conn:
+            async with listener.connect() as conn:
                 raw = await conn.get_raw_connection()
                 driver_connection: Any = raw.driver_connection
                 # outside any transaction: a session in a transaction receives no notifications

@@ -7,10 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contenthub_async.domain.entities import Account
 from contenthub_async.store.batches import chunks
+from contenthub_async.store.connection import Connection
 from contenthub_async.store.dialect import dialect_of
 from contenthub_async.store.tables import accounts
 
@@ -24,7 +24,7 @@ def account_from_row(row: Any) -> Account:
 
 
 async def insert_account(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     name: str,
     now: datetime,
@@ -46,17 +46,17 @@ async def insert_account(
     return account_from_row(row)
 
 
-async def get_account(conn: AsyncConnection, account_id: int) -> Account | None:
+async def get_account(conn: Connection, account_id: int) -> Account | None:
     row = (await conn.execute(select(*accounts.c).where(A.id == account_id))).first()
     return account_from_row(row) if row else None
 
 
-async def get_account_by_name(conn: AsyncConnection, name: str) -> Account | None:
+async def get_account_by_name(conn: Connection, name: str) -> Account | None:
     row = (await conn.execute(select(*accounts.c).where(A.name == name))).first()
     return account_from_row(row) if row else None
 
 
-async def get_accounts(conn: AsyncConnection, account_ids: Iterable[int]) -> dict[int, Account]:
+async def get_accounts(conn: Connection, account_ids: Iterable[int]) -> dict[int, Account]:
     """The accounts with these ids that exist (any number of ids: the IN list is chunked)."""
     ids = sorted(set(account_ids))
     found: dict[int, Account] = {}
@@ -66,21 +66,21 @@ async def get_accounts(conn: AsyncConnection, account_ids: Iterable[int]) -> dic
     return found
 
 
-async def list_accounts(conn: AsyncConnection, *, include_inactive: bool = True) -> list[Account]:
+async def list_accounts(conn: Connection, *, include_inactive: bool = True) -> list[Account]:
     query = select(*accounts.c).order_by(A.id)
     if not include_inactive:
         query = query.where(A.is_active.is_(True))
     return [account_from_row(r) for r in (await conn.execute(query)).all()]
 
 
-async def set_account_active(conn: AsyncConnection, account_id: int, active: bool, *, now: datetime) -> bool:
+async def set_account_active(conn: Connection, account_id: int, active: bool, *, now: datetime) -> bool:
     result = await conn.execute(
         update(accounts).where(A.id == account_id).values(is_active=active, updated_at=now)
     )
     return result.rowcount == 1
 
 
-async def update_account(conn: AsyncConnection, account_id: int, values: dict[str, Any], *, now: datetime) -> bool:
+async def update_account(conn: Connection, account_id: int, values: dict[str, Any], *, now: datetime) -> bool:
     """Change the given columns of one account (e.g. ``publisher``, ``credentials_ref``)."""
     result = await conn.execute(update(accounts).where(A.id == account_id).values(updated_at=now, **values))
     return result.rowcount == 1

@@ -9,8 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from contenthub_async.store.connection import Connection
 from contenthub_async.store.tables import content_generation_tasks, contents, publish_pool
 
 C = contents.c
@@ -30,7 +30,7 @@ class NewContent:
     approved: bool
 
 
-async def insert_content(conn: AsyncConnection, content: NewContent, *, now: datetime) -> int:
+async def insert_content(conn: Connection, content: NewContent, *, now: datetime) -> int:
     """Insert one article. ``generation_task_id`` is unique: a second insert for the same
     task raises IntegrityError and the caller's transaction rolls back."""
     row = (
@@ -70,7 +70,7 @@ class ContentState:
     pool_status: str | None  # None: not in the publish pool
 
 
-async def content_state(conn: AsyncConnection, content_id: int) -> ContentState | None:
+async def content_state(conn: Connection, content_id: int) -> ContentState | None:
     """One ``contents`` row (without its body) and its publish-pool status."""
     query = (
         select(C.id, C.title, C.word_count, C.review_status, C.publish_status, publish_pool.c.status)
@@ -81,7 +81,7 @@ async def content_state(conn: AsyncConnection, content_id: int) -> ContentState 
     return ContentState(*row) if row else None
 
 
-async def get_content(conn: AsyncConnection, content_id: int) -> dict[str, Any] | None:
+async def get_content(conn: Connection, content_id: int) -> dict[str, Any] | None:
     """The whole row, plus ``task_id`` of its generation task (None when the task was cleaned up)."""
     query = (
         select(*contents.c, content_generation_tasks.c.task_id)
@@ -92,12 +92,12 @@ async def get_content(conn: AsyncConnection, content_id: int) -> dict[str, Any] 
     return dict(row._mapping) if row else None
 
 
-async def contents_of_task(conn: AsyncConnection, generation_task_id: int) -> list[dict[str, Any]]:
+async def contents_of_task(conn: Connection, generation_task_id: int) -> list[dict[str, Any]]:
     rows = (await conn.execute(select(*contents.c).where(C.generation_task_id == generation_task_id))).all()
     return [dict(r._mapping) for r in rows]
 
 
-async def pool_entry_of(conn: AsyncConnection, content_id: int) -> dict[str, Any] | None:
+async def pool_entry_of(conn: Connection, content_id: int) -> dict[str, Any] | None:
     row = (await conn.execute(select(*publish_pool.c).where(publish_pool.c.content_id == content_id))).first()
     return dict(row._mapping) if row else None
 
@@ -108,7 +108,7 @@ _WITH_TASK = contents.outerjoin(content_generation_tasks, content_generation_tas
 
 
 async def list_contents(
-    conn: AsyncConnection, *, review_status: str | None = None, account_id: int | None = None, limit: int = 50
+    conn: Connection, *, review_status: str | None = None, account_id: int | None = None, limit: int = 50
 ) -> list[dict[str, Any]]:
     """Articles without their bodies, newest first."""
     query = select(*LIST_COLUMNS).select_from(_WITH_TASK)
@@ -121,7 +121,7 @@ async def list_contents(
 
 
 async def set_review(
-    conn: AsyncConnection, content_id: int, *, seen: str, to: str, now: datetime, note: str | None = None
+    conn: Connection, content_id: int, *, seen: str, to: str, now: datetime, note: str | None = None
 ) -> bool:
     """Record a review decision, guarded by the review status the caller saw (False: it changed)."""
     result = await conn.execute(

@@ -12,10 +12,10 @@ from typing import Any
 
 from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contenthub_async.domain.liveness import DaemonLife
 from contenthub_async.domain.vocabulary import DaemonStatus
+from contenthub_async.store.connection import Connection
 from contenthub_async.store.dialect import dialect_of
 from contenthub_async.store.tables import daemons, leases
 
@@ -39,7 +39,7 @@ class DaemonRow:
     settings: dict[str, Any] | None = None  # what the daemon runs with (see daemon/runner.py)
 
 
-async def database_now(conn: AsyncConnection) -> datetime:
+async def database_now(conn: Connection) -> datetime:
     """The database's clock now: the time every daemon judges heartbeats and leases by."""
     return await dialect_of(conn).database_now(conn)
 
@@ -53,7 +53,7 @@ class Heartbeat:
     settings: dict[str, Any] | None
 
 
-async def latest_heartbeat(conn: AsyncConnection) -> Heartbeat | None:
+async def latest_heartbeat(conn: Connection) -> Heartbeat | None:
     """The freshest daemon not marked stopped, or None."""
     query = (
         select(D.id, D.heartbeat_at, D.settings)
@@ -66,7 +66,7 @@ async def latest_heartbeat(conn: AsyncConnection) -> Heartbeat | None:
 
 
 async def register_daemon(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     daemon_id: str,
     hostname: str,
@@ -88,7 +88,7 @@ async def register_daemon(
 
 
 async def heartbeat(
-    conn: AsyncConnection, daemon_id: str, *, now: datetime, status: str = DaemonStatus.RUNNING
+    conn: Connection, daemon_id: str, *, now: datetime, status: str = DaemonStatus.RUNNING
 ) -> bool:
     """Beat; False when the row is gone or marked ``dead`` (another daemon took over its work)."""
     beat = await conn.execute(
@@ -99,7 +99,7 @@ async def heartbeat(
     return beat.rowcount == 1
 
 
-async def mark_stopped(conn: AsyncConnection, daemon_id: str, *, now: datetime) -> None:
+async def mark_stopped(conn: Connection, daemon_id: str, *, now: datetime) -> None:
     """A clean stop (a row already marked ``dead`` stays so)."""
     await conn.execute(
         update(daemons)
@@ -108,7 +108,7 @@ async def mark_stopped(conn: AsyncConnection, daemon_id: str, *, now: datetime) 
     )
 
 
-async def possibly_alive(conn: AsyncConnection) -> list[DaemonLife]:
+async def possibly_alive(conn: Connection) -> list[DaemonLife]:
     """Every daemon neither stopped nor already taken for dead."""
     rows = await conn.execute(
         select(D.id, D.host_id, D.pid, D.process_key, D.heartbeat_at, D.heartbeat_seconds)
@@ -122,7 +122,7 @@ async def possibly_alive(conn: AsyncConnection) -> list[DaemonLife]:
     ]
 
 
-async def mark_dead(conn: AsyncConnection, life: DaemonLife, *, now: datetime) -> bool:
+async def mark_dead(conn: Connection, life: DaemonLife, *, now: datetime) -> bool:
     """Mark ``life`` dead unless it beat (or stopped) since it was read; True when marked.
 
     The guard on the heartbeat read makes a judgement on stale facts change nothing, and makes
@@ -139,12 +139,12 @@ async def mark_dead(conn: AsyncConnection, life: DaemonLife, *, now: datetime) -
     return marked.rowcount == 1
 
 
-async def list_daemons(conn: AsyncConnection) -> list[DaemonRow]:
+async def list_daemons(conn: Connection) -> list[DaemonRow]:
     rows = (await conn.execute(select(*daemons.c).order_by(D.heartbeat_at.desc()))).all()
     return [DaemonRow(**dict(r._mapping)) for r in rows]
 
 
-async def recent_daemons(conn: AsyncConnection, *, stopped_since: datetime, limit: int) -> list[DaemonRow]:
+async def recent_daemons(conn: Connection, *, stopped_since: datetime, limit: int) -> list[DaemonRow]:
     """Daemons running or stopping, and those that stopped (or were taken for dead) from
     ``stopped_since`` on, freshest first."""
     query = (
@@ -157,7 +157,7 @@ async def recent_daemons(conn: AsyncConnection, *, stopped_since: datetime, limi
 
 
 async def try_acquire_lease(
-    conn: AsyncConnection, name: str, *, owner: str, now: datetime, ttl_seconds: float
+    conn: Connection, name: str, *, owner: str, now: datetime, ttl_seconds: float
 ) -> bool:
     """Take or renew lease ``name`` for ``owner`` unless someone else holds an unexpired one."""
     expires = now + timedelta(seconds=ttl_seconds)
@@ -179,11 +179,11 @@ async def try_acquire_lease(
     return True
 
 
-async def release_lease(conn: AsyncConnection, name: str, *, owner: str) -> None:
+async def release_lease(conn: Connection, name: str, *, owner: str) -> None:
     await conn.execute(delete(leases).where(L.name == name, L.owner == owner))
 
 
-async def release_leases_of(conn: AsyncConnection, owners: Sequence[str]) -> list[str]:
+async def release_leases_of(conn: Connection, owners: Sequence[str]) -> list[str]:
     """Release every singleton lease held by ``owners`` (dead daemons); the lease names."""
     if not owners:
         return []
@@ -191,7 +191,7 @@ async def release_leases_of(conn: AsyncConnection, owners: Sequence[str]) -> lis
     return sorted(r.name for r in rows)
 
 
-async def lease_holder(conn: AsyncConnection, name: str) -> tuple[str, datetime] | None:
+async def lease_holder(conn: Connection, name: str) -> tuple[str, datetime] | None:
     """(owner, expiry) of lease ``name``, or None."""
     row = (await conn.execute(select(L.owner, L.expires_at).where(L.name == name))).first()
     return (row.owner, row.expires_at) if row else None

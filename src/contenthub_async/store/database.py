@@ -14,15 +14,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine, make_url
 
+from contenthub_async.store.connection import Connection, connect, dispose
 from contenthub_async.store.dialect import Backend
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
@@ -107,8 +107,8 @@ def create_sqlite_file(path: Path) -> None:
         pass
 
 
-def _install_sqlite_hooks(engine: AsyncEngine) -> None:
-    @event.listens_for(engine.sync_engine, "connect")
+def _install_sqlite_hooks(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # We issue BEGIN ourselves (below); stop the driver from doing it implicitly.
         dbapi_connection.isolation_level = None
@@ -122,7 +122,7 @@ def _install_sqlite_hooks(engine: AsyncEngine) -> None:
             cursor.execute(pragma)
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         options = conn.get_execution_options()
         if options.get(_FOREIGN_KEYS_OFF):
@@ -133,7 +133,7 @@ def _install_sqlite_hooks(engine: AsyncEngine) -> None:
 class Database:
     """One engine, and the only two ways in: :meth:`read` and :meth:`write`."""
 
-    def __init__(self, url: DatabaseUrl, engine: AsyncEngine) -> None:
+    def __init__(self, url: DatabaseUrl, engine: Engine) -> None:
         self.url = url
         self.engine = engine
 
@@ -152,7 +152,7 @@ class Database:
     def from_url(cls, parsed: DatabaseUrl, *, pool_size: int = 5) -> Database:
         """A database of an already parsed URL (its SQLite directory must exist)."""
         if parsed.backend == "sqlite":
-            engine = create_async_engine(
+            engine = create_engine(
                 parsed.sqlalchemy_url,
                 connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
                 pool_size=pool_size,
@@ -163,7 +163,7 @@ class Database:
             connect_args: dict[str, Any] = {}
             if parsed.schema:
                 connect_args["server_settings"] = {"search_path": parsed.schema}
-            engine = create_async_engine(
+            engine = create_engine(
                 parsed.sqlalchemy_url,
                 connect_args=connect_args,
                 pool_size=pool_size,
@@ -172,17 +172,21 @@ class Database:
             )
         return cls(parsed, engine)
 
+    def connect(self) -> AbstractAsyncContextManager[Connection]:
+        """A connection outside any transaction (a listener; otherwise use :meth:`read` or :meth:`write`)."""
+        return connect(self.engine)
+
     @asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncConnection]:
+    async def write(self) -> AsyncIterator[Connection]:
         """A write transaction: committed on success, rolled back on error."""
-        async with self.engine.connect() as conn:
+        async with connect(self.engine) as conn:
             if self.backend == "sqlite":
                 await conn.execution_options(**{_BEGIN_MODE: "IMMEDIATE"})
             async with conn.begin():
                 yield conn
 
     @asynccontextmanager
-    async def schema_change(self) -> AsyncIterator[AsyncConnection]:
+    async def schema_change(self) -> AsyncIterator[Connection]:
         """A write transaction for a migration.
 
         On SQLite, foreign keys are not enforced inside it, so a migration can rebuild a table
@@ -194,7 +198,7 @@ class Database:
             async with self.write() as conn:
                 yield conn
             return
-        async with self.engine.connect() as conn:
+        async with connect(self.engine) as conn:
             await conn.execution_options(**{_BEGIN_MODE: "IMMEDIATE", _FOREIGN_KEYS_OFF: True})
             try:
                 async with conn.begin():
@@ -206,11 +210,11 @@ class Database:
                 await conn.invalidate()
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncConnection]:
+    async def read(self) -> AsyncIterator[Connection]:
         """A read-only transaction (a consistent snapshot on both backends)."""
-        async with self.engine.connect() as conn:
+        async with connect(self.engine) as conn:
             async with conn.begin():
                 yield conn
 
     async def close(self) -> None:
-        await self.engine.dispose()
+        await dispose(self.engine)

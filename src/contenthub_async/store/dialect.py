@@ -25,8 +25,8 @@ from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
 from sqlalchemy import ColumnElement, Select, Table, Text, func, literal_column, text
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from contenthub_async.store.connection import Connection
 from contenthub_async.store.types import parse_utc
 
 Backend = Literal["sqlite", "postgresql"]
@@ -39,11 +39,11 @@ CHANGES_CHANNEL = "contenthub_changes"
 class Dialect(Protocol):
     name: Backend
 
-    async def lock_claims(self, conn: AsyncConnection) -> None:
+    async def lock_claims(self, conn: Connection) -> None:
         """Serialize claimers across daemons until the end of the transaction."""
         ...
 
-    async def lock_migrations(self, conn: AsyncConnection) -> None:
+    async def lock_migrations(self, conn: Connection) -> None:
         """Serialize schema upgrades (two daemons starting at once) until the end of the transaction."""
         ...
 
@@ -51,7 +51,7 @@ class Dialect(Protocol):
         """``query`` locking the rows it returns and skipping rows another transaction holds."""
         ...
 
-    async def lock_rows(self, conn: AsyncConnection, query: Select[Any]) -> None:
+    async def lock_rows(self, conn: Connection, query: Select[Any]) -> None:
         """Lock the rows ``query`` selects until the end of the transaction."""
         ...
 
@@ -59,25 +59,25 @@ class Dialect(Protocol):
         """An INSERT that skips rows violating a unique constraint (``ON CONFLICT DO NOTHING``)."""
         ...
 
-    async def notify_changes(self, conn: AsyncConnection) -> None:
+    async def notify_changes(self, conn: Connection) -> None:
         """Wake idle daemons when this transaction commits."""
         ...
 
-    async def after_explicit_ids(self, conn: AsyncConnection, table: Table) -> None:
+    async def after_explicit_ids(self, conn: Connection, table: Table) -> None:
         """Keep generated ids ahead of ids chosen explicitly in this transaction."""
         ...
 
-    async def schema_version(self, conn: AsyncConnection) -> int:
+    async def schema_version(self, conn: Connection) -> int:
         """The schema version of the database (0: empty)."""
         ...
 
-    async def set_schema_version(self, conn: AsyncConnection, version: int) -> None: ...
+    async def set_schema_version(self, conn: Connection, version: int) -> None: ...
 
     def hour_label(self, column: Any) -> ColumnElement[str]:
         """The UTC hour a timestamp column falls in, as text ``YYYY-MM-DDTHH``."""
         ...
 
-    async def database_now(self, conn: AsyncConnection) -> datetime:
+    async def database_now(self, conn: Connection) -> datetime:
         """The database's clock now (aware UTC): the one clock every daemon agrees on."""
         ...
 
@@ -85,16 +85,16 @@ class Dialect(Protocol):
 class SqliteDialect:
     name: Backend = "sqlite"
 
-    async def lock_claims(self, conn: AsyncConnection) -> None:
+    async def lock_claims(self, conn: Connection) -> None:
         return None  # every write transaction began with BEGIN IMMEDIATE: it is the only writer
 
-    async def lock_migrations(self, conn: AsyncConnection) -> None:
+    async def lock_migrations(self, conn: Connection) -> None:
         return None
 
     def skip_locked(self, query: Select[Any]) -> Select[Any]:
         return query
 
-    async def lock_rows(self, conn: AsyncConnection, query: Select[Any]) -> None:
+    async def lock_rows(self, conn: Connection, query: Select[Any]) -> None:
         return None  # the write transaction holds the database's only write lock
 
     def insert_ignoring_duplicates(self, table: Table) -> Any:
@@ -102,22 +102,22 @@ class SqliteDialect:
 
         return insert(table).on_conflict_do_nothing()
 
-    async def notify_changes(self, conn: AsyncConnection) -> None:
+    async def notify_changes(self, conn: Connection) -> None:
         return None  # the commit itself changes PRAGMA data_version, which daemons watch
 
-    async def after_explicit_ids(self, conn: AsyncConnection, table: Table) -> None:
+    async def after_explicit_ids(self, conn: Connection, table: Table) -> None:
         return None  # INTEGER PRIMARY KEY takes max(id) + 1 by itself
 
-    async def schema_version(self, conn: AsyncConnection) -> int:
+    async def schema_version(self, conn: Connection) -> int:
         return int((await conn.exec_driver_sql("PRAGMA user_version")).scalar_one())
 
-    async def set_schema_version(self, conn: AsyncConnection, version: int) -> None:
+    async def set_schema_version(self, conn: Connection, version: int) -> None:
         await conn.exec_driver_sql(f"PRAGMA user_version = {int(version)}")
 
     def hour_label(self, column: Any) -> ColumnElement[str]:
         return func.substr(column, 1, 13, type_=Text())  # timestamps are ISO text: 2026-11-22T08:00:00.000Z
 
-    async def database_now(self, conn: AsyncConnection) -> datetime:
+    async def database_now(self, conn: Connection) -> datetime:
         stamp = (await conn.execute(text("SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"))).scalar_one()
         return parse_utc(stamp)
 
@@ -125,16 +125,16 @@ class SqliteDialect:
 class PostgresDialect:
     name: Backend = "postgresql"
 
-    async def lock_claims(self, conn: AsyncConnection) -> None:
+    async def lock_claims(self, conn: Connection) -> None:
         await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('contenthub.claim'))"))
 
-    async def lock_migrations(self, conn: AsyncConnection) -> None:
+    async def lock_migrations(self, conn: Connection) -> None:
         await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('contenthub.migrate'))"))
 
     def skip_locked(self, query: Select[Any]) -> Select[Any]:
         return query.with_for_update(skip_locked=True)
 
-    async def lock_rows(self, conn: AsyncConnection, query: Select[Any]) -> None:
+    async def lock_rows(self, conn: Connection, query: Select[Any]) -> None:
         await conn.execute(query.with_for_update())
 
     def insert_ignoring_duplicates(self, table: Table) -> Any:
@@ -142,24 +142,24 @@ class PostgresDialect:
 
         return insert(table).on_conflict_do_nothing()
 
-    async def notify_changes(self, conn: AsyncConnection) -> None:
+    async def notify_changes(self, conn: Connection) -> None:
         # The payload names the schema of the tables (``?schema=``): daemons of another
         # deployment in the same database listen on the same channel and ignore it.
         await conn.execute(text("SELECT pg_notify(:channel, coalesce(current_schema(), ''))"),
                            {"channel": CHANGES_CHANNEL})
 
-    async def after_explicit_ids(self, conn: AsyncConnection, table: Table) -> None:
+    async def after_explicit_ids(self, conn: Connection, table: Table) -> None:
         await conn.execute(
             text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), (SELECT max(id) FROM {table.name}))")
         )
 
-    async def schema_version(self, conn: AsyncConnection) -> int:
+    async def schema_version(self, conn: Connection) -> int:
         exists = (await conn.execute(text("SELECT to_regclass('schema_version') IS NOT NULL"))).scalar_one()
         if not exists:
             return 0
         return int((await conn.execute(text("SELECT version FROM schema_version"))).scalar_one())
 
-    async def set_schema_version(self, conn: AsyncConnection, version: int) -> None:
+    async def set_schema_version(self, conn: Connection, version: int) -> None:
         await conn.execute(text("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"))
         await conn.execute(text("DELETE FROM schema_version"))
         await conn.execute(text("INSERT INTO schema_version (version) VALUES (:v)"), {"v": version})
@@ -167,7 +167,7 @@ class PostgresDialect:
     def hour_label(self, column: Any) -> ColumnElement[str]:
         return func.to_char(func.timezone("UTC", column), literal_column("'YYYY-MM-DD\"T\"HH24'"), type_=Text())
 
-    async def database_now(self, conn: AsyncConnection) -> datetime:
+    async def database_now(self, conn: Connection) -> datetime:
         stamp: datetime = (await conn.execute(text("SELECT clock_timestamp()"))).scalar_one()
         return stamp.astimezone(UTC)
 
@@ -175,12 +175,12 @@ class PostgresDialect:
 _DIALECTS: dict[str, Dialect] = {"sqlite": SqliteDialect(), "postgresql": PostgresDialect()}
 
 
-def dialect_of(conn: AsyncConnection) -> Dialect:
+def dialect_of(conn: Connection) -> Dialect:
     """The dialect of the database ``conn`` is connected to."""
     return _DIALECTS[conn.dialect.name]
 
 
-async def notify_changes(conn: AsyncConnection) -> None:
+async def notify_changes(conn: Connection) -> None:
     """Wake idle daemons when this transaction commits: call it in every transaction that
     gives a daemon work (tasks submitted or requeued, jobs created, changed or triggered)."""
     await dialect_of(conn).notify_changes(conn)

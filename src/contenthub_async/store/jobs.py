@@ -13,10 +13,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contenthub_async.domain.entities import Job, JobRun
 from contenthub_async.domain.vocabulary import DaemonStatus, JobRunStatus, JobRunTrigger
+from contenthub_async.store.connection import Connection
 from contenthub_async.store.dialect import dialect_of, notify_changes
 from contenthub_async.store.tables import daemons, job_runs, scheduled_jobs
 
@@ -45,7 +45,7 @@ RUN_COLUMNS = [job_runs.c[f.name] for f in fields(JobRun)]
 
 
 async def insert_job(
-    conn: AsyncConnection, *, name: str, job_type: str, cron: str, timezone: str | None, params: Any,
+    conn: Connection, *, name: str, job_type: str, cron: str, timezone: str | None, params: Any,
     misfire_policy: str, misfire_grace_seconds: int, next_run_at: datetime | None, is_active: bool = True,
     now: datetime,
 ) -> Job:
@@ -61,33 +61,33 @@ async def insert_job(
     return job_from_row(result.one())
 
 
-async def get_job(conn: AsyncConnection, job_id: int) -> Job | None:
+async def get_job(conn: Connection, job_id: int) -> Job | None:
     row = (await conn.execute(select(*JOB_COLUMNS).where(J.id == job_id))).first()
     return job_from_row(row) if row else None
 
 
-async def get_job_by_name(conn: AsyncConnection, name: str) -> Job | None:
+async def get_job_by_name(conn: Connection, name: str) -> Job | None:
     row = (await conn.execute(select(*JOB_COLUMNS).where(J.name == name))).first()
     return job_from_row(row) if row else None
 
 
-async def list_jobs(conn: AsyncConnection) -> list[Job]:
+async def list_jobs(conn: Connection) -> list[Job]:
     rows = await conn.execute(select(*JOB_COLUMNS).order_by(J.id))
     return [job_from_row(r) for r in rows]
 
 
-async def update_job(conn: AsyncConnection, job_id: int, values: dict[str, Any], *, now: datetime) -> bool:
+async def update_job(conn: Connection, job_id: int, values: dict[str, Any], *, now: datetime) -> bool:
     result = await conn.execute(update(scheduled_jobs).where(J.id == job_id).values(**values, updated_at=now))
     return result.rowcount == 1
 
 
-async def delete_job(conn: AsyncConnection, job_id: int) -> bool:
+async def delete_job(conn: Connection, job_id: int) -> bool:
     # Tasks keep existing; their scheduled_job_run_id becomes NULL (ON DELETE SET NULL).
     result = await conn.execute(delete(scheduled_jobs).where(J.id == job_id))
     return result.rowcount == 1
 
 
-async def due_jobs(conn: AsyncConnection, *, now: datetime, limit: int = 100) -> list[Job]:
+async def due_jobs(conn: Connection, *, now: datetime, limit: int = 100) -> list[Job]:
     rows = await conn.execute(
         select(*JOB_COLUMNS)
         .where(J.is_active.is_(True), J.next_run_at.is_not(None), J.next_run_at <= now)
@@ -97,7 +97,7 @@ async def due_jobs(conn: AsyncConnection, *, now: datetime, limit: int = 100) ->
     return [job_from_row(r) for r in rows]
 
 
-async def next_firings(conn: AsyncConnection, *, limit: int) -> list[Job]:
+async def next_firings(conn: Connection, *, limit: int) -> list[Job]:
     """Active jobs by their next firing, soonest first (``ix_jobs_next_run``)."""
     rows = await conn.execute(
         select(*JOB_COLUMNS)
@@ -108,14 +108,14 @@ async def next_firings(conn: AsyncConnection, *, limit: int) -> list[Job]:
     return [job_from_row(r) for r in rows]
 
 
-async def earliest_next_run(conn: AsyncConnection) -> datetime | None:
+async def earliest_next_run(conn: Connection) -> datetime | None:
     return (
         await conn.execute(select(func.min(J.next_run_at)).where(J.is_active.is_(True), J.next_run_at.is_not(None)))
     ).scalar_one_or_none()
 
 
 async def advance_job(
-    conn: AsyncConnection, job: Job, *, next_run_at: datetime, last_run_at: datetime | None, now: datetime
+    conn: Connection, job: Job, *, next_run_at: datetime, last_run_at: datetime | None, now: datetime
 ) -> bool:
     """Move ``next_run_at`` on, guarded by the value this daemon saw (another daemon may have)."""
     values: dict[str, Any] = {"next_run_at": next_run_at, "updated_at": now}
@@ -129,7 +129,7 @@ async def advance_job(
 # ---------------------------------------------------------------- runs
 
 
-async def insert_runs(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> list[int]:
+async def insert_runs(conn: Connection, rows: Sequence[dict[str, Any]]) -> list[int]:
     """Insert firings; a firing that exists already is skipped. Returns the ids inserted."""
     inserted: list[int] = []
     for row in rows:
@@ -140,21 +140,21 @@ async def insert_runs(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> 
     return inserted
 
 
-async def insert_manual_run(conn: AsyncConnection, job_id: int, *, now: datetime) -> int | None:
+async def insert_manual_run(conn: Connection, job_id: int, *, now: datetime) -> int | None:
     inserted = await insert_runs(conn, [
         {"job_id": job_id, "scheduled_for": now, "trigger": JobRunTrigger.MANUAL, "status": JobRunStatus.PENDING, "created_at": now}
     ])
     return inserted[0] if inserted else None
 
 
-async def pending_runs(conn: AsyncConnection, *, now: datetime, limit: int = 50) -> list[JobRun]:
+async def pending_runs(conn: Connection, *, now: datetime, limit: int = 50) -> list[JobRun]:
     rows = await conn.execute(
         select(*RUN_COLUMNS).where(R.status == JobRunStatus.PENDING).order_by(R.scheduled_for, R.id).limit(limit)
     )
     return [run_from_row(r) for r in rows]
 
 
-async def claim_run(conn: AsyncConnection, run_id: int, *, daemon_id: str, now: datetime) -> bool:
+async def claim_run(conn: Connection, run_id: int, *, daemon_id: str, now: datetime) -> bool:
     result = await conn.execute(
         update(job_runs).where(R.id == run_id, R.status == JobRunStatus.PENDING)
         .values(status=JobRunStatus.RUNNING, daemon_id=daemon_id, started_at=now)
@@ -163,7 +163,7 @@ async def claim_run(conn: AsyncConnection, run_id: int, *, daemon_id: str, now: 
 
 
 async def finish_run(
-    conn: AsyncConnection, run_id: int, *, status: JobRunStatus, now: datetime, result: Any = None, error: str | None = None,
+    conn: Connection, run_id: int, *, status: JobRunStatus, now: datetime, result: Any = None, error: str | None = None,
     from_statuses: tuple[JobRunStatus, ...] = (JobRunStatus.RUNNING,), daemon_id: str | None = None, started_at: datetime | None = None,
 ) -> bool:
     values: dict[str, Any] = {"status": status, "finished_at": now, "result": result, "error": error}
@@ -181,7 +181,7 @@ async def finish_run(
     return True
 
 
-async def _announce_failed_run(conn: AsyncConnection, run_id: int, *, now: datetime) -> None:
+async def _announce_failed_run(conn: Connection, run_id: int, *, now: datetime) -> None:
     """The ``job_run.failed`` webhook event, in the transaction that failed the run."""
     from contenthub_async.domain.vocabulary import WebhookEventType
     from contenthub_async.json_objects import failed_run_json
@@ -196,7 +196,7 @@ async def _announce_failed_run(conn: AsyncConnection, run_id: int, *, now: datet
     )
 
 
-async def requeue_runs_of_dead_daemons(conn: AsyncConnection, *, stale_before: datetime) -> list[int]:
+async def requeue_runs_of_dead_daemons(conn: Connection, *, stale_before: datetime) -> list[int]:
     """``running`` runs whose daemon stopped, is unknown, or last beat before ``stale_before``
     → ``pending`` (to run again); their ids."""
     alive = select(daemons.c.id).where(
@@ -211,7 +211,7 @@ async def requeue_runs_of_dead_daemons(conn: AsyncConnection, *, stale_before: d
     return [row.id for row in rows]
 
 
-async def requeue_runs_of(conn: AsyncConnection, daemon_ids: Sequence[str]) -> list[int]:
+async def requeue_runs_of(conn: Connection, daemon_ids: Sequence[str]) -> list[int]:
     """``running`` runs of ``daemon_ids`` (daemons taken for dead) → ``pending`` (to run again,
     idempotently); their ids."""
     if not daemon_ids:
@@ -228,29 +228,29 @@ async def requeue_runs_of(conn: AsyncConnection, daemon_ids: Sequence[str]) -> l
     return requeued
 
 
-async def get_run(conn: AsyncConnection, run_id: int) -> JobRun | None:
+async def get_run(conn: Connection, run_id: int) -> JobRun | None:
     row = (await conn.execute(select(*RUN_COLUMNS).where(R.id == run_id))).first()
     return run_from_row(row) if row else None
 
 
-async def runs_of(conn: AsyncConnection, job_id: int, *, limit: int = 20) -> list[JobRun]:
+async def runs_of(conn: Connection, job_id: int, *, limit: int = 20) -> list[JobRun]:
     rows = await conn.execute(
         select(*RUN_COLUMNS).where(R.job_id == job_id).order_by(R.scheduled_for.desc(), R.id.desc()).limit(limit)
     )
     return [run_from_row(r) for r in rows]
 
 
-async def recent_runs(conn: AsyncConnection, *, limit: int = 20) -> list[JobRun]:
+async def recent_runs(conn: Connection, *, limit: int = 20) -> list[JobRun]:
     """The runs of every job, newest first (``scheduler executions``)."""
     rows = await conn.execute(select(*RUN_COLUMNS).order_by(R.scheduled_for.desc(), R.id.desc()).limit(limit))
     return [run_from_row(r) for r in rows]
 
 
-async def count_pending_runs(conn: AsyncConnection) -> int:
+async def count_pending_runs(conn: Connection) -> int:
     return (await conn.execute(select(func.count()).select_from(job_runs).where(R.status == JobRunStatus.PENDING))).scalar_one()
 
 
-async def delete_finished_runs_before(conn: AsyncConnection, cutoff: datetime, *, keep_run_id: int) -> int:
+async def delete_finished_runs_before(conn: Connection, cutoff: datetime, *, keep_run_id: int) -> int:
     """Delete succeeded, failed and missed runs scheduled before ``cutoff`` (except ``keep_run_id``)."""
     deleted = await conn.execute(
         delete(job_runs).where(job_runs.c.status.in_((JobRunStatus.SUCCEEDED, JobRunStatus.FAILED, JobRunStatus.MISSED)),

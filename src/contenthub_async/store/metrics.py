@@ -16,12 +16,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, delete, func, insert, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contenthub_async.domain.entities import Task
 from contenthub_async.domain.notes import Note
 from contenthub_async.domain.states import TaskStatus
 from contenthub_async.domain.zones import CalendarDay
+from contenthub_async.store.connection import Connection
 from contenthub_async.store.dialect import dialect_of
 from contenthub_async.store.tables import content_generation_tasks as tasks_table
 from contenthub_async.store.tables import daemons, leases
@@ -59,7 +59,7 @@ def _within(column: Any, days: Sequence[CalendarDay]) -> ColumnElement[bool]:
 # ---------------------------------------------------------------- metrics
 
 
-async def completion_durations(conn: AsyncConnection, *, limit: int = COMPLETION_SAMPLE) -> list[float]:
+async def completion_durations(conn: Connection, *, limit: int = COMPLETION_SAMPLE) -> list[float]:
     """Seconds from submission (``created_at``) to result (``completed_at``) of the ``limit`` most
     recently completed tasks, newest first.
 
@@ -78,7 +78,7 @@ async def completion_durations(conn: AsyncConnection, *, limit: int = COMPLETION
     return [(done - created).total_seconds() for created, done in rows]
 
 
-async def pending_by_priority(conn: AsyncConnection) -> dict[int, int]:
+async def pending_by_priority(conn: Connection) -> dict[int, int]:
     """Pending tasks per priority (including those waiting out a retry backoff)."""
     query = (
         select(T.priority, func.count())
@@ -95,7 +95,7 @@ class OldestPending:
     created_at: datetime
 
 
-async def oldest_pending(conn: AsyncConnection) -> OldestPending | None:
+async def oldest_pending(conn: Connection) -> OldestPending | None:
     """The pending task submitted first (by ``created_at``), or None when the queue is empty."""
     query = (
         select(T.task_id, T.created_at)
@@ -107,7 +107,7 @@ async def oldest_pending(conn: AsyncConnection) -> OldestPending | None:
     return OldestPending(row.task_id, row.created_at) if row else None
 
 
-async def pending_in_queue_order(conn: AsyncConnection, *, limit: int) -> list[Task]:
+async def pending_in_queue_order(conn: Connection, *, limit: int) -> list[Task]:
     """Pending tasks in the order the dispatcher claims them: priority descending, then FIFO."""
     query = select(*TASK_COLUMNS).where(T.status == S.PENDING.value).order_by(T.priority.desc(), T.id).limit(limit)
     return [task_from_row(r) for r in (await conn.execute(query)).all()]
@@ -116,14 +116,14 @@ async def pending_in_queue_order(conn: AsyncConnection, *, limit: int) -> list[T
 # ---------------------------------------------------------------- statistics per day
 
 
-async def submitted_per_day(conn: AsyncConnection, *, days: Sequence[CalendarDay]) -> dict[str, int]:
+async def submitted_per_day(conn: Connection, *, days: Sequence[CalendarDay]) -> dict[str, int]:
     """Day label → tasks created on that day."""
     bucketed = select(day_of(T.created_at, days).label("day")).where(_within(T.created_at, days)).subquery()
     query = select(bucketed.c.day, func.count()).group_by(bucketed.c.day)
     return {d: count for d, count in (await conn.execute(query)).all()}
 
 
-async def finished_per_day(conn: AsyncConnection, *, days: Sequence[CalendarDay]) -> dict[tuple[str, str], int]:
+async def finished_per_day(conn: Connection, *, days: Sequence[CalendarDay]) -> dict[tuple[str, str], int]:
     """(day label, status) → completed, failed and timed-out tasks whose ``completed_at`` is on
     that day. Counts follow each task's current status (a failed task retried by an operator no
     longer counts as failed)."""
@@ -137,7 +137,7 @@ async def finished_per_day(conn: AsyncConnection, *, days: Sequence[CalendarDay]
 
 
 async def finished_per_hour(
-    conn: AsyncConnection, *, since: datetime, until: datetime | None = None
+    conn: Connection, *, since: datetime, until: datetime | None = None
 ) -> dict[tuple[str, str], int]:
     """(UTC hour ``YYYY-MM-DDTHH``, status) → completed, failed and timed-out tasks whose
     ``completed_at`` is in that hour, from ``since`` on (before ``until`` when given); read from the
@@ -149,7 +149,7 @@ async def finished_per_hour(
     return {(h, status): count for h, status, count in (await conn.execute(query)).all()}
 
 
-async def due_pending(conn: AsyncConnection, *, now: datetime) -> int:
+async def due_pending(conn: Connection, *, now: datetime) -> int:
     """Pending tasks whose ``run_after`` has come: what the dispatcher would claim now."""
     query = select(func.count()).where(T.status == S.PENDING.value, T.run_after <= now)
     return int((await conn.execute(query)).scalar_one())
@@ -162,7 +162,7 @@ class FailureReason:
     note: Note | None = None  # the message as a code, for rendering in the reader's language
 
 
-async def failure_reasons(conn: AsyncConnection, *, since: datetime, limit: int) -> list[FailureReason]:
+async def failure_reasons(conn: Connection, *, since: datetime, limit: int) -> list[FailureReason]:
     """The most frequent ``error_message`` values of tasks that ended failed or timed out from
     ``since`` on, most frequent first (ties: alphabetical, no message last), at most ``limit``."""
     count = func.count().label("n")
@@ -182,13 +182,13 @@ async def failure_reasons(conn: AsyncConnection, *, since: datetime, limit: int)
 # ---------------------------------------------------------------- health
 
 
-async def due_pending_count(conn: AsyncConnection, *, now: datetime) -> int:
+async def due_pending_count(conn: Connection, *, now: datetime) -> int:
     """Pending tasks whose ``run_after`` has come: what a processing daemon would claim now."""
     query = select(func.count()).where(T.status == S.PENDING.value, T.run_after <= now)
     return int((await conn.execute(query)).scalar_one())
 
 
-async def stuck_tasks(conn: AsyncConnection, *, deadline_before: datetime, limit: int) -> tuple[int, list[str]]:
+async def stuck_tasks(conn: Connection, *, deadline_before: datetime, limit: int) -> tuple[int, list[str]]:
     """Tasks at content-creator (``submitted``/``processing``) whose ``timeout_at`` is before
     ``deadline_before``: how many, and the task ids of the ``limit`` most overdue."""
     overdue = [T.status.in_(_values((S.SUBMITTED, S.PROCESSING))), T.timeout_at < deadline_before]
@@ -197,7 +197,7 @@ async def stuck_tasks(conn: AsyncConnection, *, deadline_before: datetime, limit
     return total, list(ids)
 
 
-async def finished_since(conn: AsyncConnection, *, since: datetime) -> dict[str, int]:
+async def finished_since(conn: Connection, *, since: datetime) -> dict[str, int]:
     """Status → tasks that finished (completed, failed, timed out) from ``since`` on."""
     query = (
         select(T.status, func.count())
@@ -210,7 +210,7 @@ async def finished_since(conn: AsyncConnection, *, since: datetime) -> dict[str,
 PROBE_LEASE_PREFIX = "health-probe:"
 
 
-async def write_probe(conn: AsyncConnection, *, now: datetime) -> None:
+async def write_probe(conn: Connection, *, now: datetime) -> None:
     """Insert and delete a row of ``leases`` in the caller's write transaction: fails when the
     database is read-only, leaves nothing behind when it is not."""
     name = PROBE_LEASE_PREFIX + secrets.token_hex(6)

@@ -14,13 +14,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contenthub_async.domain.entities import PoolEntry, PoolEvent
 from contenthub_async.domain.notes import Note
 from contenthub_async.domain.pool_states import REMOVABLE, can_transition
 from contenthub_async.domain.vocabulary import PoolStatus, PublishStatus
 from contenthub_async.store import webhooks as webhook_store
+from contenthub_async.store.connection import Connection
 from contenthub_async.store.dialect import dialect_of, notify_changes
 from contenthub_async.store.tables import accounts, content_generation_tasks, contents, publish_events, publish_pool
 
@@ -49,7 +49,7 @@ def entry_from_row(row: Any) -> PoolEntry:
 
 
 async def insert_entry(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     content_id: int,
     account_id: int,
@@ -77,7 +77,7 @@ async def insert_entry(
     return int(row.id)
 
 
-async def delete_entry(conn: AsyncConnection, entry: PoolEntry, *, now: datetime) -> bool:
+async def delete_entry(conn: Connection, entry: PoolEntry, *, now: datetime) -> bool:
     """Take a pending or failed entry out of the pool (its events go with it); the article is a
     draft again. False when the entry moved meanwhile or is not removable."""
     if entry.status not in REMOVABLE:
@@ -92,18 +92,18 @@ async def delete_entry(conn: AsyncConnection, entry: PoolEntry, *, now: datetime
 # ---------------------------------------------------------------- reads
 
 
-async def get_entry(conn: AsyncConnection, entry_id: int) -> PoolEntry | None:
+async def get_entry(conn: Connection, entry_id: int) -> PoolEntry | None:
     row = (await conn.execute(select(*ENTRY_COLUMNS).select_from(_ENTRIES).where(E.id == entry_id))).first()
     return entry_from_row(row) if row else None
 
 
-async def entry_of_content(conn: AsyncConnection, content_id: int) -> PoolEntry | None:
+async def entry_of_content(conn: Connection, content_id: int) -> PoolEntry | None:
     row = (await conn.execute(select(*ENTRY_COLUMNS).select_from(_ENTRIES).where(E.content_id == content_id))).first()
     return entry_from_row(row) if row else None
 
 
 async def list_entries(
-    conn: AsyncConnection, *, status: PoolStatus | None = None, account_id: int | None = None, limit: int = 50
+    conn: Connection, *, status: PoolStatus | None = None, account_id: int | None = None, limit: int = 50
 ) -> list[PoolEntry]:
     """Entries in publishing order: status, then priority (lower first), due time, id."""
     query = select(*ENTRY_COLUMNS).select_from(_ENTRIES)
@@ -115,22 +115,22 @@ async def list_entries(
     return [entry_from_row(r) for r in (await conn.execute(query)).all()]
 
 
-async def count_by_status(conn: AsyncConnection) -> dict[str, int]:
+async def count_by_status(conn: Connection) -> dict[str, int]:
     rows = (await conn.execute(select(E.status, func.count()).group_by(E.status))).all()
     return {status: count for status, count in rows}
 
 
-async def count_due(conn: AsyncConnection, *, now: datetime) -> int:
+async def count_due(conn: Connection, *, now: datetime) -> int:
     query = select(func.count()).where(E.status == P.PENDING.value, E.due_at <= now)
     return int((await conn.execute(query)).scalar_one())
 
 
-async def earliest_due(conn: AsyncConnection) -> datetime | None:
+async def earliest_due(conn: Connection) -> datetime | None:
     """When the next pending entry becomes due (None: nothing pending)."""
     return (await conn.execute(select(func.min(E.due_at)).where(E.status == P.PENDING.value))).scalar_one_or_none()
 
 
-async def events_of(conn: AsyncConnection, entry_id: int) -> list[PoolEvent]:
+async def events_of(conn: Connection, entry_id: int) -> list[PoolEvent]:
     query = (
         select(publish_events.c.id, publish_events.c.at, publish_events.c.from_status, publish_events.c.to_status,
                publish_events.c.actor, publish_events.c.message, publish_events.c.code, publish_events.c.params)
@@ -143,7 +143,7 @@ async def events_of(conn: AsyncConnection, entry_id: int) -> list[PoolEvent]:
     ]
 
 
-async def article_of(conn: AsyncConnection, entry_id: int) -> dict[str, Any] | None:
+async def article_of(conn: Connection, entry_id: int) -> dict[str, Any] | None:
     """What a publisher needs: the article, its account (name, publisher, credentials reference)
     and the generation task's id, for the entry ``entry_id``."""
     C, A, T = contents.c, accounts.c, content_generation_tasks.c
@@ -168,7 +168,7 @@ async def article_of(conn: AsyncConnection, entry_id: int) -> dict[str, Any] | N
 
 
 async def claim_entries(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     owner: str,
     limit: int,
@@ -209,7 +209,7 @@ async def claim_entries(
 
 
 async def transition(
-    conn: AsyncConnection,
+    conn: Connection,
     entry: PoolEntry,
     to: PoolStatus,
     *,
@@ -247,7 +247,7 @@ async def transition(
     return True
 
 
-async def expire_leases(conn: AsyncConnection, *, now: datetime, actor: str) -> list[int]:
+async def expire_leases(conn: Connection, *, now: datetime, actor: str) -> list[int]:
     """Return ``publishing`` entries whose lease expired (their daemon died mid-publish) to
     ``pending``, due at once. The one at-least-once window: the platform may have received
     the article (docs/publishing.md)."""
@@ -255,7 +255,7 @@ async def expire_leases(conn: AsyncConnection, *, now: datetime, actor: str) -> 
                                     note=Note("pool.lease_expired_requeued"))
 
 
-async def release_entries_of(conn: AsyncConnection, owners: Sequence[str], *, now: datetime, actor: str) -> list[int]:
+async def release_entries_of(conn: Connection, owners: Sequence[str], *, now: datetime, actor: str) -> list[int]:
     """Return the ``publishing`` entries of ``owners`` (daemons taken for dead) to ``pending`` at
     once, whatever their lease says."""
     if not owners:
@@ -265,7 +265,7 @@ async def release_entries_of(conn: AsyncConnection, owners: Sequence[str], *, no
 
 
 async def _rescue_publishing(
-    conn: AsyncConnection, which: ColumnElement[bool], *, now: datetime, actor: str, note: Note
+    conn: Connection, which: ColumnElement[bool], *, now: datetime, actor: str, note: Note
 ) -> list[int]:
     rescued = (
         await conn.execute(
@@ -281,7 +281,7 @@ async def _rescue_publishing(
     return sorted(rescued)
 
 
-async def failed_entries(conn: AsyncConnection) -> list[PoolEntry]:
+async def failed_entries(conn: Connection) -> list[PoolEntry]:
     query = select(*ENTRY_COLUMNS).select_from(_ENTRIES).where(E.status == P.FAILED.value).order_by(E.id)
     return [entry_from_row(r) for r in (await conn.execute(query)).all()]
 
@@ -290,7 +290,7 @@ async def failed_entries(conn: AsyncConnection) -> list[PoolEntry]:
 
 
 async def _set_content_status(
-    conn: AsyncConnection, content_ids: Sequence[int], status: PublishStatus, now: datetime
+    conn: Connection, content_ids: Sequence[int], status: PublishStatus, now: datetime
 ) -> None:
     await conn.execute(
         update(contents).where(contents.c.id.in_(list(content_ids))).values(publish_status=status.value, updated_at=now)
@@ -298,7 +298,7 @@ async def _set_content_status(
 
 
 async def _insert_events(
-    conn: AsyncConnection,
+    conn: Connection,
     moves: Sequence[tuple[int, PoolStatus | None, PoolStatus]],
     now: datetime,
     actor: str,

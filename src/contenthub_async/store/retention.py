@@ -14,9 +14,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contenthub_async.domain.states import TERMINAL
+from contenthub_async.store.connection import Connection
 from contenthub_async.store.dialect import dialect_of
 from contenthub_async.store.tables import content_generation_tasks as tasks_table
 from contenthub_async.store.tables import contents, task_events
@@ -46,7 +46,7 @@ def _old_ids(cutoff: datetime) -> Any:
     return select(T.id).where(_old(cutoff)).scalar_subquery()
 
 
-async def count_finished_before(conn: AsyncConnection, cutoff: datetime) -> FinishedTasks:
+async def count_finished_before(conn: Connection, cutoff: datetime) -> FinishedTasks:
     """What :func:`delete_finished_before` would delete now."""
     by_status = (await conn.execute(select(T.status, func.count()).where(_old(cutoff)).group_by(T.status))).all()
     events = await conn.execute(
@@ -62,7 +62,7 @@ async def count_finished_before(conn: AsyncConnection, cutoff: datetime) -> Fini
     )
 
 
-async def delete_finished_before(conn: AsyncConnection, cutoff: datetime) -> FinishedTasks:
+async def delete_finished_before(conn: Connection, cutoff: datetime) -> FinishedTasks:
     """Delete the finished tasks older than ``cutoff`` with their events, detach their articles.
 
     Run in one write transaction. On PostgreSQL the tasks are locked first, so a concurrent
@@ -78,7 +78,7 @@ async def delete_finished_before(conn: AsyncConnection, cutoff: datetime) -> Fin
     return FinishedTasks(counted.tasks_by_status, events=events.rowcount, contents=detached.rowcount)
 
 
-async def delete_events_of_finished_before(conn: AsyncConnection, cutoff: datetime) -> int:
+async def delete_events_of_finished_before(conn: Connection, cutoff: datetime) -> int:
     """Delete events older than ``cutoff`` of finished tasks that are kept; return how many."""
     finished_ids = select(T.id).where(T.status.in_(sorted(s.value for s in TERMINAL))).scalar_subquery()
     deleted = await conn.execute(

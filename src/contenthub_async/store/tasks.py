@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, bindparam, false, func, insert, literal, null, select, tuple_, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contenthub_async.domain.entities import Event, Task
 from contenthub_async.domain.ids import new_task_id
@@ -25,6 +24,7 @@ from contenthub_async.domain.states import IN_FLIGHT, LEASED, TERMINAL, TaskStat
 from contenthub_async.domain.submission import NewTask
 from contenthub_async.store import webhooks as webhook_store
 from contenthub_async.store.batches import chunks
+from contenthub_async.store.connection import Connection
 from contenthub_async.store.dialect import dialect_of, notify_changes
 from contenthub_async.store.tables import content_generation_tasks as tasks_table
 from contenthub_async.store.tables import idempotency_keys, task_events
@@ -49,7 +49,7 @@ SUBMITTED_NOTE = Note("task.submitted")
 
 
 async def insert_tasks(
-    conn: AsyncConnection, new_tasks: Sequence[NewTask], *, now: datetime, actor: str
+    conn: Connection, new_tasks: Sequence[NewTask], *, now: datetime, actor: str
 ) -> list[str]:
     """Insert tasks and their creation events; return the task ids in input order.
 
@@ -104,13 +104,13 @@ async def insert_tasks(
     return task_ids
 
 
-async def record_idempotency_key(conn: AsyncConnection, key: str, task_id: str, *, now: datetime) -> None:
+async def record_idempotency_key(conn: Connection, key: str, task_id: str, *, now: datetime) -> None:
     """Remember that ``key`` created ``task_id`` (a second insert of the key violates its primary key)."""
     pk = select(T.id).where(T.task_id == task_id).scalar_subquery()
     await conn.execute(insert(idempotency_keys).values(key=key, generation_task_id=pk, created_at=now))
 
 
-async def record_idempotency_keys(conn: AsyncConnection, keys: Sequence[tuple[str, str]], *, now: datetime) -> None:
+async def record_idempotency_keys(conn: Connection, keys: Sequence[tuple[str, str]], *, now: datetime) -> None:
     """Remember many (key, task_id) pairs in one executemany (a key used before violates its
     primary key, and the statement fails whole)."""
     if not keys:
@@ -121,7 +121,7 @@ async def record_idempotency_keys(conn: AsyncConnection, keys: Sequence[tuple[st
     await conn.execute(statement, [{"b_key": key, "b_task_id": task_id, "b_at": now} for key, task_id in keys])
 
 
-async def tasks_of_idempotency_keys(conn: AsyncConnection, keys: Sequence[str]) -> dict[str, Task]:
+async def tasks_of_idempotency_keys(conn: Connection, keys: Sequence[str]) -> dict[str, Task]:
     """The tasks that any of ``keys`` created, by key."""
     found: dict[str, Task] = {}
     for chunk in chunks(sorted(set(keys))):
@@ -136,7 +136,7 @@ async def tasks_of_idempotency_keys(conn: AsyncConnection, keys: Sequence[str]) 
     return found
 
 
-async def task_of_idempotency_key(conn: AsyncConnection, key: str) -> Task | None:
+async def task_of_idempotency_key(conn: Connection, key: str) -> Task | None:
     """The task that ``key`` created, if any."""
     query = select(*TASK_COLUMNS).join(idempotency_keys, idempotency_keys.c.generation_task_id == T.id).where(
         idempotency_keys.c.key == key
@@ -148,18 +148,18 @@ async def task_of_idempotency_key(conn: AsyncConnection, key: str) -> Task | Non
 # ---------------------------------------------------------------- reads
 
 
-async def get_task(conn: AsyncConnection, task_id: str) -> Task | None:
+async def get_task(conn: Connection, task_id: str) -> Task | None:
     row = (await conn.execute(select(*TASK_COLUMNS).where(T.task_id == task_id))).first()
     return task_from_row(row) if row else None
 
 
-async def get_task_by_pk(conn: AsyncConnection, pk: int) -> Task | None:
+async def get_task_by_pk(conn: Connection, pk: int) -> Task | None:
     row = (await conn.execute(select(*TASK_COLUMNS).where(T.id == pk))).first()
     return task_from_row(row) if row else None
 
 
 async def list_tasks(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     account_id: int | None = None,
     statuses: Iterable[TaskStatus] | None = None,
@@ -181,7 +181,7 @@ async def list_tasks(
 
 
 async def browse_tasks(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     statuses: Iterable[TaskStatus] | None = None,
     account_id: int | None = None,
@@ -240,13 +240,13 @@ def _task_id_prefix(prefix: str) -> list[Any]:
     return [T.task_id >= prefix, T.task_id < prefix[:-1] + following]
 
 
-async def tasks_of_run(conn: AsyncConnection, run_id: int) -> list[tuple[int, str]]:
+async def tasks_of_run(conn: Connection, run_id: int) -> list[tuple[int, str]]:
     """(account id, task id) of the tasks a scheduled-job run submitted, in insertion order."""
     rows = await conn.execute(select(T.account_id, T.task_id).where(T.scheduled_job_run_id == run_id).order_by(T.id))
     return [(row.account_id, row.task_id) for row in rows]
 
 
-async def recent_topics(conn: AsyncConnection, account_ids: Iterable[int], *, since: datetime) -> dict[int, set[str]]:
+async def recent_topics(conn: Connection, account_ids: Iterable[int], *, since: datetime) -> dict[int, set[str]]:
     """Account id → the topics of its tasks created from ``since`` on (any status)."""
     ids = sorted(set(account_ids))
     topics: dict[int, set[str]] = {}
@@ -259,17 +259,17 @@ async def recent_topics(conn: AsyncConnection, account_ids: Iterable[int], *, si
     return topics
 
 
-async def count_by_status(conn: AsyncConnection) -> dict[str, int]:
+async def count_by_status(conn: Connection) -> dict[str, int]:
     rows = (await conn.execute(select(T.status, func.count()).group_by(T.status))).all()
     return {status: count for status, count in rows}
 
 
-async def last_event_id(conn: AsyncConnection) -> int:
+async def last_event_id(conn: Connection) -> int:
     """The greatest ``task_events`` id (0 when there is none): the end of the primary key."""
     return int((await conn.execute(select(func.max(task_events.c.id)))).scalar_one() or 0)
 
 
-async def status_changes_since(conn: AsyncConnection, event_id: int) -> list[tuple[str | None, str, int]]:
+async def status_changes_since(conn: Connection, event_id: int) -> list[tuple[str | None, str, int]]:
     """(from status, to status, how many) of the task events after ``event_id`` — a range of the
     primary key. Every status change of a task writes one event (its creation one from None),
     so these are the changes to the counts by status since that event."""
@@ -281,7 +281,7 @@ async def status_changes_since(conn: AsyncConnection, event_id: int) -> list[tup
     return [(r[0], r[1], int(r[2])) for r in (await conn.execute(query)).all()]
 
 
-async def count_in_flight(conn: AsyncConnection) -> int:
+async def count_in_flight(conn: Connection) -> int:
     query = select(func.count()).where(T.status.in_([s.value for s in IN_FLIGHT]))
     return int((await conn.execute(query)).scalar_one())
 
@@ -290,7 +290,7 @@ async def count_in_flight(conn: AsyncConnection) -> int:
 _TRACKABLE = (T.status.in_([S.SUBMITTED.value, S.PROCESSING.value]), T.lease_owner.is_(None))
 
 
-async def tasks_at_creator(conn: AsyncConnection, *, limit: int) -> list[Task]:
+async def tasks_at_creator(conn: Connection, *, limit: int) -> list[Task]:
     """Tasks content-creator owns and no daemon holds (async mode), oldest first."""
     query = (
         select(*TASK_COLUMNS)
@@ -301,7 +301,7 @@ async def tasks_at_creator(conn: AsyncConnection, *, limit: int) -> list[Task]:
     return [task_from_row(r) for r in (await conn.execute(query)).all()]
 
 
-async def task_events_of(conn: AsyncConnection, pk: int, *, after: int = 0) -> list[Event]:
+async def task_events_of(conn: Connection, pk: int, *, after: int = 0) -> list[Event]:
     """The task's events, oldest first; ``after``: only those with a greater event id."""
     query = (
         select(task_events.c.id, task_events.c.at, task_events.c.from_status, task_events.c.to_status,
@@ -319,14 +319,14 @@ async def task_events_of(conn: AsyncConnection, pk: int, *, after: int = 0) -> l
 # ---------------------------------------------------------------- claim
 
 
-async def lock_claims(conn: AsyncConnection) -> None:
+async def lock_claims(conn: Connection) -> None:
     """Serialize claiming across daemons for the rest of this transaction, so the in-flight
     count read next stays true until commit. (SQLite: BEGIN IMMEDIATE already did.)"""
     await dialect_of(conn).lock_claims(conn)
 
 
 async def claim_tasks(
-    conn: AsyncConnection, *, owner: str, limit: int, now: datetime, lease_seconds: float
+    conn: Connection, *, owner: str, limit: int, now: datetime, lease_seconds: float
 ) -> list[Task]:
     """Move up to ``limit`` due pending tasks to ``submitting`` under a lease, in one UPDATE.
 
@@ -367,14 +367,14 @@ ATTEMPT_CLEARED: dict[str, Any] = {
 }
 
 
-async def expire_leases(conn: AsyncConnection, *, now: datetime, actor: str) -> list[str]:
+async def expire_leases(conn: Connection, *, now: datetime, actor: str) -> list[str]:
     """Return leased tasks whose lease expired (their daemon died mid-create or while running a
     sync-mode generation, and no one noticed sooner) to ``pending`` (or ``cancelled``: see
     ``domain/rescue.py``); their task ids."""
     return await _rescue_leased(conn, T.lease_expires_at < now, now=now, actor=actor, why="lease_expired")
 
 
-async def release_tasks_of(conn: AsyncConnection, owners: Sequence[str], *, now: datetime, actor: str) -> list[str]:
+async def release_tasks_of(conn: Connection, owners: Sequence[str], *, now: datetime, actor: str) -> list[str]:
     """Return the leased tasks of ``owners`` (daemons taken for dead) to ``pending`` (or
     ``cancelled``: see ``domain/rescue.py``) at once, whatever their lease says; their task ids."""
     if not owners:
@@ -385,7 +385,7 @@ async def release_tasks_of(conn: AsyncConnection, owners: Sequence[str], *, now:
 
 
 async def _rescue_leased(
-    conn: AsyncConnection, which: ColumnElement[bool], *, now: datetime, actor: str, why: str
+    conn: Connection, which: ColumnElement[bool], *, now: datetime, actor: str, why: str
 ) -> list[str]:
     """The at-least-once windows: the creator may hold a duplicate of a rescued ``submitting``
     task, and a rescued sync-mode generation (``processing``) runs again from the start.
@@ -422,7 +422,7 @@ async def _rescue_leased(
     return rescued
 
 
-async def leases_held(conn: AsyncConnection, pks: Sequence[int], *, owner: str) -> tuple[set[int], set[int]]:
+async def leases_held(conn: Connection, pks: Sequence[int], *, owner: str) -> tuple[set[int], set[int]]:
     """As :func:`renew_leases`, reading only: (still held by ``owner``, of those cancel requested)."""
     held: set[int] = set()
     cancel_requested: set[int] = set()
@@ -439,7 +439,7 @@ async def leases_held(conn: AsyncConnection, pks: Sequence[int], *, owner: str) 
 
 
 async def renew_leases(
-    conn: AsyncConnection, pks: Sequence[int], *, owner: str, now: datetime, lease_seconds: float
+    conn: Connection, pks: Sequence[int], *, owner: str, now: datetime, lease_seconds: float
 ) -> tuple[set[int], set[int]]:
     """Extend ``owner``'s leases on the tasks ``pks`` (sync-mode generations this daemon runs).
 
@@ -467,7 +467,7 @@ async def renew_leases(
 
 
 async def transition(
-    conn: AsyncConnection,
+    conn: Connection,
     task: Task,
     to: TaskStatus,
     *,
@@ -508,7 +508,7 @@ async def transition(
 
 
 async def requeue_finished(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     statuses: Iterable[TaskStatus],
     finished_since: datetime,
@@ -567,7 +567,7 @@ async def requeue_finished(
 
 
 async def record_note(
-    conn: AsyncConnection, task: Task, *, now: datetime, actor: str, values: dict[str, Any], note: Note | None = None
+    conn: Connection, task: Task, *, now: datetime, actor: str, values: dict[str, Any], note: Note | None = None
 ) -> Task | None:
     """Change non-status columns (e.g. cancel request, progress) under the status guard, with an event."""
     statement = (
@@ -583,7 +583,7 @@ async def record_note(
     return task_from_row(row)
 
 
-async def record_error(conn: AsyncConnection, task: Task, error: Note, *, now: datetime) -> bool:
+async def record_error(conn: Connection, task: Task, error: Note, *, now: datetime) -> bool:
     """Make ``error`` the task's last error while it stays in its status (no event: a trouble
     seen again every cycle would flood the timeline); False if the task moved meanwhile."""
     statement = (
@@ -594,7 +594,7 @@ async def record_error(conn: AsyncConnection, task: Task, error: Note, *, now: d
     return bool((await conn.execute(statement)).rowcount)
 
 
-async def update_progress(conn: AsyncConnection, task: Task, *, progress: int, now: datetime) -> None:
+async def update_progress(conn: Connection, task: Task, *, progress: int, now: datetime) -> None:
     """Progress is not a transition: no event, guarded by status only."""
     await conn.execute(
         update(tasks_table)
@@ -603,7 +603,7 @@ async def update_progress(conn: AsyncConnection, task: Task, *, progress: int, n
     )
 
 
-async def due_timeouts(conn: AsyncConnection, *, now: datetime, limit: int = 500) -> list[Task]:
+async def due_timeouts(conn: Connection, *, now: datetime, limit: int = 500) -> list[Task]:
     """Tracked (async-mode) tasks past their ``timeout_at``."""
     query = (
         select(*TASK_COLUMNS)
@@ -614,7 +614,7 @@ async def due_timeouts(conn: AsyncConnection, *, now: datetime, limit: int = 500
     return [task_from_row(r) for r in (await conn.execute(query)).all()]
 
 
-async def cancel_requests(conn: AsyncConnection, *, limit: int = 500) -> list[Task]:
+async def cancel_requests(conn: Connection, *, limit: int = 500) -> list[Task]:
     """Tracked (async-mode) tasks an operator asked to cancel."""
     query = (
         select(*TASK_COLUMNS)
@@ -628,13 +628,13 @@ async def cancel_requests(conn: AsyncConnection, *, limit: int = 500) -> list[Ta
     return [task_from_row(r) for r in (await conn.execute(query)).all()]
 
 
-async def _announce_finished(conn: AsyncConnection, task: Task, *, now: datetime) -> None:
+async def _announce_finished(conn: Connection, task: Task, *, now: datetime) -> None:
     """The webhook event of a task that just reached a terminal status, in the same transaction."""
     await webhook_store.record_task_event(conn, task, await task_events_of(conn, task.id), now=now)
 
 
 async def _insert_events(
-    conn: AsyncConnection,
+    conn: Connection,
     moves: Sequence[tuple[int, TaskStatus, TaskStatus]],
     now: datetime,
     actor: str,

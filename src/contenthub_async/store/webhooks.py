@@ -20,7 +20,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, insert, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contenthub_async.domain.entities import Event, OutgoingWebhook, PoolEntry, Task, WebhookAttempt, WebhookDelivery
 from contenthub_async.domain.ids import new_event_id
@@ -30,6 +29,7 @@ from contenthub_async.json_objects import publish_outcome_json, task_status_json
 from contenthub_async.store import accounts as account_store
 from contenthub_async.store import contents as content_store
 from contenthub_async.store.batches import chunks
+from contenthub_async.store.connection import Connection
 from contenthub_async.store.dialect import dialect_of, notify_changes
 from contenthub_async.store.tables import content_generation_tasks as tasks_table
 from contenthub_async.store.tables import contents, webhook_attempts, webhook_deliveries, webhook_events
@@ -58,7 +58,7 @@ POOL_EVENT_TYPES: dict[PoolStatus, WebhookEventType] = {
 
 
 async def record_event(
-    conn: AsyncConnection,
+    conn: Connection,
     event_type: WebhookEventType,
     data: Any,
     *,
@@ -79,7 +79,7 @@ async def record_event(
     return event_id
 
 
-async def record_task_event(conn: AsyncConnection, task: Task, events: list[Event], *, now: datetime) -> str:
+async def record_task_event(conn: Connection, task: Task, events: list[Event], *, now: datetime) -> str:
     """Announce that ``task`` (as just written) reached its terminal status: the event's data
     is the task object of ``status --format json``, taken in this transaction."""
     account = await account_store.get_account(conn, task.account_id)
@@ -90,7 +90,7 @@ async def record_task_event(conn: AsyncConnection, task: Task, events: list[Even
     )
 
 
-async def record_pool_event(conn: AsyncConnection, entry: PoolEntry, *, now: datetime) -> str:
+async def record_pool_event(conn: Connection, entry: PoolEntry, *, now: datetime) -> str:
     """Announce that the pool entry ``entry`` (as just written) reached ``published`` or
     ``failed``. The event belongs to the task that generated the article (``webhook list
     --task``), and goes to that task's ``callback_url`` too."""
@@ -118,14 +118,14 @@ class NewEvent:
     callback_url: str | None
 
 
-async def events_to_fan_out(conn: AsyncConnection, *, limit: int) -> list[NewEvent]:
+async def events_to_fan_out(conn: Connection, *, limit: int) -> list[NewEvent]:
     """Oldest events without deliveries yet (PostgreSQL: skipping those another daemon holds)."""
     query = select(E.id, E.event_type, E.callback_url).where(E.fanned_out_at.is_(None)).order_by(E.id).limit(limit)
     rows = (await conn.execute(dialect_of(conn).skip_locked(query))).all()
     return [NewEvent(r.id, WebhookEventType(r.event_type), r.callback_url) for r in rows]
 
 
-async def fan_out(conn: AsyncConnection, event: NewEvent, urls: Sequence[str], *, now: datetime) -> None:
+async def fan_out(conn: Connection, event: NewEvent, urls: Sequence[str], *, now: datetime) -> None:
     """Create the event's deliveries (one per distinct URL, due now) and mark it fanned out."""
     distinct = list(dict.fromkeys(urls))
     if distinct:
@@ -152,7 +152,7 @@ def _claimable(now: datetime) -> Any:
 
 
 async def claim_deliveries(
-    conn: AsyncConnection, *, owner: str, limit: int, now: datetime, lease_seconds: float
+    conn: Connection, *, owner: str, limit: int, now: datetime, lease_seconds: float
 ) -> list[OutgoingWebhook]:
     """Take up to ``limit`` due deliveries under a lease, oldest due first. A delivery whose
     claimer died is claimable again once its lease expired."""
@@ -192,7 +192,7 @@ async def claim_deliveries(
     ]
 
 
-async def release_deliveries_of(conn: AsyncConnection, owners: Sequence[str], *, now: datetime) -> list[int]:
+async def release_deliveries_of(conn: Connection, owners: Sequence[str], *, now: datetime) -> list[int]:
     """Drop the leases ``owners`` (daemons taken for dead) hold on pending deliveries, so they are
     claimable at once rather than when the lease expires; their ids. A delivery whose request was
     in flight may be sent twice (receivers deduplicate by event id)."""
@@ -212,7 +212,7 @@ async def release_deliveries_of(conn: AsyncConnection, owners: Sequence[str], *,
 
 
 async def record_attempt(
-    conn: AsyncConnection,
+    conn: Connection,
     delivery: OutgoingWebhook,
     *,
     owner: str,
@@ -250,7 +250,7 @@ async def record_attempt(
     return True
 
 
-async def next_due(conn: AsyncConnection) -> datetime | None:
+async def next_due(conn: Connection) -> datetime | None:
     """When the earliest pending delivery can next be claimed (None: nothing pending): its
     next attempt time, or the end of its lease while another claimer holds it."""
     pending = D.status == DS.PENDING.value
@@ -279,7 +279,7 @@ def _delivery(row: Any) -> WebhookDelivery:
 
 
 async def list_deliveries(
-    conn: AsyncConnection, *, status: DeliveryStatus | None = None, task_id: str | None = None, limit: int = 50
+    conn: Connection, *, status: DeliveryStatus | None = None, task_id: str | None = None, limit: int = 50
 ) -> list[WebhookDelivery]:
     """Newest deliveries first."""
     query = select(*_DELIVERY_COLUMNS).select_from(_DELIVERY_JOIN)
@@ -291,13 +291,13 @@ async def list_deliveries(
     return [_delivery(r) for r in (await conn.execute(query)).all()]
 
 
-async def get_delivery(conn: AsyncConnection, delivery_id: int) -> WebhookDelivery | None:
+async def get_delivery(conn: Connection, delivery_id: int) -> WebhookDelivery | None:
     query = select(*_DELIVERY_COLUMNS).select_from(_DELIVERY_JOIN).where(D.id == delivery_id)
     row = (await conn.execute(query)).first()
     return _delivery(row) if row else None
 
 
-async def attempts_of(conn: AsyncConnection, delivery_id: int) -> list[WebhookAttempt]:
+async def attempts_of(conn: Connection, delivery_id: int) -> list[WebhookAttempt]:
     query = (
         select(A.at, A.daemon_id, A.status_code, A.error, A.duration_ms)
         .where(A.delivery_id == delivery_id)
@@ -306,7 +306,7 @@ async def attempts_of(conn: AsyncConnection, delivery_id: int) -> list[WebhookAt
     return [WebhookAttempt(*r) for r in (await conn.execute(query)).all()]
 
 
-async def event_body_of(conn: AsyncConnection, delivery_id: int) -> tuple[str, str, datetime, Any] | None:
+async def event_body_of(conn: Connection, delivery_id: int) -> tuple[str, str, datetime, Any] | None:
     """(event id, type, created at, data) of a delivery's event."""
     query = (
         select(E.event_id, E.event_type, E.created_at, E.data)
@@ -318,7 +318,7 @@ async def event_body_of(conn: AsyncConnection, delivery_id: int) -> tuple[str, s
 
 
 async def redeliver(
-    conn: AsyncConnection, *, delivery_ids: Iterable[int] = (), all_dead: bool = False, now: datetime
+    conn: Connection, *, delivery_ids: Iterable[int] = (), all_dead: bool = False, now: datetime
 ) -> list[int]:
     """Send deliveries again from now on (the retry horizon starts over): the given ones that
     are delivered or dead, or every dead one. Returns the ids that were put back, in order."""
@@ -341,6 +341,6 @@ async def redeliver(
     return sorted(moved)
 
 
-async def count_by_status(conn: AsyncConnection) -> dict[str, int]:
+async def count_by_status(conn: Connection) -> dict[str, int]:
     rows = (await conn.execute(select(D.status, func.count()).group_by(D.status))).all()
     return {status: count for status, count in rows}

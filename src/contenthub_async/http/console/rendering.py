@@ -16,7 +16,7 @@ from contenthub_async.http.console import security
 from contenthub_async.http.console.articles import render_article
 from contenthub_async.http.console.charts import hourly_chart
 from contenthub_async.http.console.i18n import console_text, language_of
-from contenthub_async.texts.messages import Language, status_word
+from contenthub_async.texts.messages import Language, note_text, status_word
 from contenthub_async.texts.messages import text as ctl_text
 
 if TYPE_CHECKING:
@@ -145,6 +145,7 @@ class Renderer:
             t=t,
             ctl=lambda key, **fields: ctl_text(key, lang, **fields),
             status_word=lambda status: status_word(str(status), lang),
+            note=lambda note, fallback: note_text(note, fallback, lang),
             badge=lambda status: _badge(lang, str(status)),
             age=lambda at: _duration(None if at is None else (now - at).total_seconds(), lang),
             duration=lambda seconds: _duration(seconds, lang),

@@ -21,7 +21,6 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contenthub_async.domain import cron
 from contenthub_async.domain.submission import (
@@ -39,6 +38,7 @@ from contenthub_async.domain.topics import RECENT_DAYS, generate_topics
 from contenthub_async.services.executors import RunContext, RunFailed
 from contenthub_async.store import accounts as account_store
 from contenthub_async.store import tasks as task_store
+from contenthub_async.store.connection import Connection
 
 _LIMITS = {
     "topic": MAX_TOPIC_LENGTH,
@@ -100,7 +100,7 @@ class ContentGenerationExecutor:
         async with ctx.db.write() as conn:
             return await self._execute(conn, ctx, params)
 
-    async def _execute(self, conn: AsyncConnection, ctx: RunContext, params: ContentGenerationParams) -> dict[str, Any]:
+    async def _execute(self, conn: Connection, ctx: RunContext, params: ContentGenerationParams) -> dict[str, Any]:
         accounts = await account_store.get_accounts(conn, params.account_ids)
         already = await task_store.tasks_of_run(conn, ctx.run.id)
         recent = await task_store.recent_topics(conn, params.account_ids, since=ctx.now - timedelta(days=RECENT_DAYS))

@@ -23,8 +23,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
+from contenthub_async.store.connection import Connection
 from contenthub_async.store.database import Database
 from contenthub_async.store.dialect import Backend, dialect_of
 
@@ -74,7 +73,7 @@ def _latest_version() -> int:
 SCHEMA_VERSION = _latest_version()
 
 
-async def current_version(conn: AsyncConnection) -> int:
+async def current_version(conn: Connection) -> int:
     """The schema version of the database (0: empty)."""
     return await dialect_of(conn).schema_version(conn)
 
