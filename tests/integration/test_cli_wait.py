@@ -101,90 +101,6 @@ def moves(output: str) -> list[str]:
     return re.findall(r"CST  ((?:\w+ )?→ \w+)  ", output)
 
 
-# ---------------------------------------------------------------- --wait with a daemon
-
-
-def test_wait_prints_each_state_and_exits_0_when_completed(running: Hub) -> None:
-    r = running("submit", "-a", ACCOUNT, "-t", "waited for", "--wait")
-    assert r.code == 0, r
-    task_id = r.out.splitlines()[0]
-    steps = moves(r.out)
-    assert steps[:3] == ["→ pending", "pending → submitting", "submitting → submitted"], r.out
-    assert steps[-1].endswith("→ completed"), r.out
-    assert r.out.splitlines()[-1].startswith(f"Task {task_id} completed: content ")
-    # The daemon's publisher may already have taken the article by the time --wait reports.
-    assert re.search(r"\(approved, (queued|publishing|published)\)\.$", r.out.splitlines()[-1]), r.out
-    assert running.rows("SELECT status FROM content_generation_tasks WHERE task_id = ?", task_id) == [("completed",)]
-
-
-def test_wait_exits_1_when_the_task_fails(running: Hub) -> None:
-    r = running("submit", "-a", ACCOUNT, "-t", "doomed topic", "--max-retries", "0", "--wait")
-    assert r.code == 1, r
-    task_id = r.out.splitlines()[0]
-    assert moves(r.out)[-1].endswith("→ failed"), r.out
-    assert r.out.splitlines()[-1].startswith(f"Task {task_id} failed: ") and "doomed" in r.out.splitlines()[-1]
-
-
-def test_wait_json_prints_only_the_final_task_object(running: Hub) -> None:
-    r = running("content", "generate", "-a", ACCOUNT, "-t", "as json", "--async", "--wait", "--format", "json")
-    assert r.code == 0, r
-    final = r.json()  # the whole of stdout is one JSON document
-    assert final["status"] == "completed" and final["progress"] == 100 and final["attempts"] == 1
-    content = final["content"]
-    assert isinstance(content, dict) and content["content_id"] == final["content_id"]
-    # approved into the pool, which the daemon's publisher may already have worked through
-    assert content["review_status"] == "approved"
-    assert (content["publish_status"], content["pool_status"]) in (
-        ("queued", "pending"), ("queued", "publishing"), ("published", "published"))  # store/pool.CONTENT_STATUS
-    assert [e["to"] for e in final["events"]][-1] == "completed"  # type: ignore[index, union-attr]
-    again = running("status", str(final["task_id"]), "--format", "json").json()
-    moving = ("publish_status", "pool_status")  # the publisher may still be at work in between
-    assert {k: v for k, v in again.items() if k != "content"} == {k: v for k, v in final.items() if k != "content"}
-    assert {k: v for k, v in again["content"].items() if k not in moving} == {
-        k: v for k, v in content.items() if k not in moving}
-
-
-def test_wait_draws_a_progress_bar_on_a_terminal(running: Hub) -> None:
-    primary, secondary = pty.openpty()
-    proc = subprocess.Popen(
-        [str(CTL), "submit", "-a", ACCOUNT, "-t", "on a terminal", "--wait"], cwd=running.cwd,
-        env={**running.env(), "COLUMNS": "120"}, stdin=subprocess.DEVNULL, stdout=secondary, stderr=secondary,
-    )
-    os.close(secondary)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(primary, 65536)
-        except OSError:  # EIO: the terminal's last writer is gone
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(primary)
-    assert proc.wait(timeout=60) == 0
-    screen = b"".join(chunks).decode("utf-8")
-    assert "━" in screen and "100%" in screen, screen
-    assert "completed: content" in screen, screen
-
-
-def test_status_shows_attempts_content_review_and_publishing(running: Hub) -> None:
-    r = running("submit", "-a", ACCOUNT, "-t", "for status", "--wait", "--format", "json")
-    assert r.code == 0, r
-    task_id = str(r.json()["task_id"])
-
-    r = running("status", task_id)
-    assert r.code == 0, r
-    for pattern in (r"Attempts:\s+1\n", r"Retries:\s+0/3", r"Title:\s+for status", r"Review:\s+approved",
-                    r"Publishing:\s+(queued|publishing|published)", r"Publish pool:\s+(pending|publishing|published)", r"Creator task ID:\s+[0-9a-f-]{36}"):
-        assert re.search(pattern, r.out), (pattern, r.out)
-
-    r = running("status", task_id, lang=ZH)
-    assert r.code == 0, r
-    for pattern in (r"执行次数:\s+1\n", r"审核状态:\s+已通过（approved）", r"发布状态:\s+\S+（(queued|publishing|published)）",
-                    r"发布池:\s+\S+（(pending|publishing|published)）"):
-        assert re.search(pattern, r.out), (pattern, r.out)
-
-
 async def test_detail_reads_content_and_pool_state_on_every_backend(db: Database, clock: ManualClock) -> None:
     """What `status` and `--wait` read, on SQLite and PostgreSQL: new events only, content, pool."""
     async with db.write() as conn:
@@ -314,3 +230,90 @@ def test_ctrl_c_ends_a_command_that_waits_for_the_write_lock(tmp_path: Path, sig
     assert code == 130, err
     assert out == "" and err.strip() == "contenthub-ctl: error: interrupted"
     assert hub.rows("SELECT count(*) FROM content_generation_tasks") == [(0,)]
+
+
+# ---------------------------------------------------------------- --wait with a daemon
+# Last in the module: the module-scoped daemon stops when the module ends, so it does not idle
+# through the tests that do not use it.
+
+
+def test_wait_prints_each_state_and_exits_0_when_completed(running: Hub) -> None:
+    r = running("submit", "-a", ACCOUNT, "-t", "waited for", "--wait")
+    assert r.code == 0, r
+    task_id = r.out.splitlines()[0]
+    steps = moves(r.out)
+    assert steps[:3] == ["→ pending", "pending → submitting", "submitting → submitted"], r.out
+    assert steps[-1].endswith("→ completed"), r.out
+    assert r.out.splitlines()[-1].startswith(f"Task {task_id} completed: content ")
+    # The daemon's publisher may already have taken the article by the time --wait reports.
+    assert re.search(r"\(approved, (queued|publishing|published)\)\.$", r.out.splitlines()[-1]), r.out
+    assert running.rows("SELECT status FROM content_generation_tasks WHERE task_id = ?", task_id) == [("completed",)]
+
+
+def test_wait_exits_1_when_the_task_fails(running: Hub) -> None:
+    r = running("submit", "-a", ACCOUNT, "-t", "doomed topic", "--max-retries", "0", "--wait")
+    assert r.code == 1, r
+    task_id = r.out.splitlines()[0]
+    assert moves(r.out)[-1].endswith("→ failed"), r.out
+    assert r.out.splitlines()[-1].startswith(f"Task {task_id} failed: ") and "doomed" in r.out.splitlines()[-1]
+
+
+def test_wait_json_prints_only_the_final_task_object(running: Hub) -> None:
+    r = running("content", "generate", "-a", ACCOUNT, "-t", "as json", "--async", "--wait", "--format", "json")
+    assert r.code == 0, r
+    final = r.json()  # the whole of stdout is one JSON document
+    assert final["status"] == "completed" and final["progress"] == 100 and final["attempts"] == 1
+    content = final["content"]
+    assert isinstance(content, dict) and content["content_id"] == final["content_id"]
+    # approved into the pool, which the daemon's publisher may already have worked through
+    assert content["review_status"] == "approved"
+    assert (content["publish_status"], content["pool_status"]) in (
+        ("queued", "pending"), ("queued", "publishing"), ("published", "published"))  # store/pool.CONTENT_STATUS
+    assert [e["to"] for e in final["events"]][-1] == "completed"  # type: ignore[index, union-attr]
+    again = running("status", str(final["task_id"]), "--format", "json").json()
+    moving = ("publish_status", "pool_status")  # the publisher may still be at work in between
+    assert {k: v for k, v in again.items() if k != "content"} == {k: v for k, v in final.items() if k != "content"}
+    assert {k: v for k, v in again["content"].items() if k not in moving} == {
+        k: v for k, v in content.items() if k not in moving}
+
+
+def test_wait_draws_a_progress_bar_on_a_terminal(running: Hub) -> None:
+    primary, secondary = pty.openpty()
+    proc = subprocess.Popen(
+        [str(CTL), "submit", "-a", ACCOUNT, "-t", "on a terminal", "--wait"], cwd=running.cwd,
+        env={**running.env(), "COLUMNS": "120"}, stdin=subprocess.DEVNULL, stdout=secondary, stderr=secondary,
+    )
+    os.close(secondary)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:  # EIO: the terminal's last writer is gone
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(primary)
+    assert proc.wait(timeout=60) == 0
+    screen = b"".join(chunks).decode("utf-8")
+    assert "━" in screen and "100%" in screen, screen
+    assert "completed: content" in screen, screen
+
+
+def test_status_shows_attempts_content_review_and_publishing(running: Hub) -> None:
+    r = running("submit", "-a", ACCOUNT, "-t", "for status", "--wait", "--format", "json")
+    assert r.code == 0, r
+    task_id = str(r.json()["task_id"])
+
+    r = running("status", task_id)
+    assert r.code == 0, r
+    for pattern in (r"Attempts:\s+1\n", r"Retries:\s+0/3", r"Title:\s+for status", r"Review:\s+approved",
+                    r"Publishing:\s+(queued|publishing|published)", r"Publish pool:\s+(pending|publishing|published)", r"Creator task ID:\s+[0-9a-f-]{36}"):
+        assert re.search(pattern, r.out), (pattern, r.out)
+
+    r = running("status", task_id, lang=ZH)
+    assert r.code == 0, r
+    for pattern in (r"执行次数:\s+1\n", r"审核状态:\s+已通过（approved）", r"发布状态:\s+\S+（(queued|publishing|published)）",
+                    r"发布池:\s+\S+（(pending|publishing|published)）"):
+        assert re.search(pattern, r.out), (pattern, r.out)
+
