@@ -22,7 +22,7 @@ from sqlalchemy import text
 from contenthub_async.domain.submission import NewTask
 from contenthub_async.store.database import Database
 from contenthub_async.store.types import parse_utc
-from tests.support.daemons import daemon_environment, daemon_process, prepare, submit
+from tests.support.daemons import daemon_environment, daemon_process, log_events, prepare, submit, wait_until
 from tests.support.databases import requires_postgres
 
 pytestmark = [pytest.mark.slow, requires_postgres]
@@ -58,8 +58,17 @@ async def test_three_daemons_killed_at_random_for_a_minute(db_url: str, tmp_path
     rng = random.Random(20261203)
     killed_at: dict[int, float] = {}  # pid -> when it was killed
     with ExitStack() as stack:
+        starts = [0] * DAEMONS
+
         def start(n: int) -> subprocess.Popen[bytes]:
+            starts[n] += 1
             return stack.enter_context(daemon_process(env, tmp_path / f"daemon-{n}.log"))
+
+        def all_started() -> bool:
+            """Every daemon has logged its start (its signal handling is in place: a SIGTERM
+            during start-up ends the process by the signal, as systemd expects, not by exit 0)."""
+            return all(len(log_events(tmp_path / f"daemon-{n}.log", "contenthubd started")) == starts[n]
+                       for n in range(DAEMONS))
 
         procs = [start(n) for n in range(DAEMONS)]
         ends = time.monotonic() + CHAOS_SECONDS
@@ -76,6 +85,7 @@ async def test_three_daemons_killed_at_random_for_a_minute(db_url: str, tmp_path
                 (TASKS,)
             ]:
                 await anyio.sleep(0.5)
+        await wait_until(all_started, timeout=120)
         for proc in procs:
             proc.send_signal(signal.SIGTERM)
         for proc in procs:

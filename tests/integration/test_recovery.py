@@ -99,7 +99,9 @@ async def test_another_host_a_killed_daemon_is_dead_after_its_silent_heartbeats(
     await check_taken_over(db_url)
     [takeover] = log_events(second_log, "daemon taken for dead; its work taken over")
     assert takeover["cause"] == "no heartbeat"
-    assert takeover["leases"] == ["tracker"] and takeover["leased_tasks"]
+    # The tracker term (2 heartbeat intervals here) may lapse, and the new daemon take the lease,
+    # before three silent heartbeats mark its holder dead: then there is no lease left to hand back.
+    assert takeover.get("leases", []) in ([], ["tracker"]) and takeover["leased_tasks"]
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)

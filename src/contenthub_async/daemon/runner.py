@@ -207,7 +207,8 @@ async def run_daemon(
         loops_scope = anyio.CancelScope()  # a second signal cancels it at once
         async with anyio.create_task_group() as background:
             if install_signal_handlers:
-                background.start_soon(_watch_signals, handles.stopping, loops_scope.cancel, log)
+                # started (handlers in place) before "contenthubd started" is logged
+                await background.start(_watch_signals, handles.stopping, loops_scope.cancel, log)
             if notifier.watchdog_interval:
                 background.start_soon(_watchdog, notifier, notifier.watchdog_interval)
             background.start_soon(feed_wakeup, change_source_for(db, knobs.wakeup_interval), wakeup, log)
@@ -289,10 +290,12 @@ async def _serve_http(
     await serve(app, listener, handles.stopping)
 
 
-async def _watch_signals(stopping: anyio.Event, stop_now: Callable[[], None], log: Any) -> None:
+async def _watch_signals(stopping: anyio.Event, stop_now: Callable[[], None], log: Any, *,
+                         task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
     # SIGHUP (the terminal or session went away, or `kill -HUP`) stops like SIGTERM: there is no
     # configuration to reload that could not be read again by a restart.
     with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT, signal.SIGHUP) as signals:
+        task_status.started()
         async for signum in signals:
             if not stopping.is_set():
                 log.info("signal received: stopping gracefully", signal=signal.Signals(signum).name)
