@@ -166,6 +166,8 @@ async def run_daemon(
             log.info("database schema created or upgraded", version_before=before, version=after)
         here = Here(daemon_id=handles.daemon_id, host_id=host_id(settings.CONTENTHUB_HOST_ID),
                     process_scope=process_scope(), heartbeat_seconds=knobs.heartbeat_interval)
+        # The file this daemon registers in, as it is now (before anyone is told the daemon runs).
+        database_file = _file_identity(parsed_url.sqlite_path) if parsed_url.sqlite_path is not None else None
         async with db.write() as conn:
             await daemon_store.register_daemon(
                 conn, daemon_id=handles.daemon_id, hostname=socket.gethostname(), pid=os.getpid(),
@@ -213,8 +215,8 @@ async def run_daemon(
                 background.start_soon(_watchdog, notifier, notifier.watchdog_interval)
             background.start_soon(feed_wakeup, change_source_for(db, knobs.wakeup_interval), wakeup, log)
             if parsed_url.sqlite_path is not None:
-                background.start_soon(_watch_database_file, parsed_url.sqlite_path, knobs.heartbeat_interval,
-                                      stop_database_lost)
+                background.start_soon(_watch_database_file, parsed_url.sqlite_path, database_file,
+                                      knobs.heartbeat_interval, stop_database_lost)
             with loops_scope:
                 async with anyio.create_task_group() as loops:
                     if settings.ASYNC_CONTENT_GENERATION_ENABLED:
@@ -314,11 +316,11 @@ def _file_identity(path: Path) -> tuple[int, int] | None:
     return status.st_dev, status.st_ino
 
 
-async def _watch_database_file(path: Path, interval: float, on_lost: Callable[[], None]) -> None:
-    """Every heartbeat interval: is ``path`` still the file the daemon opened? A deleted or
-    replaced file goes on living for the daemon's open connections, so its writes would land in
-    a file nobody else can read."""
-    opened = _file_identity(path)
+async def _watch_database_file(path: Path, opened: tuple[int, int] | None, interval: float,
+                               on_lost: Callable[[], None]) -> None:
+    """Every heartbeat interval: is ``path`` still ``opened``, the file the daemon registered in?
+    A deleted or replaced file goes on living for the daemon's open connections, so its writes
+    would land in a file nobody else can read."""
     while True:
         await anyio.sleep(interval)
         now = _file_identity(path)
