@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Coroutine
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from sqlalchemy.engine import Connection as SyncConnection
@@ -66,27 +66,13 @@ class Connection:
     def get_execution_options(self) -> Any:
         return self.sync_connection.get_execution_options()
 
-    @asynccontextmanager
-    async def begin(self) -> AsyncIterator[None]:
+    def begin(self) -> AbstractAsyncContextManager[None]:
         """A transaction: committed when the block ends, rolled back when it raises."""
-        transaction = await greenlet_spawn(self.sync_connection.begin)
-        try:
-            yield
-        except BaseException as exc:
-            await greenlet_spawn(transaction.__exit__, type(exc), exc, exc.__traceback__)
-            raise
-        await greenlet_spawn(transaction.__exit__, None, None, None)
+        return _within(self.sync_connection.begin)
 
-    @asynccontextmanager
-    async def begin_nested(self) -> AsyncIterator[None]:
+    def begin_nested(self) -> AbstractAsyncContextManager[None]:
         """A savepoint inside the transaction: released when the block ends, rolled back to when it raises."""
-        savepoint = await greenlet_spawn(self.sync_connection.begin_nested)
-        try:
-            yield
-        except BaseException as exc:
-            await greenlet_spawn(savepoint.__exit__, type(exc), exc, exc.__traceback__)
-            raise
-        await greenlet_spawn(savepoint.__exit__, None, None, None)
+        return _within(self.sync_connection.begin_nested)
 
     async def get_raw_connection(self) -> PoolProxiedConnection:
         """The pool's connection (its ``driver_connection`` is the asyncio driver's own)."""
@@ -133,3 +119,15 @@ async def connect(engine: Engine) -> AsyncIterator[Connection]:
 async def dispose(engine: Engine) -> None:
     """Close every pooled connection."""
     await greenlet_spawn(engine.dispose)
+
+
+@asynccontextmanager
+async def _within(open_transaction: Callable[[], Any]) -> AsyncIterator[None]:
+    """A transaction or savepoint of the blocking API, opened and ended through the greenlet bridge."""
+    transaction = await greenlet_spawn(open_transaction)
+    try:
+        yield
+    except BaseException as exc:
+        await greenlet_spawn(transaction.__exit__, type(exc), exc, exc.__traceback__)
+        raise
+    await greenlet_spawn(transaction.__exit__, None, None, None)
