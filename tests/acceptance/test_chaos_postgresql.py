@@ -17,12 +17,11 @@ from typing import Any
 
 import anyio
 import pytest
-from sqlalchemy import text
 
 from contenthub_async.domain.submission import NewTask
-from contenthub_async.store.database import Database
 from contenthub_async.store.types import parse_utc
 from tests.support.daemons import daemon_environment, daemon_process, log_events, prepare, submit, wait_until
+from tests.support.databases import query_rows as rows
 from tests.support.databases import requires_postgres
 
 pytestmark = [pytest.mark.slow, requires_postgres]
@@ -32,15 +31,6 @@ DAEMONS = 3
 CHAOS_SECONDS = 60
 #: The same-host recovery goal: a killed daemon's work is back within this many seconds.
 RECOVERY_GOAL = 5.0
-
-
-async def rows(db_url: str, sql: str) -> list[Any]:
-    db = Database.open(db_url)
-    try:
-        async with db.read() as conn:
-            return list((await conn.execute(text(sql))).all())
-    finally:
-        await db.close()
 
 
 def unix(value: Any) -> float:

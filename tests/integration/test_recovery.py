@@ -23,17 +23,9 @@ from tests.support.daemons import (
     settings_for,
     submit,
 )
+from tests.support.databases import query_rows as rows
 
 TASKS = 6
-
-
-async def rows(db_url: str, sql: str) -> list[Any]:
-    db = Database.open(db_url)
-    try:
-        async with db.read() as conn:
-            return list((await conn.execute(text(sql))).all())
-    finally:
-        await db.close()
 
 
 async def counts(db_url: str) -> dict[str, int]:

@@ -206,3 +206,17 @@ async def open_database(url: str) -> AsyncIterator[Database]:
         yield db
     finally:
         await db.close()
+
+
+async def query_rows(url: str, sql: str) -> list[Any]:
+    """The rows of one plain SQL query, read as an operator would, on a connection of its own."""
+    from sqlalchemy import text
+
+    from contenthub_async.store.database import Database
+
+    db = Database.open(url)
+    try:
+        async with db.read() as conn:
+            return list((await conn.execute(text(sql))).all())
+    finally:
+        await db.close()
