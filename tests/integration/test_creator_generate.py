@@ -24,7 +24,7 @@ import pytest
 
 from contenthub_async.creator import CliCreator, CreateRequest, CreatorError, parsing
 from contenthub_async.creator.guard import guard_argv
-from tests.support.processes import alive, kill_survivors, no_survivors, wait_for_file, write_script
+from tests.support.processes import alive, kill_survivors, no_survivors, wait_dead, wait_for_file, write_script
 
 REPO = Path(__file__).resolve().parents[2]
 FAKE = REPO / "scripts" / "fake-content-creator"
@@ -248,7 +248,7 @@ async def test_deadline_stops_the_group(tmp_path: Path, tree: str, how: str) -> 
         if pids.exists():
             break
     processes = read_pids(pids.read_text())
-    assert not any(alive(pid) for pid in processes)
+    assert await wait_dead(processes) == []
     assert not Path(f"/proc/{processes[0]}").exists()  # the guard was reaped
     assert not creator._slots.locked()
 

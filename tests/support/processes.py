@@ -111,6 +111,18 @@ def survivors(marker: str) -> list[int]:
     return found
 
 
+async def wait_dead(pids: list[int], within: float = 30.0) -> list[int]:
+    """Wait until none of ``pids`` runs; the ones still running after ``within``.
+
+    A process killed a moment ago can still be exiting (its command line already
+    empty, not yet a zombie), so a check right after a kill must wait, not look once.
+    """
+    deadline = time.monotonic() + within
+    while (left := [pid for pid in pids if alive(pid)]) and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
+    return left
+
+
 async def no_survivors(marker: str, within: float = 30.0) -> list[int]:
     """Wait until no process of this test is alive; the ones left after ``within``."""
     deadline = time.monotonic() + within
