@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, exists, func, insert, or_, select, update
 
 from contenthub_async.domain.entities import Event, OutgoingWebhook, PoolEntry, Task, WebhookAttempt, WebhookDelivery
 from contenthub_async.domain.ids import new_event_id
@@ -149,6 +149,14 @@ def _claimable(now: datetime) -> Any:
         D.next_attempt_at <= now,
         or_(D.lease_expires_at.is_(None), D.lease_expires_at < now),
     )
+
+
+async def work_waiting(conn: Connection, *, now: datetime) -> bool:
+    """Whether an event waits to be fanned out or a delivery can be claimed ``now`` (two index
+    probes: what a deliverer reads before it opens a write transaction)."""
+    unfanned = exists(select(E.id).where(E.fanned_out_at.is_(None)))
+    claimable = exists(select(D.id).where(_claimable(now)))
+    return bool((await conn.execute(select(or_(unfanned, claimable)))).scalar_one())
 
 
 async def claim_deliveries(
