@@ -21,15 +21,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from contenthub_async.store.connection import Connection
-from contenthub_async.store.database import Database
 from contenthub_async.store.dialect import Backend, dialect_of
 
 if TYPE_CHECKING:
-    from importlib.resources.abc import Traversable
+    from contenthub_async.store.connection import Connection
+    from contenthub_async.store.database import Database
+    from contenthub_async.store.prepared import PreparedConnection
 
 BACKENDS: tuple[Backend, ...] = ("sqlite", "postgresql")
 _FILE_NAME = re.compile(r"^(\d{4})_(\w+)\.sql$")
@@ -52,10 +52,10 @@ def split_statements(sql: str) -> tuple[str, ...]:
     return tuple(s.strip() for s in "\n".join(lines).split(";") if s.strip())
 
 
-def _files_of(backend: Backend) -> list[tuple[int, str, Traversable]]:
+def _files_of(backend: Backend) -> list[tuple[int, str, Path]]:
     """(version, name, file) of ``backend``'s migration files in version order (1, 2, … without gaps)."""
     found = []
-    for entry in resources.files(__package__).joinpath(backend).iterdir():
+    for entry in (Path(__file__).parent / backend).iterdir():
         match = _FILE_NAME.match(entry.name)
         if match:
             found.append((int(match.group(1)), match.group(2), entry))
@@ -84,8 +84,8 @@ def _latest_version() -> int:
 SCHEMA_VERSION = _latest_version()
 
 
-async def current_version(conn: Connection) -> int:
-    """The schema version of the database (0: empty)."""
+async def current_version(conn: Connection | PreparedConnection) -> int:
+    """The schema version of the database (0: empty), on either driver's connection."""
     return await dialect_of(conn).schema_version(conn)
 
 
