@@ -4,7 +4,7 @@ end-to-end throughput, the two creator modes, tracking cost, daemon memory, the 
 figures, crash recovery, the web console's page times (scripts/bench_console.py) and publishing with dir:
 (scripts/bench_publishing.py).
 
-    python scripts/bench.py [--quick] [--output bench-results.json] [--only NAME[,NAME]]
+    python scripts/bench.py [--quick | --smoke] [--output bench-results.json] [--only NAME[,NAME]]
 
 Stdlib plus the project's own dependencies. Every timing is the median of several runs
 and is also given as a ratio to a baseline measured in the same run (absolute times drift
@@ -59,6 +59,7 @@ import bench_console  # noqa: E402
 import bench_http  # noqa: E402
 import bench_publishing  # noqa: E402
 import bench_webhooks  # noqa: E402
+from bench_size import Size, sized  # noqa: E402
 
 FIGURES = ["submit_latency", "bulk_enqueue", "claim_throughput", "pickup_latency", "end_to_end",
            "creator_modes", "tracking_cost", "memory", "postgresql", "recovery", "console_pages", "publishing",
@@ -285,11 +286,11 @@ class PgSchema:
 CTL_GOAL_RATIO = 20
 
 
-def bench_submit_latency(tmp: Path, quick: bool) -> dict[str, Any]:
+def bench_submit_latency(tmp: Path, size: Size) -> dict[str, Any]:
     """Wall time of whole `contenthub-ctl` processes (start-up, imports, one database
     transaction): submit, then status, list and cancel of the task it queued, each round
     interleaved with a bare `python -c pass`, so drift hits all alike."""
-    runs = 5 if quick else 20
+    runs = sized(size, 20, 5, 1)
     db_path = tmp / "submit.db"
     asyncio.run(prepare_db(sqlite_url(db_path)))
     env = clean_env()
@@ -349,9 +350,9 @@ def raw_insert(path: Path, n: int) -> float:
     return elapsed
 
 
-def bench_bulk_enqueue(tmp: Path, quick: bool) -> dict[str, Any]:
-    n = 10_000 if quick else 100_000
-    runs = 2
+def bench_bulk_enqueue(tmp: Path, size: Size) -> dict[str, Any]:
+    n = sized(size, 100_000, 10_000, 1_000)
+    runs = sized(size, 2, 2, 1)
     template = tmp / "enqueue-template.db"
     asyncio.run(prepare_db(sqlite_url(template)))
     ours, raw = [], []
@@ -514,20 +515,20 @@ async def reset_claims_pg(url: str) -> None:
         await db.close()
 
 
-def claim_plan(quick: bool) -> dict[int, int]:
+def claim_plan(size: Size) -> dict[int, int]:
     """Transactions per batch size (the table keeps ~all its pending rows throughout)."""
-    return {1: 100, 16: 40, 64: 20} if quick else {1: 500, 16: 200, 64: 100}
+    return sized(size, {1: 500, 16: 200, 64: 100}, {1: 100, 16: 40, 64: 20}, {1: 10, 16: 3, 64: 2})
 
 
-def bench_claim_sqlite(tmp: Path, quick: bool) -> dict[str, Any]:
-    n = 20_000 if quick else 100_000
-    runs = 2 if quick else 3
+def bench_claim_sqlite(tmp: Path, size: Size) -> dict[str, Any]:
+    n = sized(size, 100_000, 20_000, 2_000)
+    runs = sized(size, 3, 2, 1)
     base = tmp / "claim-base.db"
     url = sqlite_url(base)
     asyncio.run(prepare_db(url))
     fill_pending_sqlite(base, n)
     out: dict[str, Any] = {"pending_rows": n, "runs": runs, "unit": "tasks/s", "batches": {}}
-    for batch, transactions in claim_plan(quick).items():
+    for batch, transactions in claim_plan(size).items():
         ours, raw = [], []
         for i in range(runs):
             copy = tmp / f"claim-{batch}-{i}.db"
@@ -551,14 +552,14 @@ def bench_claim_sqlite(tmp: Path, quick: bool) -> dict[str, Any]:
     return out
 
 
-async def bench_claim_pg(url: str, quick: bool) -> dict[str, Any]:
-    n = 20_000 if quick else 100_000
-    runs = 2 if quick else 3
+async def bench_claim_pg(url: str, size: Size) -> dict[str, Any]:
+    n = sized(size, 100_000, 20_000, 2_000)
+    runs = sized(size, 3, 2, 1)
     await prepare_db(url)
     await fill_pending_pg(url, n)
     await reset_claims_pg(url)
     out: dict[str, Any] = {"pending_rows": n, "runs": runs, "unit": "tasks/s", "batches": {}}
-    for batch, transactions in claim_plan(quick).items():
+    for batch, transactions in claim_plan(size).items():
         ours, raw = [], []
         for _ in range(runs):
             claimed, elapsed = await claim_ours(url, batch, transactions)
@@ -599,8 +600,8 @@ async def wait_for(predicate: Callable[[], bool], timeout: float, interval: floa
         await asyncio.sleep(interval)
 
 
-def bench_pickup_latency(tmp: Path, quick: bool) -> dict[str, Any]:
-    n = 20 if quick else 100
+def bench_pickup_latency(tmp: Path, size: Size) -> dict[str, Any]:
+    n = sized(size, 100, 20, 5)
     db_path = tmp / "pickup.db"
     url = sqlite_url(db_path)
     state = tmp / "pickup-fake"
@@ -700,11 +701,12 @@ async def run_end_to_end(url: str, tmp: Path, label: str, n: int, concurrency: i
 # seconds (see docs/BENCHMARKS.md), so the smaller count changes the figure little.
 E2E_TASKS = {"sqlite": {5: 100, 50: 200}, "postgresql": {5: 80, 50: 150}}
 E2E_TASKS_QUICK = {"sqlite": {5: 20, 50: 50}, "postgresql": {5: 15, 50: 30}}
+E2E_TASKS_SMOKE = {"sqlite": {5: 5, 50: 10}, "postgresql": {5: 5, 50: 10}}
 E2E_RUNS, E2E_RUNS_QUICK = 3, 2
 
 
-def e2e_tasks(backend: str, concurrency: int, quick: bool) -> int:
-    return (E2E_TASKS_QUICK if quick else E2E_TASKS)[backend][concurrency]
+def e2e_tasks(backend: str, concurrency: int, size: Size) -> int:
+    return sized(size, E2E_TASKS, E2E_TASKS_QUICK, E2E_TASKS_SMOKE)[backend][concurrency]
 
 
 def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -714,11 +716,11 @@ def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def end_to_end(backend: str, fresh_url: Callable[[str], AbstractContextManager[str]], tmp: Path,
-               quick: bool) -> dict[str, Any]:
+               size: Size) -> dict[str, Any]:
     """Both concurrencies on ``backend``; ``fresh_url(run_label)`` gives an empty database per run."""
-    out: dict[str, Any] = {"unit": "tasks/s", "runs": E2E_RUNS_QUICK if quick else E2E_RUNS, "poll_interval": 0.2}
+    out: dict[str, Any] = {"unit": "tasks/s", "runs": sized(size, E2E_RUNS, E2E_RUNS_QUICK, 1), "poll_interval": 0.2}
     for concurrency in (5, 50):
-        n = e2e_tasks(backend, concurrency, quick)
+        n = e2e_tasks(backend, concurrency, size)
         runs = []
         for i in range(out["runs"]):
             label = f"{backend}-{concurrency}-{i}"
@@ -729,12 +731,12 @@ def end_to_end(backend: str, fresh_url: Callable[[str], AbstractContextManager[s
     return out
 
 
-def bench_end_to_end_sqlite(tmp: Path, quick: bool) -> dict[str, Any]:
+def bench_end_to_end_sqlite(tmp: Path, size: Size) -> dict[str, Any]:
     @contextmanager
     def fresh_sqlite(label: str) -> Iterator[str]:
         yield sqlite_url(tmp / f"e2e-{label}.db")
 
-    out = end_to_end("sqlite", fresh_sqlite, tmp, quick)
+    out = end_to_end("sqlite", fresh_sqlite, tmp, size)
     baseline = fake_spawn_latency(tmp, 10)
     out["baseline_fake_creator_spawn_seconds"] = rnd(baseline)
     for concurrency in (5, 50):
@@ -754,11 +756,11 @@ MODES_RUNS, MODES_RUNS_QUICK = 3, 1
 MODES_CONCURRENCY = 5
 
 
-def bench_creator_modes(tmp: Path, quick: bool) -> dict[str, Any]:
+def bench_creator_modes(tmp: Path, size: Size) -> dict[str, Any]:
     """The same tasks end to end in CREATOR_MODE=async and =sync (SQLite, fresh database each run):
     rate, creator processes and creator CPU per task."""
-    n = MODES_TASKS_QUICK if quick else MODES_TASKS
-    runs = MODES_RUNS_QUICK if quick else MODES_RUNS
+    n = sized(size, MODES_TASKS, MODES_TASKS_QUICK, MODES_CONCURRENCY)
+    runs = sized(size, MODES_RUNS, MODES_RUNS_QUICK, 1)
     out: dict[str, Any] = {"tasks": n, "concurrency": MODES_CONCURRENCY, "creator_latency_seconds": MODES_LATENCY,
                            "poll_interval": 0.2, "runs": runs}
     for mode in ("async", "sync"):
@@ -829,23 +831,23 @@ def self_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def bench_tracking_cost(tmp: Path, quick: bool) -> dict[str, Any]:
-    sizes = (10, 100) if quick else (10, 100, 1000)
-    cycles = 1 if quick else 3
+def bench_tracking_cost(tmp: Path, size: Size) -> dict[str, Any]:
+    counts_in_flight = sized(size, (10, 100, 1000), (10, 100), (10, 100))
+    cycles = sized(size, 3, 1, 1)
     out: dict[str, Any] = {"startup_delay_seconds": 2, "cycles_measured": cycles, "in_flight": {}}
     baselines = []
-    for size in sizes:
-        url = sqlite_url(tmp / f"track-{size}.db")
-        state = tmp / f"track-fake-{size}"
+    for in_flight in counts_in_flight:
+        url = sqlite_url(tmp / f"track-{in_flight}.db")
+        state = tmp / f"track-fake-{in_flight}"
         asyncio.run(prepare_db(url))
-        asyncio.run(dispatch_in_flight(url, state, size))
+        asyncio.run(dispatch_in_flight(url, state, in_flight))
 
         async def run() -> dict[str, Any]:
             db = Database.open(url)
             try:
-                warm = Tracker(service_context(db, state, size, latency=3600))
+                warm = Tracker(service_context(db, state, in_flight, latency=3600))
                 await warm.cycle()  # submitted -> processing, without the delay
-                tracker = Tracker(service_context(db, state, size, latency=3600, startup_delay=2))
+                tracker = Tracker(service_context(db, state, in_flight, latency=3600, startup_delay=2))
                 walls, procs, child, own = [], [], [], []
                 for _ in range(cycles):
                     calls, c0, s0 = len(invocations(state)), children_cpu(), self_cpu()
@@ -863,8 +865,8 @@ def bench_tracking_cost(tmp: Path, quick: bool) -> dict[str, Any]:
             finally:
                 await db.close()
 
-        out["in_flight"][str(size)] = asyncio.run(run())
-    for _ in range(1 if quick else 3):  # baseline: one bare creator call with the same start-up delay
+        out["in_flight"][str(in_flight)] = asyncio.run(run())
+    for _ in range(sized(size, 3, 1, 1)):  # baseline: one bare creator call with the same start-up delay
         env = clean_env()
         env.update(fake_env(tmp / "track-baseline", startup_delay=2))
         started = time.perf_counter()
@@ -884,11 +886,11 @@ def bench_tracking_cost(tmp: Path, quick: bool) -> dict[str, Any]:
 TRACKING_CYCLES_WATCHED = 3
 
 
-def bench_memory(tmp: Path, quick: bool) -> dict[str, Any]:
-    pending = 10_000 if quick else 100_000
-    in_flight = 100 if quick else 1000
+def bench_memory(tmp: Path, size: Size) -> dict[str, Any]:
+    pending = sized(size, 100_000, 10_000, 1_000)
+    in_flight = sized(size, 1000, 100, 10)
     settle_seconds = 0.5
-    runs = 2 if quick else 3
+    runs = sized(size, 3, 2, 1)
 
     def list_calls(state: Path) -> int:
         return sum(1 for _, command in invocations(state) if command == "list")
@@ -940,15 +942,15 @@ def bench_memory(tmp: Path, quick: bool) -> dict[str, Any]:
 # ------------------------------------------------------------------ 8. PostgreSQL
 
 
-def bench_postgresql(tmp: Path, quick: bool) -> dict[str, Any]:
+def bench_postgresql(tmp: Path, size: Size) -> dict[str, Any]:
     try:
         pg_admin("SELECT 1")
     except Exception as exc:  # unreachable server, auth, missing driver
         return {"skipped": f"PostgreSQL at {POSTGRES_URL} unreachable: {type(exc).__name__}: {exc}"}
     out: dict[str, Any] = {"url": POSTGRES_URL}
     with PgSchema() as url:
-        out["claim_throughput"] = asyncio.run(bench_claim_pg(url, quick))
-    out["end_to_end"] = end_to_end("postgresql", lambda _: PgSchema(), tmp, quick)
+        out["claim_throughput"] = asyncio.run(bench_claim_pg(url, size))
+    out["end_to_end"] = end_to_end("postgresql", lambda _: PgSchema(), tmp, size)
     return out
 
 
@@ -960,9 +962,15 @@ RECOVERY_HEARTBEAT = 2.0  # CONTENTHUB_HEARTBEAT_INTERVAL of daemon_env
 #: the default CONTENTHUB_HEARTBEAT_INTERVAL: a dead daemon on another host is found by its
 #: silence, so this case measures the rule with the interval daemons really run with
 RECOVERY_HEARTBEAT_OTHER_HOST = 10.0
+
 RECOVERY_WINDOW = 2.0  # seconds of completions that make a rate
 RECOVERY_NORMAL_SHARE = 0.8  # "normal rate again": this share of the rate before the crash
 RECOVERY_FAKE = {"slow_create": 0.5, "latency": 1.0, "pending_seconds": 0.2}
+
+
+def other_host_heartbeat(size: Size) -> float:
+    """The other-host case's heartbeat interval (--smoke: the same-host one, to wait less for the silence)."""
+    return sized(size, RECOVERY_HEARTBEAT_OTHER_HOST, RECOVERY_HEARTBEAT_OTHER_HOST, RECOVERY_HEARTBEAT)
 
 
 async def completions(url: str) -> int:
@@ -1038,12 +1046,12 @@ async def taken_for_dead_at(url: str) -> float | None:
     return None if at is None else (parse_utc(at) if isinstance(at, str) else at).timestamp()
 
 
-async def one_recovery(url: str, tmp: Path, label: str, other_host: bool, quick: bool) -> dict[str, Any]:
+async def one_recovery(url: str, tmp: Path, label: str, other_host: bool, size: Size) -> dict[str, Any]:
     """A daemon at its normal rate is killed with -9 and a new one started at once."""
-    warm_up, rate_window = (10, 3.0) if quick else (20, 5.0)
+    warm_up, rate_window = sized(size, (20, 5.0), (10, 3.0), (3, 2.0))
     await prepare_db(url)
     await insert_pending(url, RECOVERY_TASKS)
-    heartbeat = RECOVERY_HEARTBEAT_OTHER_HOST if other_host else RECOVERY_HEARTBEAT
+    heartbeat = other_host_heartbeat(size) if other_host else RECOVERY_HEARTBEAT
     env = daemon_env(url, tmp / f"recovery-fake-{label}", RECOVERY_FAKE,
                      ASYNC_MAX_CONCURRENT_TASKS=RECOVERY_CONCURRENCY, CONTENTHUB_CREATOR_MAX_PROCESSES=8,
                      CONTENTHUB_HEARTBEAT_INTERVAL=heartbeat)
@@ -1103,15 +1111,15 @@ async def one_recovery(url: str, tmp: Path, label: str, other_host: bool, quick:
 
 
 def recovery_case(fresh_url: Callable[[str], AbstractContextManager[str]], tmp: Path, label: str,
-                  other_host: bool, quick: bool, goal: float) -> dict[str, Any]:
-    runs = 1 if quick else 3
+                  other_host: bool, size: Size, goal: float) -> dict[str, Any]:
+    runs = sized(size, 3, 1, 1)
     samples = []
     for i in range(runs):
         with fresh_url(f"{label}-{i}") as url:
-            samples.append(asyncio.run(one_recovery(url, tmp, f"{label}-{i}", other_host, quick)))
+            samples.append(asyncio.run(one_recovery(url, tmp, f"{label}-{i}", other_host, size)))
     ordered = sorted(samples, key=lambda r: r["first_state_change_seconds"])
     median_run = ordered[(len(ordered) - 1) // 2]
-    baseline = daemon_import_seconds()
+    baseline = daemon_import_seconds(runs=sized(size, 3, 3, 1))
     return {**median_run, "runs": runs, "goal_seconds": goal, "baseline_daemon_import_seconds": rnd(baseline),
             "ratio_to_baseline": rnd(median_run["first_state_change_seconds"] / baseline),
             "goal_met": all(r["first_state_change_seconds"] <= goal for r in samples),
@@ -1131,21 +1139,21 @@ def daemon_import_seconds(runs: int = 3) -> float:
     return median(samples)
 
 
-def bench_recovery(tmp: Path, quick: bool) -> dict[str, Any]:
+def bench_recovery(tmp: Path, size: Size) -> dict[str, Any]:
 
     @contextmanager
     def fresh_sqlite(label: str) -> Iterator[str]:
         yield sqlite_url(tmp / f"recovery-{label}.db")
 
     out: dict[str, Any] = {"unit": "s", "concurrency": RECOVERY_CONCURRENCY,
-                           "same_host_sqlite": recovery_case(fresh_sqlite, tmp, "same", False, quick, 5.0)}
+                           "same_host_sqlite": recovery_case(fresh_sqlite, tmp, "same", False, size, 5.0)}
     try:
         pg_admin("SELECT 1")
     except Exception as exc:  # unreachable server, auth, missing driver
         out["other_host_postgresql"] = {"skipped": f"PostgreSQL unreachable: {type(exc).__name__}: {exc}"}
         return out
-    out["other_host_postgresql"] = recovery_case(lambda _: PgSchema(), tmp, "other", True, quick,
-                                                 3 * RECOVERY_HEARTBEAT_OTHER_HOST)
+    out["other_host_postgresql"] = recovery_case(lambda _: PgSchema(), tmp, "other", True, size,
+                                                 3 * other_host_heartbeat(size))
     return out
 
 
@@ -1280,7 +1288,7 @@ def table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-RUNNERS: dict[str, Callable[[Path, bool], dict[str, Any]]] = {
+RUNNERS: dict[str, Callable[[Path, Size], dict[str, Any]]] = {
     "submit_latency": bench_submit_latency,
     "bulk_enqueue": bench_bulk_enqueue,
     "claim_throughput": bench_claim_sqlite,
@@ -1293,18 +1301,22 @@ RUNNERS: dict[str, Callable[[Path, bool], dict[str, Any]]] = {
     "recovery": bench_recovery,
     "console_pages": bench_console.bench_console_pages,
     "publishing": bench_publishing.bench_publishing,
-    "http_api": lambda tmp, quick: bench_http.bench_http_api(
-        tmp, quick, account=ACCOUNT, prepare_db=prepare_db, daemon_env=daemon_env, start_daemon=start_daemon,
+    "http_api": lambda tmp, size: bench_http.bench_http_api(
+        tmp, size, account=ACCOUNT, prepare_db=prepare_db, daemon_env=daemon_env, start_daemon=start_daemon,
         stop_daemon=stop_daemon, ctl=CTL, end_to_end=run_end_to_end),
-    "webhooks": lambda tmp, quick: bench_webhooks.bench_webhooks(
-        tmp, quick, account=ACCOUNT, prepare_db=prepare_db, daemon_env=daemon_env, start_daemon=start_daemon,
+    "webhooks": lambda tmp, size: bench_webhooks.bench_webhooks(
+        tmp, size, account=ACCOUNT, prepare_db=prepare_db, daemon_env=daemon_env, start_daemon=start_daemon,
         stop_daemon=stop_daemon, end_to_end=run_end_to_end),
 }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="smaller sizes and fewer runs (under a minute)")
+    sizes = parser.add_mutually_exclusive_group()
+    sizes.add_argument("--quick", dest="size", action="store_const", const="quick", default="full",
+                       help="smaller sizes and fewer runs (a few minutes)")
+    sizes.add_argument("--smoke", dest="size", action="store_const", const="smoke",
+                       help="every figure from the fewest samples (the test suite's check; values mean nothing)")
     parser.add_argument("--output", default="bench-results.json", help="where to write the JSON results")
     parser.add_argument("--only", default="", help="comma list of figures: " + ",".join(FIGURES))
     args = parser.parse_args(argv)
@@ -1314,7 +1326,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown figure(s): {', '.join(unknown)}; choose from {', '.join(FIGURES)}")
 
     results: dict[str, Any] = {}
-    meta = {"quick": args.quick, "date": datetime.now(UTC).isoformat(timespec="seconds"),
+    meta = {"size": args.size, "date": datetime.now(UTC).isoformat(timespec="seconds"),
             "python": sys.version.split()[0], "nproc": os.cpu_count(), "seconds_per_figure": {}}
     started_all = time.perf_counter()
     tmp = Path(tempfile.mkdtemp(prefix="contenthub-bench-"))
@@ -1327,7 +1339,7 @@ def main(argv: list[str] | None = None) -> int:
             fig_dir = tmp / name
             fig_dir.mkdir()
             try:
-                results[name] = RUNNERS[name](fig_dir, args.quick)
+                results[name] = RUNNERS[name](fig_dir, args.size)
             except Exception as exc:  # report, never fake
                 results[name] = {"error": f"{type(exc).__name__}: {exc}"}
             meta["seconds_per_figure"][name] = round(time.perf_counter() - started, 1)

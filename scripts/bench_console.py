@@ -1,5 +1,5 @@
 """The console_pages figure of scripts/bench.py: how fast the web console's pages answer over
-loopback HTTP with 100 000 tasks in the table (10 000 with --quick).
+loopback HTTP with 100 000 tasks in the table (10 000 with --quick, 1 000 with --smoke).
 
 The tasks are 30 days of history: 90 % completed, 5 % failed, 1 % timed out, 1 % cancelled, the
 rest pending, spread evenly over three accounts, each with its creation and final event. The
@@ -26,6 +26,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from bench_size import Size, sized
 
 GOAL_P95_MS = 50.0
 SERVER = """
@@ -139,11 +141,11 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def bench_console_pages(tmp: Path, quick: bool) -> dict[str, Any]:
+def bench_console_pages(tmp: Path, size: Size) -> dict[str, Any]:
     import httpx
 
-    n = 10_000 if quick else 100_000
-    requests_per_page = 20 if quick else 60
+    n = sized(size, 100_000, 10_000, 1_000)
+    requests_per_page = sized(size, 60, 20, 3)
     db_path = tmp / "console.db"
     started = time.perf_counter()
     seed_sqlite(db_path, n)

@@ -23,6 +23,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench_size import Size, sized
+
 SUBMIT_PATH = "/api/v1/content/generate/async"
 
 
@@ -138,7 +140,7 @@ async def _reader(port: int, stop: asyncio.Event) -> int:
 
 
 def bench_http_api(
-    tmp: Path, quick: bool, *, account: int, prepare_db: Callable[[str], Any], daemon_env: Callable[..., dict[str, str]],
+    tmp: Path, size: Size, *, account: int, prepare_db: Callable[[str], Any], daemon_env: Callable[..., dict[str, str]],
     start_daemon: Callable[..., Any], stop_daemon: Callable[..., None], ctl: Path,
     end_to_end: Callable[..., Any],
 ) -> dict[str, Any]:
@@ -152,7 +154,7 @@ def bench_http_api(
     try:
         wait_for_http(port)
         asyncio.run(load(port, account, 1, 20))  # warm up
-        plans = {1: 100 if quick else 500, 16: 20 if quick else 125}  # submissions per client
+        plans = {1: sized(size, 500, 100, 20), 16: sized(size, 125, 20, 3)}  # submissions per client
         for clients, per_client in plans.items():
             batched_before = asyncio.run(_batches(port))
             cpu_before = cpu_seconds(daemon.pid)
@@ -169,7 +171,7 @@ def bench_http_api(
             }
         ctl_env = {**env, "CONTENTHUB_LOG_LEVEL": "warning"}
         ctl_times = []
-        for i in range(3 if quick else 10):
+        for i in range(sized(size, 10, 3, 1)):
             started = time.perf_counter()
             subprocess.run([str(ctl), "submit", "-a", str(account), "-t", f"ctl {i}"], env=ctl_env, check=True,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -179,7 +181,7 @@ def bench_http_api(
         stop_daemon(daemon)
 
     # Dispatch and tracking: the same run without a listener and with one being read.
-    n = 30 if quick else 100
+    n = sized(size, 100, 30, 10)
     rates = {}
     for label, listen in (("listener_off", ""), ("listener_on_read_10_per_s", f"127.0.0.1:{free_port()}")):
         url = f"sqlite:///{tmp / f'e2e-{label}.db'}"

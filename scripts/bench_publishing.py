@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench_size import Size, sized
+
 from contenthub_async.clock import SystemClock
 from contenthub_async.publishers.directory import DirPublisher, _atomic_write, front_matter
 from contenthub_async.publishers.port import Article
@@ -84,9 +86,9 @@ def _plain_loop(tmp: Path, n: int, created: datetime) -> float:
     return time.perf_counter() - started
 
 
-def bench_publishing(tmp: Path, quick: bool) -> dict[str, Any]:
-    n = 100 if quick else 300
-    runs = 1 if quick else 3
+def bench_publishing(tmp: Path, size: Size) -> dict[str, Any]:
+    n = sized(size, 300, 100, 20)
+    runs = sized(size, 3, 1, 1)
     created = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 
     def fresh(label: str) -> Path:

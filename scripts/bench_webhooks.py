@@ -25,6 +25,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from bench_size import Size, sized
+
 SLOW_ANSWER_SECONDS = 2.0
 
 
@@ -271,15 +273,15 @@ def _webhook_env(tmp: Path, url: str) -> dict[str, Any]:
             "CONTENTHUB_PUBLISHER": f"dir:{tmp / 'published'}"}
 
 
-def bench_webhooks(tmp: Path, quick: bool, **hooks: Any) -> dict[str, Any]:
+def bench_webhooks(tmp: Path, size: Size, **hooks: Any) -> dict[str, Any]:
     """``hooks``: bench.py's ``prepare_db``, ``daemon_env``, ``start_daemon``, ``stop_daemon``,
     ``end_to_end`` (run_end_to_end) and ``account``."""
     return {
         "unit": "s",
         "backend": "sqlite",
-        "latency": _latency(tmp, 10 if quick else 40, hooks),
-        "throughput": _throughput(tmp, 200 if quick else 1000, 8, hooks),
-        "slow_receiver": _slow_receiver(tmp, 30 if quick else 100, 1 if quick else 5, hooks),
+        "latency": _latency(tmp, sized(size, 40, 10, 3), hooks),
+        "throughput": _throughput(tmp, sized(size, 1000, 200, 30), 8, hooks),
+        "slow_receiver": _slow_receiver(tmp, sized(size, 100, 30, 10), sized(size, 5, 1, 1), hooks),
     }
 
 

@@ -39,7 +39,7 @@ from contenthub_async.services.janitor import Janitor
 from contenthub_async.services.publisher_loop import PublisherLoop
 from contenthub_async.services.scheduler import Scheduler
 from contenthub_async.services.tracker import Tracker
-from contenthub_async.services.wakeup import Wakeup, change_source_for, feed_wakeup
+from contenthub_async.services.wakeup import ChangeSource, Wakeup, change_source_for, feed_wakeup
 from contenthub_async.services.webhook_deliverer import WebhookConfig, WebhookDeliverer
 from contenthub_async.store import daemons as daemon_store
 from contenthub_async.store.database import Database, database_label, parse_database_url
@@ -194,7 +194,9 @@ async def run_daemon(
                       " daemon: stopping (restore the file, then restart; nothing written since is in it)")
             handles.stopping.set()
 
-        dispatcher = Dispatcher(ctx, wakeup)
+        new_tasks = wakeup.narrower()  # submissions of this daemon's API wake only the dispatcher
+        change_source = change_source_for(db, knobs.wakeup_interval, new_tasks=new_tasks)
+        dispatcher = Dispatcher(ctx, wakeup, woken_by=new_tasks)
         tracker = Tracker(ctx, on_slot_freed=wakeup.notify)
         janitor = Janitor(ctx, here, on_rescued=wakeup.notify, on_declared_dead=stop_declared_dead)
         scheduler = Scheduler(ctx, wakeup)
@@ -213,7 +215,7 @@ async def run_daemon(
                 await background.start(_watch_signals, handles.stopping, loops_scope.cancel, log)
             if notifier.watchdog_interval:
                 background.start_soon(_watchdog, notifier, notifier.watchdog_interval)
-            background.start_soon(feed_wakeup, change_source_for(db, knobs.wakeup_interval), wakeup, log)
+            background.start_soon(feed_wakeup, change_source, wakeup, log)
             if parsed_url.sqlite_path is not None:
                 background.start_soon(_watch_database_file, parsed_url.sqlite_path, database_file,
                                       knobs.heartbeat_interval, stop_database_lost)
@@ -228,7 +230,7 @@ async def run_daemon(
                     loops.start_soon(scheduler.run, handles.stopping)
                     loops.start_soon(publisher.run, handles.stopping)
                     if listener is not None:
-                        loops.start_soon(_serve_http, settings, db, clock, handles, listener)
+                        loops.start_soon(_serve_http, settings, db, clock, handles, listener, change_source)
                         log.info("HTTP API listening", address=settings.CONTENTHUB_HTTP_LISTEN,
                                  token_required=settings.CONTENTHUB_API_TOKEN is not None)
                     loops.start_soon(deliverer.run, handles.stopping)
@@ -282,13 +284,15 @@ def _http_socket(settings: Settings, log: Any) -> socket.socket | None | Literal
 
 
 async def _serve_http(
-    settings: Settings, db: Database, clock: Clock, handles: DaemonRun, listener: socket.socket
+    settings: Settings, db: Database, clock: Clock, handles: DaemonRun, listener: socket.socket,
+    change_source: ChangeSource,
 ) -> None:
     from contenthub_async.http.app import create_app
     from contenthub_async.http.context import Api
     from contenthub_async.http.server import serve
 
-    app = create_app(Api(db=db, clock=clock, settings=settings, daemon_id=handles.daemon_id))
+    app = create_app(Api(db=db, clock=clock, settings=settings, daemon_id=handles.daemon_id,
+                         submission_writes=change_source.new_task_writes))
     await serve(app, listener, handles.stopping)
 
 

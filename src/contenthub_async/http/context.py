@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -10,6 +12,7 @@ from fastapi import Request
 from contenthub_async.clock import Clock
 from contenthub_async.config import Settings
 from contenthub_async.services.submission_batcher import SubmissionBatcher
+from contenthub_async.store.connection import Connection
 from contenthub_async.store.database import Database
 
 #: ``actor`` of the task events the HTTP API writes.
@@ -22,11 +25,13 @@ class Api:
     clock: Clock
     settings: Settings
     daemon_id: str
+    #: the write transactions of submissions (the daemon's: they wake only its dispatcher)
+    submission_writes: Callable[[], AbstractAsyncContextManager[Connection]] | None = None
 
     @cached_property
     def submissions(self) -> SubmissionBatcher:
         """Commits concurrent submissions together (services/submission_batcher.py)."""
-        return SubmissionBatcher(self.db, clock=self.clock, actor=ACTOR)
+        return SubmissionBatcher(self.db, clock=self.clock, actor=ACTOR, write=self.submission_writes)
 
 
 async def api_of(request: Request) -> Api:

@@ -41,9 +41,12 @@ class Dispatcher:
 
     name = "dispatcher"
 
-    def __init__(self, ctx: ServiceContext, wakeup: Wakeup) -> None:
+    def __init__(self, ctx: ServiceContext, wakeup: Wakeup, *, woken_by: Wakeup | None = None) -> None:
+        """``wakeup``: the daemon's, notified when a slot frees here; ``woken_by``: what wakes the
+        claims (default ``wakeup``; the daemon gives its narrower ``new_tasks``)."""
         self.ctx = ctx
         self.wakeup = wakeup
+        self.woken_by = woken_by or wakeup
         self.log = ctx.log.bind(component=self.name)
         self.sync_mode = ctx.knobs.creator_mode is CreatorMode.SYNC
         self.generations = Generations(ctx, wakeup)  # where claimed tasks go in sync mode
@@ -92,7 +95,7 @@ class Dispatcher:
             try:
                 async with anyio.create_task_group() as submissions:
                     self._submissions = submissions
-                    await ServiceLoop(self, interval=IDLE_RECHECK_SECONDS, log=self.log, wakeup=self.wakeup).run(stopping)
+                    await ServiceLoop(self, interval=IDLE_RECHECK_SECONDS, log=self.log, wakeup=self.woken_by).run(stopping)
                     self.log.info("dispatcher stopping", in_progress=self._in_progress)
                     submissions.cancel_scope.deadline = anyio.current_time() + self.ctx.knobs.shutdown_grace
             finally:

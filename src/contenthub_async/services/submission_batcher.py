@@ -21,13 +21,17 @@ Each submission keeps its own outcome:
   written twice).
 
 A submission is answered only after the commit that holds it: nothing answered is lost.
+
+The shared transactions are opened by ``write`` (default: ``db.write``); the daemon gives the
+change source's ``new_task_writes``, so that they wake only the dispatcher (services/wakeup.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 
 import structlog
@@ -39,6 +43,7 @@ from contenthub_async.domain.submission import NewTask
 from contenthub_async.services.task_commands import Accepted, account_refusal, submit_once, submit_tasks
 from contenthub_async.store import accounts as account_store
 from contenthub_async.store import tasks as task_store
+from contenthub_async.store.connection import Connection
 from contenthub_async.store.database import Database
 
 log = structlog.get_logger("contenthubd.submissions")
@@ -65,8 +70,10 @@ class SubmissionBatcher:
     """Commits the submissions given to :meth:`submit` together (module docstring)."""
 
     def __init__(self, db: Database, *, clock: Clock, actor: str, window: float = 0.0,
-                 max_batch: int = MAX_BATCH) -> None:
+                 max_batch: int = MAX_BATCH,
+                 write: Callable[[], AbstractAsyncContextManager[Connection]] | None = None) -> None:
         self._db = db
+        self._write = write or db.write
         self._clock = clock
         self._actor = actor
         self._window = window
@@ -125,7 +132,7 @@ class SubmissionBatcher:
 
     async def _commit_together(self, batch: Sequence[_Waiting], written: _Written) -> list[Accepted | Exception]:
         outcomes: list[Accepted | Exception | None] = [None] * len(batch)
-        async with self._db.write() as conn:
+        async with self._write() as conn:
             keys = [w.idempotency_key for w in batch if w.idempotency_key is not None]
             earlier = await task_store.tasks_of_idempotency_keys(conn, keys) if keys else {}
             accounts = await account_store.get_accounts(conn, {w.task.account_id for w in batch})

@@ -11,14 +11,24 @@ dispatcher, the scheduler, …) waits on it, and one *change source* feeds it:
   of their tables as the payload: a listener wakes only for changes in its own schema.
 
 In-process code notifies directly (:meth:`Wakeup.notify`: a slot was freed here).
+
+Not every change concerns every loop. The HTTP API's submissions only add pending tasks, which
+only the dispatcher takes: on SQLite they are committed on the change source's own connection
+(:meth:`SqliteDataVersionSource.new_task_writes`), whose commits leave *its* ``data_version``
+unchanged, and the source then wakes only :meth:`Wakeup.narrower` ``new_tasks`` (at most once
+per poll, as for any change). At a thousand submissions a second the scheduler, the publisher
+and the webhook deliverer would otherwise run an idle round ten times a second for nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Protocol
 
 import anyio
 
+from contenthub_async.store.connection import Connection
 from contenthub_async.store.database import Database
 from contenthub_async.store.dialect import CHANGES_CHANNEL
 
@@ -33,11 +43,21 @@ class Wakeup:
     def __init__(self) -> None:
         self.generation = 0
         self._changed = anyio.Event()
+        self._narrower: list[Wakeup] = []
 
     def notify(self) -> None:
         self.generation += 1
         self._changed.set()
         self._changed = anyio.Event()
+        for narrower in self._narrower:
+            narrower.notify()
+
+    def narrower(self) -> Wakeup:
+        """A wake-up for loops that care about only some changes: every :meth:`notify` of this one
+        notifies it too, and it can be notified on its own (waking only its own waiters)."""
+        narrower = Wakeup()
+        self._narrower.append(narrower)
+        return narrower
 
     async def wait(self, seen: int, timeout: float) -> bool:
         """True as soon as :attr:`generation` differs from ``seen``; False after ``timeout`` seconds."""
@@ -55,39 +75,91 @@ class ChangeSource(Protocol):
         """Notify ``wakeup`` of every change committed by others, until cancelled."""
         ...
 
+    def new_task_writes(self) -> AbstractAsyncContextManager[Connection]:
+        """A write transaction that only adds pending tasks (its commit need wake only the
+        loops that take new tasks)."""
+        ...
+
 
 class SqliteDataVersionSource:
-    def __init__(self, db: Database, poll_interval: float) -> None:
+    """Polls ``PRAGMA data_version`` on a connection of the daemon's pool that it holds, and lends
+    that connection to :meth:`new_task_writes`: SQLite leaves a connection's ``data_version``
+    unchanged by its own commits, so those wake only ``new_tasks``."""
+
+    def __init__(self, db: Database, poll_interval: float, *, new_tasks: Wakeup | None = None) -> None:
         assert db.url.sqlite_path is not None
-        self._path = db.url.sqlite_path
+        self._db = db
         self._interval = poll_interval
+        self._new_tasks = new_tasks
+        self._conn: Connection | None = None
+        self._driver: Any = None  # the aiosqlite connection under ``_conn``
+        self._lock = anyio.Lock()  # one user of the connection at a time
+        self._tasks_added = False  # a new_task_writes transaction committed since the last poll
+        self._broken = False  # a transaction on the connection did not end cleanly: replace it
+
+    @property
+    def polling(self) -> bool:
+        """Whether :meth:`new_task_writes` commits on the polled connection now."""
+        return self._conn is not None and not self._broken
 
     async def run(self, wakeup: Wakeup) -> None:
-        import aiosqlite
+        async with self._db.connect() as conn:
+            try:
+                self._driver = (await conn.get_raw_connection()).driver_connection
+                last = await self._data_version()
+                self._conn = conn
+                while True:
+                    await anyio.sleep(self._interval)
+                    async with self._lock:
+                        if self._broken:
+                            raise RuntimeError("a transaction of new tasks did not end cleanly")
+                        version = await self._data_version()
+                        tasks_added, self._tasks_added = self._tasks_added, False
+                    if version != last:
+                        last = version
+                        wakeup.notify()
+                    elif tasks_added:
+                        (self._new_tasks or wakeup).notify()
+            finally:
+                self._conn = None
+                if self._broken:
+                    self._broken = False
+                    with anyio.CancelScope(shield=True):
+                        await conn.invalidate()
 
-        conn = await aiosqlite.connect(self._path, isolation_level=None)
-        try:
-            last = await self._data_version(conn)
-            while True:
-                await anyio.sleep(self._interval)
-                version = await self._data_version(conn)
-                if version != last:
-                    last = version
-                    wakeup.notify()
-        finally:
-            with anyio.CancelScope(shield=True):
-                await conn.close()
+    @asynccontextmanager
+    async def new_task_writes(self) -> AsyncIterator[Connection]:
+        """A write transaction on the polled connection (while :meth:`run` holds one; else an
+        ordinary one, whose commit wakes every loop)."""
+        async with self._lock:
+            conn = self._conn
+            if conn is None or not self.polling:
+                async with self._db.write() as other:
+                    yield other
+                return
+            try:
+                async with self._db.write_on(conn):
+                    yield conn
+            except BaseException:
+                if self._driver.in_transaction:  # the rollback did not finish (cancelled)
+                    self._broken = True
+                raise
+            self._tasks_added = True
 
-    @staticmethod
-    async def _data_version(conn: Any) -> int:
-        async with conn.execute("PRAGMA data_version") as cursor:
+    async def _data_version(self) -> int:
+        async with self._driver.execute("PRAGMA data_version") as cursor:
             row = await cursor.fetchone()
         return int(row[0])
 
 
 class PostgresListenSource:
     def __init__(self, db: Database) -> None:
+        self._db = db
         self._url = db.url
+
+    def new_task_writes(self) -> AbstractAsyncContextManager[Connection]:
+        # The NOTIFY of the transaction wakes every daemon's loops, this one's too.
+        return self._db.write()
 
     async def run(self, wakeup: Wakeup) -> None:
         # A one-connection engine of the same URL: the listener connects exactly as the
@@ -115,9 +187,10 @@ class PostgresListenSource:
                 await listener.close()
 
 
-def change_source_for(db: Database, poll_interval: float) -> ChangeSource:
+def change_source_for(db: Database, poll_interval: float, *, new_tasks: Wakeup | None = None) -> ChangeSource:
+    """``new_tasks``: what to wake (instead of everything) when only new tasks were committed."""
     if db.backend == "sqlite":
-        return SqliteDataVersionSource(db, poll_interval)
+        return SqliteDataVersionSource(db, poll_interval, new_tasks=new_tasks)
     return PostgresListenSource(db)
 
 

@@ -179,11 +179,17 @@ class Database:
     @asynccontextmanager
     async def write(self) -> AsyncIterator[Connection]:
         """A write transaction: committed on success, rolled back on error."""
-        async with connect(self.engine) as conn:
-            if self.backend == "sqlite":
-                await conn.execution_options(**{_BEGIN_MODE: "IMMEDIATE"})
-            async with conn.begin():
-                yield conn
+        async with connect(self.engine) as conn, self.write_on(conn):
+            yield conn
+
+    @asynccontextmanager
+    async def write_on(self, conn: Connection) -> AsyncIterator[None]:
+        """A write transaction on ``conn``, a connection of this database held outside any
+        transaction (:meth:`connect`)."""
+        if self.backend == "sqlite":
+            await conn.execution_options(**{_BEGIN_MODE: "IMMEDIATE"})
+        async with conn.begin():
+            yield
 
     @asynccontextmanager
     async def schema_change(self) -> AsyncIterator[Connection]:
