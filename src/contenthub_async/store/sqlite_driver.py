@@ -228,7 +228,9 @@ class SqliteDatabase:
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    raw = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
+    """A connection to the existing file ``path`` (never created here: ``db init`` does that)."""
+    raw = sqlite3.connect(f"{path.absolute().as_uri()}?mode=rw", uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
+                          isolation_level=None, check_same_thread=False)
     for pragma in _PRAGMAS:
         raw.execute(pragma)
     return raw
