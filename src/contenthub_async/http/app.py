@@ -8,11 +8,13 @@ from __future__ import annotations
 import inspect
 
 from fastapi import APIRouter, FastAPI
+from starlette.types import ASGIApp
 
 from contenthub_async import __version__
 from contenthub_async.http.console import ConsoleConfig, console_router, is_console_path
 from contenthub_async.http.context import Api
 from contenthub_async.http.errors import install_error_handlers
+from contenthub_async.http.fast_submit import SubmitFastPath
 from contenthub_async.http.middleware import (
     OPEN_PATHS,
     BodyLimitMiddleware,
@@ -36,9 +38,16 @@ _NO_NATIVE_TELEMETRY = (
 )
 
 
+class _Application(FastAPI):
+    """FastAPI with well-formed submissions answered before its layers (http/fast_submit.py)."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SubmitFastPath(super().build_middleware_stack(), self)
+
+
 def create_app(api: Api) -> FastAPI:
     """The application serving ``api`` (its database, clock and settings)."""
-    app = FastAPI(
+    app = _Application(
         title="contenthub-async",
         version=__version__,
         description="The HTTP API of contenthubd: submit and follow content-generation tasks (docs/api.md).",

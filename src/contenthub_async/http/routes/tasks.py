@@ -10,12 +10,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
 from contenthub_async.domain.states import TaskStatus
-from contenthub_async.domain.submission import check_submission
+from contenthub_async.domain.submission import NewTask, check_submission
 from contenthub_async.http.context import ACTOR, Api, api_of
 from contenthub_async.http.errors import InvalidFields, submission_problems
 from contenthub_async.json_objects import cancelled_json, detail_json, retried_json, submitted_json, task_json
 from contenthub_async.services import task_commands, task_queries
 from contenthub_async.services.errors import TaskNotFound
+from contenthub_async.services.task_commands import Accepted
 from contenthub_async.texts.messages import status_word, text
 
 router = APIRouter(prefix="/api/v1/content", tags=["tasks"])
@@ -44,7 +45,8 @@ class SubmitBody(BaseModel):
     callback_url: StrictStr | None = Field(None, description="also send this task's webhook events here (docs/webhooks.md)")
 
 
-def _idempotency_key(value: str | None) -> str | None:
+def idempotency_key_of(value: str | None) -> str | None:
+    """The ``Idempotency-Key`` header's key (:class:`InvalidFields` when it is not one)."""
     if value is None:
         return None
     if not 1 <= len(value) <= MAX_IDEMPOTENCY_KEY or not value.isascii() or not value.isprintable():
@@ -62,7 +64,14 @@ async def submit(
 ) -> JSONResponse:
     """202 with the ``submit`` object. A repeated ``Idempotency-Key`` returns the first task
     (``Idempotent-Replayed: true``) and inserts nothing."""
-    key = _idempotency_key(idempotency_key)
+    key = idempotency_key_of(idempotency_key)
+    accepted = await api.submissions.submit(checked_submission(api, body), idempotency_key=key)
+    return submitted_response(accepted, key)
+
+
+def checked_submission(api: Api, body: SubmitBody) -> NewTask:
+    """The task ``body`` asks for, by the rules of ``contenthub-ctl submit`` (:class:`InvalidFields`
+    naming each bad field otherwise)."""
     config = api.settings
     checked = check_submission(
         account_id=body.account_id, topic=body.topic, keywords=body.keywords, category=body.category,
@@ -73,9 +82,13 @@ async def submit(
     )
     if isinstance(checked, list):
         raise submission_problems(checked)
-    accepted = await api.submissions.submit(checked, idempotency_key=key)
+    return checked
+
+
+def submitted_response(accepted: Accepted, key: str | None) -> JSONResponse:
+    """The 202 answer: the same object as ``submit --format json``."""
     # The object as it is (FastAPI's validation and encoding of a returned dict cost more than
-    # the rest of the request's Python); the same object as `submit --format json`.
+    # the rest of the request's Python).
     return JSONResponse(submitted_json(
         accepted.task_id, accepted.status.value, text("submit.done"), account_id=accepted.account_id,
         priority=accepted.priority, auto_approve=accepted.auto_approve, max_retries=accepted.max_retries,
