@@ -340,13 +340,23 @@ def loaded_by(ctl: Ctl, *args: str) -> tuple[int, set[str]]:
     return int(code), set(modules.split())
 
 
+#: On SQLite the everyday commands run the store's prepared statements on the standard
+#: library's sqlite3 (store/sqlite_driver.py): no SQLAlchemy, no asyncio driver.
+NOT_ON_SQLITE = {"sqlalchemy", "aiosqlite", "greenlet"}
+
+
 def test_everyday_commands_do_not_import_what_they_do_not_use(ctl: Ctl) -> None:
-    ctl.store(_accounts)
+    [at_creator] = ctl.store(_submitted_task)  # type: ignore[misc]
+    unwanted = NOT_AT_START | NOT_ON_SQLITE
     code, loaded = loaded_by(ctl, "submit", "-a", "1", "-t", "lean")
-    assert (code, loaded & NOT_AT_START) == (0, set())
-    [task_id] = ctl.rows("SELECT task_id FROM content_generation_tasks")
-    for args in (("status", task_id[0]), ("cancel", task_id[0])):
+    assert (code, loaded & unwanted) == (0, set())
+    [task_id] = ctl.rows("SELECT task_id FROM content_generation_tasks WHERE topic = 'lean'")
+    for args in (("status", task_id[0]), ("cancel", task_id[0]), ("cancel", at_creator), ("status", at_creator),
+                 ("status", "task-ffffffffffff")):
         code, loaded = loaded_by(ctl, *args)
-        assert (code, loaded & NOT_AT_START) == (0, set()), args
-    code, loaded = loaded_by(ctl, "list")  # its table is drawn by rich
-    assert (code, loaded & (NOT_AT_START - {"rich"})) == (0, set())
+        assert (code, loaded & unwanted) == (1 if args[1] == "task-ffffffffffff" else 0, set()), args
+    assert ctl.rows("SELECT status, cancel_requested_at IS NOT NULL FROM content_generation_tasks ORDER BY id") == [
+        ("submitted", 1), ("cancelled", 1)]
+    for args in (("list",), ("list", "-a", "1", "-s", "pending,submitted", "--limit", "5")):
+        code, loaded = loaded_by(ctl, *args)  # its table is drawn by rich
+        assert (code, loaded & (unwanted - {"rich"})) == (0, set()), args

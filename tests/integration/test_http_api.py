@@ -9,6 +9,7 @@ import json
 import signal
 import socket
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -17,6 +18,7 @@ import pytest
 from contenthub_async.store.database import Database
 from tests.support.cli import TASK_ID, Ctl
 from tests.support.daemons import daemon_environment, prepare
+from tests.support.databases import BACKENDS, MigratedDatabases
 from tests.support.http import HttpDaemon, free_port, http_daemon, kill_group, spawn
 
 SUBMIT = "/api/v1/content/generate/async"
@@ -36,6 +38,29 @@ async def count_rows(db_url: str) -> tuple[int, int, int]:
         return counts[0], counts[1], counts[2]
     finally:
         await db.close()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def submitting(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+               migrated_databases: MigratedDatabases) -> Iterator[tuple[str, HttpDaemon]]:
+    """One daemon per backend, generating nothing, for the tests that only submit and read: they
+    count what they add, not what is there, so they share it (and its start-up)."""
+    tmp = tmp_path_factory.mktemp("submitting")
+    with migrated_databases.url(request.param, tmp) as url:
+        asyncio.run(prepare(url, (49,)))
+        with http_daemon(url, tmp, ASYNC_CONTENT_GENERATION_ENABLED="false") as daemon:
+            yield url, daemon
+
+
+def batched_submissions(metrics: str) -> float:
+    """Submissions the daemon has committed through its batcher so far (from /metrics)."""
+    [line] = [line for line in metrics.splitlines() if line.startswith("contenthub_submission_batch_size_sum ")]
+    return float(line.split()[1])
+
+
+def added(before: tuple[int, int, int], after: tuple[int, int, int]) -> tuple[int, ...]:
+    """Rows a test added to each table of :func:`count_rows` (a shared database has others')."""
+    return tuple(a - b for a, b in zip(after, before, strict=True))
 
 
 def wait_for_status(client: httpx.Client, task_id: str, wanted: str, within: float = 120) -> dict:
@@ -122,10 +147,10 @@ async def test_list_pages_cancel_and_retry(db_url: str, tmp_path: Path) -> None:
 
 
 async def test_bad_input_names_each_field_in_the_request_language_and_writes_nothing(
-    db_url: str, tmp_path: Path
+    submitting: tuple[str, HttpDaemon]
 ) -> None:
-    await prepare(db_url, (49,))
-    with http_daemon(db_url, tmp_path) as daemon, daemon.client() as client:
+    db_url, daemon = submitting
+    with daemon.client() as client:
         before = await count_rows(db_url)
         bad = client.post(SUBMIT, json={"account_id": "49", "topic": " ", "priority": 11, "colour": "red"})
         assert bad.status_code == 422
@@ -166,42 +191,44 @@ async def test_bad_input_names_each_field_in_the_request_language_and_writes_not
         assert await count_rows(db_url) == before, "nothing written"
 
 
-async def test_one_idempotency_key_makes_one_task_even_when_posted_concurrently(db_url: str, tmp_path: Path) -> None:
-    await prepare(db_url, (49,))
-    with http_daemon(db_url, tmp_path, ASYNC_CONTENT_GENERATION_ENABLED="false") as daemon:
-        async with daemon.async_client() as client:
-            body = {"account_id": 49, "topic": "once"}
-            responses = await asyncio.gather(*(
-                client.post(SUBMIT, json=body, headers={"Idempotency-Key": "order-7781"}) for _ in range(8)))
-            assert {r.status_code for r in responses} == {202}
-            assert len({r.json()["task_id"] for r in responses}) == 1
-            assert sorted(r.headers["Idempotent-Replayed"] for r in responses) == ["false"] + ["true"] * 7
-            other = await client.post(SUBMIT, json=body, headers={"Idempotency-Key": "order-7782"})
-            assert other.json()["task_id"] != responses[0].json()["task_id"]
-            assert (await client.post(SUBMIT, json=body, headers={"Idempotency-Key": "bad\x7fkey"})).status_code == 422
-        assert await count_rows(db_url) == (2, 2, 2)
+async def test_one_idempotency_key_makes_one_task_even_when_posted_concurrently(
+    submitting: tuple[str, HttpDaemon]
+) -> None:
+    db_url, daemon = submitting
+    before = await count_rows(db_url)
+    async with daemon.async_client() as client:
+        body = {"account_id": 49, "topic": "once"}
+        responses = await asyncio.gather(*(
+            client.post(SUBMIT, json=body, headers={"Idempotency-Key": "order-7781"}) for _ in range(8)))
+        assert {r.status_code for r in responses} == {202}
+        assert len({r.json()["task_id"] for r in responses}) == 1
+        assert sorted(r.headers["Idempotent-Replayed"] for r in responses) == ["false"] + ["true"] * 7
+        other = await client.post(SUBMIT, json=body, headers={"Idempotency-Key": "order-7782"})
+        assert other.json()["task_id"] != responses[0].json()["task_id"]
+        assert (await client.post(SUBMIT, json=body, headers={"Idempotency-Key": "bad\x7fkey"})).status_code == 422
+    assert added(before, await count_rows(db_url)) == (2, 2, 2)
 
 
-async def test_concurrent_posts_each_get_their_own_answer(db_url: str, tmp_path: Path) -> None:
+async def test_concurrent_posts_each_get_their_own_answer(submitting: tuple[str, HttpDaemon]) -> None:
     """Submissions that arrive together are committed together (docs/api.md, group commit);
     each still gets its own task, its own refusal, and a repeated key still makes one task."""
-    await prepare(db_url, (49,))
-    with http_daemon(db_url, tmp_path, ASYNC_CONTENT_GENERATION_ENABLED="false") as daemon:
-        async with daemon.async_client(limits=httpx.Limits(max_connections=32)) as client:
-            posts = [client.post(SUBMIT, json={"account_id": 49, "topic": f"并发 {i}"}) for i in range(16)]
-            posts.append(client.post(SUBMIT, json={"account_id": 404, "topic": "no such account"}))
-            posts += [client.post(SUBMIT, json={"account_id": 49, "topic": "keyed"}, headers={"Idempotency-Key": "k-1"})
-                      for _ in range(4)]
-            responses = await asyncio.gather(*posts)
-            plain, refused, keyed = responses[:16], responses[16], responses[17:]
-            assert [r.status_code for r in plain] == [202] * 16
-            assert len({r.json()["task_id"] for r in plain}) == 16
-            assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "account_id"
-            assert {r.status_code for r in keyed} == {202} and len({r.json()["task_id"] for r in keyed}) == 1
-            metrics = (await client.get("/metrics")).text
-        batched = [line for line in metrics.splitlines() if line.startswith("contenthub_submission_batch_size_sum ")]
-        assert batched == ["contenthub_submission_batch_size_sum 21.0"]  # every submission went through a batch
-    assert await count_rows(db_url) == (17, 17, 1)
+    db_url, daemon = submitting
+    before = await count_rows(db_url)
+    async with daemon.async_client(limits=httpx.Limits(max_connections=32)) as client:
+        batched_before = batched_submissions((await client.get("/metrics")).text)
+        posts = [client.post(SUBMIT, json={"account_id": 49, "topic": f"并发 {i}"}) for i in range(16)]
+        posts.append(client.post(SUBMIT, json={"account_id": 404, "topic": "no such account"}))
+        posts += [client.post(SUBMIT, json={"account_id": 49, "topic": "keyed"}, headers={"Idempotency-Key": "k-1"})
+                  for _ in range(4)]
+        responses = await asyncio.gather(*posts)
+        plain, refused, keyed = responses[:16], responses[16], responses[17:]
+        assert [r.status_code for r in plain] == [202] * 16
+        assert len({r.json()["task_id"] for r in plain}) == 16
+        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "account_id"
+        assert {r.status_code for r in keyed} == {202} and len({r.json()["task_id"] for r in keyed}) == 1
+        batched = batched_submissions((await client.get("/metrics")).text)
+    assert batched - batched_before == 21  # every submission went through a batch
+    assert added(before, await count_rows(db_url)) == (17, 17, 1)
 
 
 def test_the_token_guards_everything_but_healthz(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import text
 
 from contenthub_async.store.database import Database
@@ -53,6 +54,7 @@ async def _claims_per_task(url: str) -> dict[str, int]:
         await db.close()
 
 
+@pytest.mark.slow  # two daemons through a batch of tasks, as the other two-daemon tests
 @requires_postgres
 async def test_two_daemons_serving_http_run_each_task_once_and_count_it_once(tmp_path: Path) -> None:
     with database_url("postgresql", tmp_path) as url:
