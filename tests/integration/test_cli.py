@@ -340,6 +340,16 @@ def loaded_by(ctl: Ctl, *args: str) -> tuple[int, set[str]]:
     return int(code), set(modules.split())
 
 
+def test_a_file_that_is_not_a_database_is_one_line_whichever_driver_reads_it(ctl: Ctl) -> None:
+    ctl.path.parent.mkdir(parents=True, exist_ok=True)
+    ctl.path.write_bytes(b"not a database " * 100)
+    for args in (("submit", "-a", "1", "-t", "x"), ("status", "task-0123456789ab"), ("list",),
+                 ("cancel", "task-0123456789ab"), ("account", "list")):
+        r = ctl(*args)
+        assert (r.code, r.out) == (1, ""), args
+        assert "file is not a database" in one_line(r.err), args
+
+
 #: On SQLite the everyday commands run the store's prepared statements on the standard
 #: library's sqlite3 (store/sqlite_driver.py): no SQLAlchemy, no asyncio driver.
 NOT_ON_SQLITE = {"sqlalchemy", "aiosqlite", "greenlet"}
