@@ -197,14 +197,15 @@ class SqliteDatabase:
         """``function(*args)`` in a worker thread."""
         return await asyncio.get_running_loop().run_in_executor(None, function, *args)
 
-    async def _connection(self) -> sqlite3.Connection:
+    async def connection(self) -> sqlite3.Connection:
+        """The connection (opened on first use), for :meth:`call`."""
         if self._raw is None:
             self._raw = await self.call(_connect, self.path)
         return self._raw
 
     @asynccontextmanager
     async def _transaction(self, begin: str) -> AsyncIterator[SqliteConnection]:
-        raw = await self._connection()
+        raw = await self.connection()
         await self.call(raw.execute, begin)
         try:
             yield SqliteConnection(self, raw)
