@@ -340,13 +340,33 @@ def loaded_by(ctl: Ctl, *args: str) -> tuple[int, set[str]]:
     return int(code), set(modules.split())
 
 
+def test_a_file_that_is_not_a_database_is_one_line_whichever_driver_reads_it(ctl: Ctl) -> None:
+    ctl.path.parent.mkdir(parents=True, exist_ok=True)
+    ctl.path.write_bytes(b"not a database " * 100)
+    for args in (("submit", "-a", "1", "-t", "x"), ("status", "task-0123456789ab"), ("list",),
+                 ("cancel", "task-0123456789ab"), ("account", "list")):
+        r = ctl(*args)
+        assert (r.code, r.out) == (1, ""), args
+        assert "file is not a database" in one_line(r.err), args
+
+
+#: On SQLite the everyday commands run the store's prepared statements on the standard
+#: library's sqlite3 (store/sqlite_driver.py): no SQLAlchemy, no asyncio driver.
+NOT_ON_SQLITE = {"sqlalchemy", "aiosqlite", "greenlet"}
+
+
 def test_everyday_commands_do_not_import_what_they_do_not_use(ctl: Ctl) -> None:
-    ctl.store(_accounts)
+    [at_creator] = ctl.store(_submitted_task)  # type: ignore[misc]
+    unwanted = NOT_AT_START | NOT_ON_SQLITE
     code, loaded = loaded_by(ctl, "submit", "-a", "1", "-t", "lean")
-    assert (code, loaded & NOT_AT_START) == (0, set())
-    [task_id] = ctl.rows("SELECT task_id FROM content_generation_tasks")
-    for args in (("status", task_id[0]), ("cancel", task_id[0])):
+    assert (code, loaded & unwanted) == (0, set())
+    [task_id] = ctl.rows("SELECT task_id FROM content_generation_tasks WHERE topic = 'lean'")
+    for args in (("status", task_id[0]), ("cancel", task_id[0]), ("cancel", at_creator), ("status", at_creator),
+                 ("status", "task-ffffffffffff")):
         code, loaded = loaded_by(ctl, *args)
-        assert (code, loaded & NOT_AT_START) == (0, set()), args
-    code, loaded = loaded_by(ctl, "list")  # its table is drawn by rich
-    assert (code, loaded & (NOT_AT_START - {"rich"})) == (0, set())
+        assert (code, loaded & unwanted) == (1 if args[1] == "task-ffffffffffff" else 0, set()), args
+    assert ctl.rows("SELECT status, cancel_requested_at IS NOT NULL FROM content_generation_tasks ORDER BY id") == [
+        ("submitted", 1), ("cancelled", 1)]
+    for args in (("list",), ("list", "-a", "1", "-s", "pending,submitted", "--limit", "5")):
+        code, loaded = loaded_by(ctl, *args)  # its table is drawn by rich
+        assert (code, loaded & (unwanted - {"rich"})) == (0, set()), args

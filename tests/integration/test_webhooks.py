@@ -33,7 +33,7 @@ from contenthub_async.domain.webhook_signing import parse_secret_keys
 from contenthub_async.services.context import Knobs, ServiceContext
 from contenthub_async.services.results import finish_task
 from contenthub_async.services.wakeup import Wakeup
-from contenthub_async.services.webhook_deliverer import WebhookConfig, WebhookDeliverer
+from contenthub_async.services.webhook_deliverer import IDLE_RECHECK_SECONDS, WebhookConfig, WebhookDeliverer
 from contenthub_async.store import tasks as task_store
 from contenthub_async.store import webhooks as webhook_store
 from contenthub_async.store.database import Database
@@ -140,6 +140,39 @@ async def test_without_a_destination_events_are_fanned_out_to_nothing(db: Databa
     assert await deliverer.fan_out_once() == 4
     assert await deliverer.fan_out_once() == 0
     assert await deliveries(db) == []
+
+
+async def test_a_round_with_nothing_to_do_opens_no_write_transaction(
+    db: Database, now_clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Most rounds are woken by commits that concern other loops (a claim, a submission)."""
+    writes = 0
+    write = db.write
+
+    def counting_write() -> Any:
+        nonlocal writes
+        writes += 1
+        return write()
+
+    monkeypatch.setattr(db, "write", counting_write)
+    with running_receiver() as receiver:
+        deliverer = deliverer_for(db, now_clock, config(receiver.url, allow_private=True, concurrency=8))
+        async with anyio.create_task_group() as sending:
+            deliverer._sending = sending
+            assert await deliverer.run_once() == IDLE_RECHECK_SECONDS  # an empty outbox
+            assert writes == 0
+            events = await one_of_each(db, now_clock)
+            writes = 0
+            assert await deliverer.run_once() == 0  # fanned out and claimed: at once again
+            assert writes == 2
+            await received_async(receiver, len(events))
+            with anyio.fail_after(60):
+                while deliverer._in_progress:  # each attempt is recorded after its answer
+                    await anyio.sleep(0.01)
+            writes = 0
+            assert await deliverer.run_once() == IDLE_RECHECK_SECONDS  # all delivered
+            assert writes == 0
+    assert {d.status for d in await deliveries(db)} == {D.DELIVERED}
 
 
 async def test_the_event_filter_limits_what_is_sent(db: Database, now_clock: ManualClock) -> None:

@@ -22,7 +22,8 @@ from contenthub_async.cli.errors import EXIT_FAILED, CliError, from_config_error
 if TYPE_CHECKING:
     from contenthub_async.clock import Clock
     from contenthub_async.config import Settings
-    from contenthub_async.store.database import Database, DatabaseUrl
+    from contenthub_async.store.database import DatabaseUrl
+    from contenthub_async.store.prepared import PreparedDatabase
 
 T = TypeVar("T")
 
@@ -108,7 +109,7 @@ def run(main: Callable[[], Coroutine[Any, Any, T]], *, on_interrupt: Callable[[]
     raise Interrupted
 
 
-async def schema_version(db: Database) -> int:
+async def schema_version(db: PreparedDatabase) -> int:
     from contenthub_async.store.migrations import current_version
 
     async with db.read() as conn:
@@ -152,17 +153,31 @@ def sqlite_file_missing() -> bool:
 
 
 @asynccontextmanager
-async def open_database(*, require_schema: bool = True) -> AsyncIterator[Database]:
+async def open_database(*, require_schema: bool = True, prepared_only: bool = False) -> AsyncIterator[Any]:
     """The configured database, closed on exit.
 
     ``require_schema``: refuse a database whose schema is missing or not this program's (a
-    missing SQLite file is then not created).
+    missing SQLite file is then not created). ``prepared_only``: the command runs the store's
+    prepared statements only (``store/prepared.py``), so a SQLite file is opened with the
+    standard library's driver and the command never imports SQLAlchemy.
     """
-    from contenthub_async.store.database import Database
+    url = settings().DATABASE_URL
+    sqlite_file = None
+    if prepared_only:
+        from contenthub_async.store.sqlite_driver import sqlite_file_of
 
-    if require_schema and sqlite_file_missing():
+        sqlite_file = sqlite_file_of(url)
+    if require_schema and (not sqlite_file.exists() if sqlite_file is not None else sqlite_file_missing()):
         raise CliError("error.schema_missing", EXIT_FAILED, database=database_label())
-    db = Database.open(settings().DATABASE_URL, pool_size=1)
+    db: PreparedDatabase
+    if sqlite_file is not None:
+        from contenthub_async.store.sqlite_driver import SqliteDatabase
+
+        db = SqliteDatabase(sqlite_file)
+    else:
+        from contenthub_async.store.database import Database
+
+        db = Database.open(url, pool_size=1)
     try:
         if require_schema:
             _check_version(await schema_version(db))

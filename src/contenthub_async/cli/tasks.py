@@ -92,7 +92,7 @@ def submit(
         from contenthub_async.services.task_commands import submit_tasks
         from contenthub_async.services.task_queries import daemon_running
 
-        async with runtime.open_database() as db:
+        async with runtime.open_database(prepared_only=True) as db:
             [task_id] = await submit_tasks(db, [new_task], clock=runtime.clock(), actor="cli")
             running = await daemon_running(db, now=runtime.clock().now(),
                                            stale_after=STALE_AFTER_HEARTBEATS * config.CONTENTHUB_HEARTBEAT_INTERVAL)
@@ -125,7 +125,7 @@ def status(task_id: TaskId, /, *, fmt: Format = "table") -> int:
     from contenthub_async.services import task_queries
 
     async def load() -> task_queries.TaskDetail | None:
-        async with runtime.open_database() as db:
+        async with runtime.open_database(prepared_only=True) as db:
             return await task_queries.task_detail(db, task_id)
 
     detail = runtime.run(load)
@@ -186,7 +186,7 @@ def list_(
     from contenthub_async.services import task_queries
 
     async def load() -> tuple[list[Task], dict[int, Account]]:
-        async with runtime.open_database() as db:
+        async with runtime.open_database(prepared_only=True) as db:
             return await task_queries.task_list(
                 db,
                 account_id=account_id,
@@ -210,7 +210,7 @@ def cancel(task_id: TaskId, /, *, fmt: Format = "table") -> int:
     from contenthub_async.texts.messages import status_word
 
     async def act() -> CancelOutcome:
-        async with runtime.open_database() as db:
+        async with runtime.open_database(prepared_only=True) as db:
             return await cancel_task(db, task_id, clock=runtime.clock(), actor="cli")
 
     outcome = runtime.run(act)

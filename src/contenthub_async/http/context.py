@@ -12,8 +12,8 @@ from fastapi import Request
 from contenthub_async.clock import Clock
 from contenthub_async.config import Settings
 from contenthub_async.services.submission_batcher import SubmissionBatcher
-from contenthub_async.store.connection import Connection
 from contenthub_async.store.database import Database
+from contenthub_async.store.prepared import PreparedConnection
 
 #: ``actor`` of the task events the HTTP API writes.
 ACTOR = "http"
@@ -25,13 +25,14 @@ class Api:
     clock: Clock
     settings: Settings
     daemon_id: str
-    #: the write transactions of submissions (the daemon's: they wake only its dispatcher)
-    submission_writes: Callable[[], AbstractAsyncContextManager[Connection]] | None = None
+    #: the write transactions of submissions without idempotency keys (the daemon's: they wake
+    #: only its dispatcher)
+    submission_writes: Callable[[], AbstractAsyncContextManager[PreparedConnection]] | None = None
 
     @cached_property
     def submissions(self) -> SubmissionBatcher:
         """Commits concurrent submissions together (services/submission_batcher.py)."""
-        return SubmissionBatcher(self.db, clock=self.clock, actor=ACTOR, write=self.submission_writes)
+        return SubmissionBatcher(self.db, clock=self.clock, actor=ACTOR, write_new_tasks=self.submission_writes)
 
 
 async def api_of(request: Request) -> Api:

@@ -22,8 +22,10 @@ Each submission keeps its own outcome:
 
 A submission is answered only after the commit that holds it: nothing answered is lost.
 
-The shared transactions are opened by ``write`` (default: ``db.write``); the daemon gives the
-change source's ``new_task_writes``, so that they wake only the dispatcher (services/wakeup.py).
+The transactions of batches without idempotency keys are opened by ``write_new_tasks``
+(default: ``db.write``); the daemon gives the change source's ``new_task_writes``, whose commits
+wake only the dispatcher (services/wakeup.py). Such a batch runs prepared statements only
+(``store/prepared.py``), so it runs on that source's standard-library connection too.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
+from typing import cast
 
 import structlog
 
@@ -45,6 +48,7 @@ from contenthub_async.store import accounts as account_store
 from contenthub_async.store import tasks as task_store
 from contenthub_async.store.connection import Connection
 from contenthub_async.store.database import Database
+from contenthub_async.store.prepared import PreparedConnection
 
 log = structlog.get_logger("contenthubd.submissions")
 
@@ -71,9 +75,10 @@ class SubmissionBatcher:
 
     def __init__(self, db: Database, *, clock: Clock, actor: str, window: float = 0.0,
                  max_batch: int = MAX_BATCH,
-                 write: Callable[[], AbstractAsyncContextManager[Connection]] | None = None) -> None:
+                 write_new_tasks: Callable[[], AbstractAsyncContextManager[PreparedConnection]] | None = None,
+                 ) -> None:
         self._db = db
-        self._write = write or db.write
+        self._write_new_tasks = write_new_tasks or db.write
         self._clock = clock
         self._actor = actor
         self._window = window
@@ -132,9 +137,12 @@ class SubmissionBatcher:
 
     async def _commit_together(self, batch: Sequence[_Waiting], written: _Written) -> list[Accepted | Exception]:
         outcomes: list[Accepted | Exception | None] = [None] * len(batch)
-        async with self._write() as conn:
-            keys = [w.idempotency_key for w in batch if w.idempotency_key is not None]
-            earlier = await task_store.tasks_of_idempotency_keys(conn, keys) if keys else {}
+        keys = [w.idempotency_key for w in batch if w.idempotency_key is not None]
+        transaction: AbstractAsyncContextManager[PreparedConnection] = (
+            self._db.write() if keys else self._write_new_tasks())
+        async with transaction as conn:
+            # with keys, SQLAlchemy's connection (the key statements are not prepared ones)
+            earlier = await task_store.tasks_of_idempotency_keys(cast(Connection, conn), keys) if keys else {}
             accounts = await account_store.get_accounts(conn, {w.task.account_id for w in batch})
             inserting: list[int] = []
             first_of_key: dict[str, int] = {}
@@ -156,8 +164,9 @@ class SubmissionBatcher:
             task_ids = await task_store.insert_tasks(conn, [batch[p].task for p in inserting], now=now,
                                                      actor=self._actor)
             id_at = dict(zip(inserting, task_ids, strict=True))
-            await task_store.record_idempotency_keys(
-                conn, [(key, id_at[position]) for key, position in first_of_key.items()], now=now)
+            if first_of_key:
+                await task_store.record_idempotency_keys(
+                    cast(Connection, conn), [(key, id_at[position]) for key, position in first_of_key.items()], now=now)
             written.all = True  # what follows is the commit
         for position, task_id in id_at.items():
             outcomes[position] = _accepted(task_id, batch[position].task)

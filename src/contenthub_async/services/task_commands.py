@@ -1,13 +1,15 @@
-"""What people do to tasks: submit, cancel, retry (one or many). Each is one write transaction."""
+"""What people do to tasks: submit, cancel, retry (one or many). Each is one write transaction.
+
+Submitting and cancelling use the store's prepared statements only (``store/everyday.py``), so
+``contenthub-ctl submit`` and ``cancel`` run them on either driver (``store/prepared.py``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
-
-from sqlalchemy.exc import IntegrityError
+from typing import TYPE_CHECKING, Any, Literal
 
 from contenthub_async.clock import Clock
 from contenthub_async.domain.entities import Account, Task
@@ -21,10 +23,12 @@ from contenthub_async.services.errors import (
     TaskNotFound,
     UnknownAccount,
 )
-from contenthub_async.store import accounts as account_store
-from contenthub_async.store import tasks as task_store
-from contenthub_async.store.database import Database
+from contenthub_async.store import everyday
 from contenthub_async.store.dialect import notify_changes
+from contenthub_async.store.prepared import PreparedDatabase
+
+if TYPE_CHECKING:
+    from contenthub_async.store.database import Database
 
 S = TaskStatus
 _GUARD_RETRIES = 5
@@ -39,15 +43,17 @@ def account_refusal(account_id: int, account: Account | None) -> ServiceError | 
     return None
 
 
-async def submit_tasks(db: Database, new_tasks: Sequence[NewTask], *, clock: Clock, actor: str) -> list[str]:
+async def submit_tasks(
+    db: PreparedDatabase, new_tasks: Sequence[NewTask], *, clock: Clock, actor: str
+) -> list[str]:
     """Insert validated tasks in one transaction, refusing all if any account is unknown or inactive."""
     async with db.write() as conn:
-        found = await account_store.get_accounts(conn, (t.account_id for t in new_tasks))
+        found = await everyday.get_accounts(conn, (t.account_id for t in new_tasks))
         for t in new_tasks:
             refusal = account_refusal(t.account_id, found.get(t.account_id))
             if refusal is not None:
                 raise refusal
-        return await task_store.insert_tasks(conn, new_tasks, now=clock.now(), actor=actor)
+        return await everyday.insert_tasks(conn, new_tasks, now=clock.now(), actor=actor)
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,11 @@ async def submit_once(
     The key and the task are inserted in one transaction; when two submissions with one key race,
     the key's primary key lets one commit and the other then reads the winner's task.
     """
+    from sqlalchemy.exc import IntegrityError
+
+    from contenthub_async.store import accounts as account_store
+    from contenthub_async.store import tasks as task_store
+
     for attempt in range(2):
         try:
             async with db.write() as conn:
@@ -104,15 +115,15 @@ class CancelOutcome:
     outcome: Literal["cancelled", "requested", "already_requested"]
 
 
-async def cancel_task(db: Database, task_id: str, *, clock: Clock, actor: str) -> CancelOutcome:
+async def cancel_task(db: PreparedDatabase, task_id: str, *, clock: Clock, actor: str) -> CancelOutcome:
     for _ in range(_GUARD_RETRIES):
         async with db.write() as conn:
-            task = await task_store.get_task(conn, task_id)
+            task = await everyday.get_task(conn, task_id)
             if task is None:
                 raise TaskNotFound(task_id=task_id)
             now = clock.now()
             if task.status == S.PENDING:
-                moved = await task_store.transition(
+                moved = await everyday.transition(
                     conn, task, S.CANCELLED, now=now, actor=actor, note=Note("task.cancelled_before_submission"),
                     values={"completed_at": now, "cancel_requested_at": now},
                 )
@@ -123,7 +134,7 @@ async def cancel_task(db: Database, task_id: str, *, clock: Clock, actor: str) -
                 raise InvalidTaskState(task_id=task_id, status=task.status.value, action="cancel")
             if task.cancel_requested_at is not None:
                 return CancelOutcome(task, "already_requested")
-            noted = await task_store.record_note(
+            noted = await everyday.record_note(
                 conn, task, now=now, actor=actor, note=Note("task.cancel_requested"),
                 values={"cancel_requested_at": now},
             )
@@ -137,13 +148,13 @@ async def retry_task(db: Database, task_id: str, *, clock: Clock, actor: str) ->
     """failed / timeout / cancelled → pending, due now, with a fresh set of automatic retries."""
     for _ in range(_GUARD_RETRIES):
         async with db.write() as conn:
-            task = await task_store.get_task(conn, task_id)
+            task = await everyday.get_task(conn, task_id)
             if task is None:
                 raise TaskNotFound(task_id=task_id)
             if task.status not in RETRYABLE_BY_OPERATOR:
                 raise InvalidTaskState(task_id=task_id, status=task.status.value, action="retry")
             now = clock.now()
-            moved = await task_store.transition(
+            moved = await everyday.transition(
                 conn, task, S.PENDING, now=now, actor=actor, note=_retry_note(task.retry_count),
                 values=_requeue_values(now),
             )
@@ -158,6 +169,8 @@ async def retry_finished_tasks(
 ) -> list[str]:
     """Every task in ``statuses`` (failed, timeout, cancelled) that finished within ``since``
     → pending, as :func:`retry_task` does for one, all in one transaction; their task ids."""
+    from contenthub_async.store import tasks as task_store
+
     wanted = set(statuses)
     if not wanted <= RETRYABLE_BY_OPERATOR:
         raise ValueError(f"not retryable by an operator: {sorted(wanted - RETRYABLE_BY_OPERATOR)}")

@@ -1,4 +1,9 @@
-"""What people read about tasks, each composed from store statements in one snapshot."""
+"""What people read about tasks, each composed from store statements in one snapshot.
+
+:func:`task_detail`, :func:`task_list` and :func:`daemon_running` use the store's prepared
+statements only (``store/everyday.py``), so ``contenthub-ctl status`` and ``list`` run them on
+either driver (``store/prepared.py``).
+"""
 
 from __future__ import annotations
 
@@ -8,11 +13,9 @@ from datetime import datetime
 
 from contenthub_async.domain.entities import Account, Event, Task, claims_of
 from contenthub_async.domain.states import TaskStatus
-from contenthub_async.store import accounts as account_store
-from contenthub_async.store import contents as content_store
-from contenthub_async.store import tasks as task_store
-from contenthub_async.store.contents import ContentState
-from contenthub_async.store.database import Database
+from contenthub_async.store import everyday
+from contenthub_async.store.everyday import ContentState
+from contenthub_async.store.prepared import PreparedDatabase
 
 
 @dataclass(frozen=True)
@@ -28,20 +31,20 @@ class TaskDetail:
         return claims_of(self.events)
 
 
-async def task_detail(db: Database, task_id: str) -> TaskDetail | None:
+async def task_detail(db: PreparedDatabase, task_id: str) -> TaskDetail | None:
     """The task, its account, its timeline and its content, from one snapshot."""
     async with db.read() as conn:
-        task = await task_store.get_task(conn, task_id)
+        task = await everyday.get_task(conn, task_id)
         if task is None:
             return None
-        account = await account_store.get_account(conn, task.account_id)
-        events = await task_store.task_events_of(conn, task.id)
-        content = await content_store.content_state(conn, task.content_id) if task.content_id is not None else None
+        account = await everyday.get_account(conn, task.account_id)
+        events = await everyday.task_events_of(conn, task.id)
+        content = await everyday.content_state(conn, task.content_id) if task.content_id is not None else None
     return TaskDetail(task, account, events, content)
 
 
 async def task_list(
-    db: Database,
+    db: PreparedDatabase,
     *,
     account_id: int | None,
     statuses: Iterable[TaskStatus] | None,
@@ -50,16 +53,14 @@ async def task_list(
 ) -> tuple[list[Task], dict[int, Account]]:
     """Newest tasks first, with the accounts they belong to; ``before``: the page after that task."""
     async with db.read() as conn:
-        tasks = await task_store.list_tasks(conn, account_id=account_id, statuses=statuses, limit=limit,
-                                            before=before)
-        found = await account_store.get_accounts(conn, (t.account_id for t in tasks))
+        tasks = await everyday.list_tasks(conn, account_id=account_id, statuses=statuses, limit=limit,
+                                          before=before)
+        found = await everyday.get_accounts(conn, (t.account_id for t in tasks))
     return tasks, found
 
 
-async def daemon_running(db: Database, *, now: datetime, stale_after: float) -> bool:
+async def daemon_running(db: PreparedDatabase, *, now: datetime, stale_after: float) -> bool:
     """Whether some daemon beat within ``stale_after`` seconds (so a queued task will be picked up)."""
-    from contenthub_async.store import daemons as daemon_store
-
     async with db.read() as conn:
-        beat = await daemon_store.latest_heartbeat(conn)
+        beat = await everyday.latest_heartbeat(conn)
     return beat is not None and (now - beat.at).total_seconds() <= stale_after

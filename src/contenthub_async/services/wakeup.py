@@ -22,15 +22,17 @@ and the webhook deliverer would otherwise run an idle round ten times a second f
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Protocol
 
 import anyio
 
-from contenthub_async.store.connection import Connection
 from contenthub_async.store.database import Database
 from contenthub_async.store.dialect import CHANGES_CHANNEL
+from contenthub_async.store.prepared import PreparedConnection
+from contenthub_async.store.sqlite_driver import SqliteDatabase
 
 
 class Wakeup:
@@ -75,24 +77,26 @@ class ChangeSource(Protocol):
         """Notify ``wakeup`` of every change committed by others, until cancelled."""
         ...
 
-    def new_task_writes(self) -> AbstractAsyncContextManager[Connection]:
+    def new_task_writes(self) -> AbstractAsyncContextManager[PreparedConnection]:
         """A write transaction that only adds pending tasks (its commit need wake only the
-        loops that take new tasks)."""
+        loops that take new tasks); prepared statements only (``store/prepared.py``)."""
         ...
 
 
 class SqliteDataVersionSource:
-    """Polls ``PRAGMA data_version`` on a connection of the daemon's pool that it holds, and lends
-    that connection to :meth:`new_task_writes`: SQLite leaves a connection's ``data_version``
-    unchanged by its own commits, so those wake only ``new_tasks``."""
+    """Polls ``PRAGMA data_version`` on a connection of its own (the standard library's
+    ``sqlite3``, ``store/sqlite_driver.py``) and lends that connection to
+    :meth:`new_task_writes`: SQLite leaves a connection's ``data_version`` unchanged by its own
+    commits, so those wake only ``new_tasks``. (That driver also runs a statement in one thread
+    round trip, where SQLAlchemy's aiosqlite adapter takes three or four.)"""
 
     def __init__(self, db: Database, poll_interval: float, *, new_tasks: Wakeup | None = None) -> None:
         assert db.url.sqlite_path is not None
         self._db = db
+        self._path = db.url.sqlite_path
         self._interval = poll_interval
         self._new_tasks = new_tasks
-        self._conn: Connection | None = None
-        self._driver: Any = None  # the aiosqlite connection under ``_conn``
+        self._own: SqliteDatabase | None = None  # while run() polls
         self._lock = anyio.Lock()  # one user of the connection at a time
         self._tasks_added = False  # a new_task_writes transaction committed since the last poll
         self._broken = False  # a transaction on the connection did not end cleanly: replace it
@@ -100,56 +104,59 @@ class SqliteDataVersionSource:
     @property
     def polling(self) -> bool:
         """Whether :meth:`new_task_writes` commits on the polled connection now."""
-        return self._conn is not None and not self._broken
+        return self._own is not None and not self._broken
 
     async def run(self, wakeup: Wakeup) -> None:
-        async with self._db.connect() as conn:
-            try:
-                self._driver = (await conn.get_raw_connection()).driver_connection
-                last = await self._data_version()
-                self._conn = conn
-                while True:
-                    await anyio.sleep(self._interval)
-                    async with self._lock:
-                        if self._broken:
-                            raise RuntimeError("a transaction of new tasks did not end cleanly")
-                        version = await self._data_version()
-                        tasks_added, self._tasks_added = self._tasks_added, False
-                    if version != last:
-                        last = version
-                        wakeup.notify()
-                    elif tasks_added:
-                        (self._new_tasks or wakeup).notify()
-            finally:
-                self._conn = None
-                if self._broken:
-                    self._broken = False
-                    with anyio.CancelScope(shield=True):
-                        await conn.invalidate()
+        own = SqliteDatabase(self._path)
+        try:
+            last = await self._data_version(own)
+            self._own = own
+            while True:
+                await anyio.sleep(self._interval)
+                async with self._lock:
+                    if self._broken:
+                        raise RuntimeError("a transaction of new tasks did not end cleanly")
+                    version = await self._data_version(own)
+                    tasks_added, self._tasks_added = self._tasks_added, False
+                if version != last:
+                    last = version
+                    wakeup.notify()
+                elif tasks_added:
+                    (self._new_tasks or wakeup).notify()
+        finally:
+            self._own = None
+            self._broken = False
+            with anyio.CancelScope(shield=True):
+                async with self._lock:
+                    await own.close()
 
     @asynccontextmanager
-    async def new_task_writes(self) -> AsyncIterator[Connection]:
-        """A write transaction on the polled connection (while :meth:`run` holds one; else an
-        ordinary one, whose commit wakes every loop)."""
+    async def new_task_writes(self) -> AsyncIterator[PreparedConnection]:
+        """A write transaction on the polled connection (while :meth:`run` polls; else an
+        ordinary one, whose commit wakes every loop). Prepared statements only
+        (``store/prepared.py``)."""
         async with self._lock:
-            conn = self._conn
-            if conn is None or not self.polling:
+            own = self._own
+            if own is None or not self.polling:
                 async with self._db.write() as other:
                     yield other
                 return
             try:
-                async with self._db.write_on(conn):
+                async with own.write() as conn:
                     yield conn
             except BaseException:
-                if self._driver.in_transaction:  # the rollback did not finish (cancelled)
+                if (await own.connection()).in_transaction:  # the rollback did not finish (cancelled)
                     self._broken = True
                 raise
             self._tasks_added = True
 
-    async def _data_version(self) -> int:
-        async with self._driver.execute("PRAGMA data_version") as cursor:
-            row = await cursor.fetchone()
-        return int(row[0])
+    @staticmethod
+    async def _data_version(own: SqliteDatabase) -> int:
+        return int((await own.call(_data_version, await own.connection())))
+
+
+def _data_version(raw: sqlite3.Connection) -> int:
+    return int(raw.execute("PRAGMA data_version").fetchone()[0])
 
 
 class PostgresListenSource:
@@ -157,7 +164,7 @@ class PostgresListenSource:
         self._db = db
         self._url = db.url
 
-    def new_task_writes(self) -> AbstractAsyncContextManager[Connection]:
+    def new_task_writes(self) -> AbstractAsyncContextManager[PreparedConnection]:
         # The NOTIFY of the transaction wakes every daemon's loops, this one's too.
         return self._db.write()
 

@@ -1,9 +1,11 @@
 """Webhook deliverer: turns outbox events into deliveries and sends them (docs/webhooks.md).
 
-Each round (``run_once``): fan new events out into deliveries (``WEBHOOK_URL`` when enabled,
-the task's ``callback_url``, filtered by ``CONTENTHUB_WEBHOOK_EVENTS``), then claim as many due
-deliveries as there are free sending slots (``CONTENTHUB_WEBHOOK_CONCURRENCY``) and send each
-in a child task that outlives the round, so a slow receiver holds one slot, never the loop.
+Each round (``run_once``) first reads whether anything waits: most rounds are woken by commits
+that concern other loops, and then open no write transaction. Otherwise it fans new events out
+into deliveries (``WEBHOOK_URL`` when enabled, the task's ``callback_url``, filtered by
+``CONTENTHUB_WEBHOOK_EVENTS``), then claims as many due deliveries as there are free sending
+slots (``CONTENTHUB_WEBHOOK_CONCURRENCY``) and sends each in a child task that outlives the
+round, so a slow receiver holds one slot, never the loop.
 Every attempt is recorded; a failed one is retried with jittered exponential backoff
 (``domain.webhook_retry``) until ``CONTENTHUB_WEBHOOK_RETRY_HORIZON`` has passed, then the
 delivery is ``dead``. A delivery is claimed under a lease longer than one attempt can take, so
@@ -107,6 +109,9 @@ class WebhookDeliverer:
 
     async def run_once(self) -> float | None:
         assert self._sending is not None, "run_once runs inside run()"
+        idle = await self._idle_delay()
+        if idle is not None:
+            return idle
         fanned_out = await self.fan_out_once()
         claimed = await self.claim_once()
         for delivery in claimed:
@@ -174,9 +179,21 @@ class WebhookDeliverer:
             self._in_progress -= 1
             self.wakeup.notify()
 
+    async def _idle_delay(self) -> float | None:
+        """With nothing to fan out or claim, the delay until the next delivery is due (one read
+        transaction); None when there is work."""
+        async with self.ctx.db.read() as conn:
+            if await webhook_store.work_waiting(conn, now=self.ctx.clock.now()):
+                return None
+            due: datetime | None = await webhook_store.next_due(conn)
+        return self._delay_until(due)
+
     async def _until_next_due(self) -> float:
         async with self.ctx.db.read() as conn:
             due: datetime | None = await webhook_store.next_due(conn)
+        return self._delay_until(due)
+
+    def _delay_until(self, due: datetime | None) -> float:
         if due is None:
             return IDLE_RECHECK_SECONDS
         return max(0.0, min(IDLE_RECHECK_SECONDS, (due - self.ctx.clock.now()).total_seconds()))

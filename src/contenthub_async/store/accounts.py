@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
 
 from contenthub_async.domain.entities import Account
-from contenthub_async.store.batches import chunks
 from contenthub_async.store.connection import Connection
 from contenthub_async.store.dialect import dialect_of
+from contenthub_async.store.everyday import account_from_row as account_from_row
+from contenthub_async.store.everyday import get_account as get_account
+from contenthub_async.store.everyday import get_accounts as get_accounts
 from contenthub_async.store.tables import accounts
 
 A = accounts.c
-
-
-def account_from_row(row: Any) -> Account:
-    data = dict(row._mapping)
-    data["is_active"] = bool(data["is_active"])
-    return Account(**data)
 
 
 async def insert_account(
@@ -46,24 +41,9 @@ async def insert_account(
     return account_from_row(row)
 
 
-async def get_account(conn: Connection, account_id: int) -> Account | None:
-    row = (await conn.execute(select(*accounts.c).where(A.id == account_id))).first()
-    return account_from_row(row) if row else None
-
-
 async def get_account_by_name(conn: Connection, name: str) -> Account | None:
     row = (await conn.execute(select(*accounts.c).where(A.name == name))).first()
     return account_from_row(row) if row else None
-
-
-async def get_accounts(conn: Connection, account_ids: Iterable[int]) -> dict[int, Account]:
-    """The accounts with these ids that exist (any number of ids: the IN list is chunked)."""
-    ids = sorted(set(account_ids))
-    found: dict[int, Account] = {}
-    for chunk in chunks(ids):
-        query = select(*accounts.c).where(A.id.in_(chunk))
-        found.update({row.id: account_from_row(row) for row in (await conn.execute(query)).all()})
-    return found
 
 
 async def list_accounts(conn: Connection, *, include_inactive: bool = True) -> list[Account]:

@@ -22,6 +22,8 @@ from sqlalchemy.sql.base import Executable
 from sqlalchemy.util.concurrency import greenlet_spawn
 from sqlalchemy.util.typing import TupleAny, TypeVarTuple, Unpack
 
+from contenthub_async.store.prepared import Prepared
+
 if TYPE_CHECKING:
     from sqlalchemy.sql.selectable import TypedReturnsRows
 
@@ -47,8 +49,15 @@ class Connection:
     @overload
     async def execute(self, statement: Executable, parameters: Any = None) -> CursorResult[Unpack[TupleAny]]: ...
 
-    async def execute(self, statement: Executable, parameters: Any = None) -> CursorResult[Unpack[TupleAny]]:
-        """Run a statement (``parameters``: a dict, or a list of dicts for executemany)."""
+    @overload
+    async def execute(self, statement: Prepared, parameters: Any = None) -> CursorResult[Unpack[TupleAny]]: ...
+
+    async def execute(
+        self, statement: Executable | Prepared, parameters: Any = None
+    ) -> CursorResult[Unpack[TupleAny]]:
+        """Run a statement, or a prepared one (``parameters``: a dict, or a list of dicts for executemany)."""
+        if isinstance(statement, Prepared):
+            statement = statement.build()
         return await greenlet_spawn(self.sync_connection.execute, statement, parameters)
 
     async def exec_driver_sql(self, statement: str, parameters: Any = None) -> CursorResult[Unpack[TupleAny]]:

@@ -11,6 +11,8 @@ from typing import Any
 from sqlalchemy import insert, select, update
 
 from contenthub_async.store.connection import Connection
+from contenthub_async.store.everyday import ContentState as ContentState
+from contenthub_async.store.everyday import content_state as content_state
 from contenthub_async.store.tables import content_generation_tasks, contents, publish_pool
 
 C = contents.c
@@ -56,29 +58,6 @@ async def insert_content(conn: Connection, content: NewContent, *, now: datetime
         )
     ).one()
     return int(row.id)
-
-
-@dataclass(frozen=True)
-class ContentState:
-    """An article (without its body) and where it stands in review and publishing."""
-
-    content_id: int
-    title: str
-    word_count: int | None
-    review_status: str
-    publish_status: str
-    pool_status: str | None  # None: not in the publish pool
-
-
-async def content_state(conn: Connection, content_id: int) -> ContentState | None:
-    """One ``contents`` row (without its body) and its publish-pool status."""
-    query = (
-        select(C.id, C.title, C.word_count, C.review_status, C.publish_status, publish_pool.c.status)
-        .select_from(contents.outerjoin(publish_pool, publish_pool.c.content_id == C.id))
-        .where(C.id == content_id)
-    )
-    row = (await conn.execute(query)).first()
-    return ContentState(*row) if row else None
 
 
 async def get_content(conn: Connection, content_id: int) -> dict[str, Any] | None:

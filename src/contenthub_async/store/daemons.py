@@ -17,6 +17,8 @@ from contenthub_async.domain.liveness import DaemonLife
 from contenthub_async.domain.vocabulary import DaemonStatus
 from contenthub_async.store.connection import Connection
 from contenthub_async.store.dialect import dialect_of
+from contenthub_async.store.everyday import Heartbeat as Heartbeat
+from contenthub_async.store.everyday import latest_heartbeat as latest_heartbeat
 from contenthub_async.store.tables import daemons, leases
 
 D = daemons.c
@@ -42,27 +44,6 @@ class DaemonRow:
 async def database_now(conn: Connection) -> datetime:
     """The database's clock now: the time every daemon judges heartbeats and leases by."""
     return await dialect_of(conn).database_now(conn)
-
-
-@dataclass(frozen=True)
-class Heartbeat:
-    """The freshest daemon not marked stopped: its id, last beat and recorded settings."""
-
-    daemon_id: str
-    at: datetime
-    settings: dict[str, Any] | None
-
-
-async def latest_heartbeat(conn: Connection) -> Heartbeat | None:
-    """The freshest daemon not marked stopped, or None."""
-    query = (
-        select(D.id, D.heartbeat_at, D.settings)
-        .where(D.status.in_((DaemonStatus.RUNNING, DaemonStatus.STOPPING)))
-        .order_by(D.heartbeat_at.desc())
-        .limit(1)
-    )
-    row = (await conn.execute(query)).first()
-    return Heartbeat(row.id, row.heartbeat_at, row.settings) if row else None
 
 
 async def register_daemon(

@@ -22,12 +22,15 @@ database time          ``strftime(…, 'now')``           ``clock_timestamp()``
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from sqlalchemy import ColumnElement, Select, Table, Text, func, literal_column, text
+from contenthub_async.store.sqlite_text import parse_utc
 
-from contenthub_async.store.connection import Connection
-from contenthub_async.store.types import parse_utc
+if TYPE_CHECKING:  # SQLAlchemy is imported where a statement is built: the everyday commands never do
+    from sqlalchemy import ColumnElement, Select, Table
+
+    from contenthub_async.store.connection import Connection
+    from contenthub_async.store.prepared import PreparedConnection
 
 Backend = Literal["sqlite", "postgresql"]
 
@@ -59,7 +62,7 @@ class Dialect(Protocol):
         """An INSERT that skips rows violating a unique constraint (``ON CONFLICT DO NOTHING``)."""
         ...
 
-    async def notify_changes(self, conn: Connection) -> None:
+    async def notify_changes(self, conn: Any) -> None:
         """Wake idle daemons when this transaction commits."""
         ...
 
@@ -67,7 +70,7 @@ class Dialect(Protocol):
         """Keep generated ids ahead of ids chosen explicitly in this transaction."""
         ...
 
-    async def schema_version(self, conn: Connection) -> int:
+    async def schema_version(self, conn: Any) -> int:
         """The schema version of the database (0: empty)."""
         ...
 
@@ -102,22 +105,26 @@ class SqliteDialect:
 
         return insert(table).on_conflict_do_nothing()
 
-    async def notify_changes(self, conn: Connection) -> None:
+    async def notify_changes(self, conn: Any) -> None:
         return None  # the commit itself changes PRAGMA data_version, which daemons watch
 
     async def after_explicit_ids(self, conn: Connection, table: Table) -> None:
         return None  # INTEGER PRIMARY KEY takes max(id) + 1 by itself
 
-    async def schema_version(self, conn: Connection) -> int:
+    async def schema_version(self, conn: Any) -> int:
         return int((await conn.exec_driver_sql("PRAGMA user_version")).scalar_one())
 
     async def set_schema_version(self, conn: Connection, version: int) -> None:
         await conn.exec_driver_sql(f"PRAGMA user_version = {int(version)}")
 
     def hour_label(self, column: Any) -> ColumnElement[str]:
+        from sqlalchemy import Text, func
+
         return func.substr(column, 1, 13, type_=Text())  # timestamps are ISO text: 2026-11-22T08:00:00.000Z
 
     async def database_now(self, conn: Connection) -> datetime:
+        from sqlalchemy import text
+
         stamp = (await conn.execute(text("SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"))).scalar_one()
         return parse_utc(stamp)
 
@@ -126,9 +133,13 @@ class PostgresDialect:
     name: Backend = "postgresql"
 
     async def lock_claims(self, conn: Connection) -> None:
+        from sqlalchemy import text
+
         await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('contenthub.claim'))"))
 
     async def lock_migrations(self, conn: Connection) -> None:
+        from sqlalchemy import text
+
         await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('contenthub.migrate'))"))
 
     def skip_locked(self, query: Select[Any]) -> Select[Any]:
@@ -142,32 +153,44 @@ class PostgresDialect:
 
         return insert(table).on_conflict_do_nothing()
 
-    async def notify_changes(self, conn: Connection) -> None:
+    async def notify_changes(self, conn: Any) -> None:
         # The payload names the schema of the tables (``?schema=``): daemons of another
         # deployment in the same database listen on the same channel and ignore it.
+        from sqlalchemy import text
+
         await conn.execute(text("SELECT pg_notify(:channel, coalesce(current_schema(), ''))"),
                            {"channel": CHANGES_CHANNEL})
 
     async def after_explicit_ids(self, conn: Connection, table: Table) -> None:
+        from sqlalchemy import text
+
         await conn.execute(
             text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), (SELECT max(id) FROM {table.name}))")
         )
 
-    async def schema_version(self, conn: Connection) -> int:
+    async def schema_version(self, conn: Any) -> int:
+        from sqlalchemy import text
+
         exists = (await conn.execute(text("SELECT to_regclass('schema_version') IS NOT NULL"))).scalar_one()
         if not exists:
             return 0
         return int((await conn.execute(text("SELECT version FROM schema_version"))).scalar_one())
 
     async def set_schema_version(self, conn: Connection, version: int) -> None:
+        from sqlalchemy import text
+
         await conn.execute(text("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"))
         await conn.execute(text("DELETE FROM schema_version"))
         await conn.execute(text("INSERT INTO schema_version (version) VALUES (:v)"), {"v": version})
 
     def hour_label(self, column: Any) -> ColumnElement[str]:
+        from sqlalchemy import Text, func, literal_column
+
         return func.to_char(func.timezone("UTC", column), literal_column("'YYYY-MM-DD\"T\"HH24'"), type_=Text())
 
     async def database_now(self, conn: Connection) -> datetime:
+        from sqlalchemy import text
+
         stamp: datetime = (await conn.execute(text("SELECT clock_timestamp()"))).scalar_one()
         return stamp.astimezone(UTC)
 
@@ -175,12 +198,12 @@ class PostgresDialect:
 _DIALECTS: dict[str, Dialect] = {"sqlite": SqliteDialect(), "postgresql": PostgresDialect()}
 
 
-def dialect_of(conn: Connection) -> Dialect:
-    """The dialect of the database ``conn`` is connected to."""
+def dialect_of(conn: Connection | PreparedConnection) -> Dialect:
+    """The dialect of the database ``conn`` (either driver's connection) is connected to."""
     return _DIALECTS[conn.dialect.name]
 
 
-async def notify_changes(conn: Connection) -> None:
+async def notify_changes(conn: Connection | PreparedConnection) -> None:
     """Wake idle daemons when this transaction commits: call it in every transaction that
     gives a daemon work (tasks submitted or requeued, jobs created, changed or triggered)."""
     await dialect_of(conn).notify_changes(conn)

@@ -4,28 +4,37 @@ Every status change goes through :func:`transition`: one guarded UPDATE (``WHERE
 AND status = <the status the caller saw>``) plus its ``task_events`` row, in the caller's
 transaction. A guard that no longer holds changes nothing and returns None. A move to a
 terminal status also writes its webhook event (``store.webhooks``, the outbox) in that
-transaction, and so does a lease expiry that cancels a task.
+transaction, and so does a lease expiry that cancels a task. :func:`transition` and the other
+statements of ``contenthub-ctl``'s everyday commands are written with prepared statements in
+``store/everyday.py`` (so those commands run without SQLAlchemy) and re-exported here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, false, func, insert, literal, null, select, tuple_, update
+from sqlalchemy import ColumnElement, bindparam, false, func, insert, literal, select, tuple_, update
 
-from contenthub_async.domain.entities import Event, Task
-from contenthub_async.domain.ids import new_task_id
+from contenthub_async.domain.entities import Task
 from contenthub_async.domain.notes import Note
 from contenthub_async.domain.rescue import rescued_status
 from contenthub_async.domain.states import IN_FLIGHT, LEASED, TERMINAL, TaskStatus, can_transition
-from contenthub_async.domain.submission import NewTask
-from contenthub_async.store import webhooks as webhook_store
 from contenthub_async.store.batches import chunks
 from contenthub_async.store.connection import Connection
 from contenthub_async.store.dialect import dialect_of, notify_changes
+
+# The statements of the everyday commands (store/everyday.py), one of each:
+from contenthub_async.store.everyday import SUBMITTED_NOTE as SUBMITTED_NOTE
+from contenthub_async.store.everyday import announce_finished, insert_events, note_columns, task_from_row
+from contenthub_async.store.everyday import get_task as get_task
+from contenthub_async.store.everyday import insert_tasks as insert_tasks
+from contenthub_async.store.everyday import list_tasks as list_tasks
+from contenthub_async.store.everyday import record_note as record_note
+from contenthub_async.store.everyday import task_events_of as task_events_of
+from contenthub_async.store.everyday import transition as transition
+from contenthub_async.store.statements import TASK_COLUMNS
 from contenthub_async.store.tables import content_generation_tasks as tasks_table
 from contenthub_async.store.tables import idempotency_keys, task_events
 from contenthub_async.store.types import UtcDateTime
@@ -34,74 +43,7 @@ S = TaskStatus
 T = tasks_table.c
 
 
-def task_from_row(row: Any) -> Task:
-    data = dict(row._mapping)
-    data["status"] = TaskStatus(data["status"])
-    data["auto_approve"] = bool(data["auto_approve"])
-    return Task(**data)
-
-
-TASK_COLUMNS = [tasks_table.c[f.name] for f in fields(Task)]
-SUBMITTED_NOTE = Note("task.submitted")
-
-
 # ---------------------------------------------------------------- inserts
-
-
-async def insert_tasks(
-    conn: Connection, new_tasks: Sequence[NewTask], *, now: datetime, actor: str
-) -> list[str]:
-    """Insert tasks and their creation events; return the task ids in input order.
-
-    Task ids are generated here, so the rows go in as one executemany without RETURNING and
-    the events are written server-side from the new rows (``INSERT ... SELECT``), in chunks
-    that stay under both backends' parameter limits: 100 000 tasks in one transaction is fine.
-    """
-    if not new_tasks:
-        return []
-    task_ids = [new_task_id() for _ in new_tasks]
-    rows = [
-        {
-            "task_id": task_id,
-            "account_id": t.account_id,
-            "topic": t.topic,
-            "keywords": t.keywords,
-            "category": t.category,
-            "requirements": t.requirements,
-            "tone": t.tone,
-            "status": S.PENDING.value,
-            "priority": t.priority,
-            "retry_count": 0,
-            "max_retries": t.max_retries,
-            "run_after": now,
-            "auto_approve": t.auto_approve,
-            "source": t.source,
-            "scheduled_job_run_id": t.scheduled_job_run_id,
-            "callback_url": t.callback_url,
-            "progress": 0,
-            "created_at": now,
-            "updated_at": now,
-        }
-        for task_id, t in zip(task_ids, new_tasks, strict=True)
-    ]
-    await conn.execute(insert(tasks_table), rows)
-    for chunk in chunks(task_ids):
-        created = select(
-            T.id,
-            bindparam("at", now, type_=UtcDateTime()),
-            null(),
-            literal(S.PENDING.value),
-            bindparam("actor", actor),
-            literal(SUBMITTED_NOTE.english()),
-            literal(SUBMITTED_NOTE.code),
-        ).where(T.task_id.in_(chunk))
-        await conn.execute(
-            insert(task_events).from_select(
-                ["generation_task_id", "at", "from_status", "to_status", "actor", "message", "code"], created
-            )
-        )
-    await notify_changes(conn)
-    return task_ids
 
 
 async def record_idempotency_key(conn: Connection, key: str, task_id: str, *, now: datetime) -> None:
@@ -148,36 +90,9 @@ async def task_of_idempotency_key(conn: Connection, key: str) -> Task | None:
 # ---------------------------------------------------------------- reads
 
 
-async def get_task(conn: Connection, task_id: str) -> Task | None:
-    row = (await conn.execute(select(*TASK_COLUMNS).where(T.task_id == task_id))).first()
-    return task_from_row(row) if row else None
-
-
 async def get_task_by_pk(conn: Connection, pk: int) -> Task | None:
     row = (await conn.execute(select(*TASK_COLUMNS).where(T.id == pk))).first()
     return task_from_row(row) if row else None
-
-
-async def list_tasks(
-    conn: Connection,
-    *,
-    account_id: int | None = None,
-    statuses: Iterable[TaskStatus] | None = None,
-    limit: int = 50,
-    newest_first: bool = True,
-    before: str | None = None,
-) -> list[Task]:
-    """Tasks by id order; ``before``: only tasks created before the task with this task id
-    (the next page of a newest-first listing; none when that task does not exist)."""
-    query = select(*TASK_COLUMNS)
-    if before is not None:
-        query = query.where(T.id < select(T.id).where(T.task_id == before).scalar_subquery())
-    if account_id is not None:
-        query = query.where(T.account_id == account_id)
-    if statuses is not None:
-        query = query.where(T.status.in_([s.value for s in statuses]))
-    query = query.order_by(T.id.desc() if newest_first else T.id).limit(limit)
-    return [task_from_row(r) for r in (await conn.execute(query)).all()]
 
 
 async def browse_tasks(
@@ -301,21 +216,6 @@ async def tasks_at_creator(conn: Connection, *, limit: int) -> list[Task]:
     return [task_from_row(r) for r in (await conn.execute(query)).all()]
 
 
-async def task_events_of(conn: Connection, pk: int, *, after: int = 0) -> list[Event]:
-    """The task's events, oldest first; ``after``: only those with a greater event id."""
-    query = (
-        select(task_events.c.id, task_events.c.at, task_events.c.from_status, task_events.c.to_status,
-               task_events.c.actor, task_events.c.message, task_events.c.code, task_events.c.params)
-        .where(task_events.c.generation_task_id == pk, task_events.c.id > after)
-        .order_by(task_events.c.id)
-    )
-    return [
-        Event(row.id, row.at, row.from_status, row.to_status, row.actor, row.message,
-              Note.from_columns(row.code, row.params))
-        for row in (await conn.execute(query)).all()
-    ]
-
-
 # ---------------------------------------------------------------- claim
 
 
@@ -357,7 +257,7 @@ async def claim_tasks(
         key=lambda t: (-t.priority, t.id),
     )
     if claimed:
-        await _insert_events(conn, [(t.id, S.PENDING, S.SUBMITTING) for t in claimed], now, owner, Note("task.claimed"))
+        await insert_events(conn, [(t.id, S.PENDING, S.SUBMITTING) for t in claimed], now, owner, Note("task.claimed"))
     return claimed
 
 
@@ -409,12 +309,12 @@ async def _rescue_leased(
             ).all()
             if rows:
                 note = Note(f"task.{why}_cancelled" if target == S.CANCELLED else f"task.{why}_requeued")
-                await _insert_events(conn, [(r.id, status, target) for r in rows], now, actor, note)
+                await insert_events(conn, [(r.id, status, target) for r in rows], now, actor, note)
             if target in TERMINAL:
                 for r in rows:
                     finished = await get_task_by_pk(conn, r.id)
                     assert finished is not None
-                    await _announce_finished(conn, finished, now=now)
+                    await announce_finished(conn, finished, now=now)
             if target == S.PENDING:
                 rescued.extend(r.task_id for r in rows)
     if rescued:
@@ -464,47 +364,6 @@ async def renew_leases(
 
 
 # ---------------------------------------------------------------- transitions
-
-
-async def transition(
-    conn: Connection,
-    task: Task,
-    to: TaskStatus,
-    *,
-    now: datetime,
-    actor: str,
-    note: Note | None = None,
-    values: dict[str, Any] | None = None,
-    lease_owner: str | None = None,
-    unless_cancel_requested: bool = False,
-) -> Task | None:
-    """Move ``task`` from the status it was read in to ``to``; None if it moved meanwhile.
-
-    Moving to a status without a lease (all but submitting and processing) clears it; into
-    ``processing`` the lease is kept (sync mode) unless ``values`` say otherwise. ``lease_owner``
-    additionally requires that this daemon still holds the lease. ``unless_cancel_requested`` refuses the move when an
-    operator asked to cancel the task (used for retries: a cancelled task is not re-run).
-    """
-    if not can_transition(task.status, to):
-        raise ValueError(f"illegal transition {task.status} -> {to} for {task.task_id}")
-    changes: dict[str, Any] = {"status": to.value, "updated_at": now}
-    if to not in LEASED:
-        changes.update(lease_owner=None, lease_expires_at=None)
-    changes.update(values or {})
-    conditions = [T.id == task.id, T.status == task.status.value]
-    if lease_owner is not None:
-        conditions.append(T.lease_owner == lease_owner)
-    if unless_cancel_requested:
-        conditions.append(T.cancel_requested_at.is_(None))
-    statement = update(tasks_table).where(and_(*conditions)).values(**changes).returning(*TASK_COLUMNS)
-    row = (await conn.execute(statement)).first()
-    if row is None:
-        return None
-    await _insert_events(conn, [(task.id, task.status, to)], now, actor, note)
-    moved = task_from_row(row)
-    if to in TERMINAL:
-        await _announce_finished(conn, moved, now=now)
-    return moved
 
 
 async def requeue_finished(
@@ -558,29 +417,12 @@ async def requeue_finished(
                 "from_status": before[pk].status,
                 "to_status": S.PENDING.value,
                 "actor": actor,
-                **_note_columns(note(before[pk].retry_count)),
+                **note_columns(note(before[pk].retry_count)),
             }
             for pk, _ in moved
         ],
     )
     return [task_id for _, task_id in sorted(moved)]
-
-
-async def record_note(
-    conn: Connection, task: Task, *, now: datetime, actor: str, values: dict[str, Any], note: Note | None = None
-) -> Task | None:
-    """Change non-status columns (e.g. cancel request, progress) under the status guard, with an event."""
-    statement = (
-        update(tasks_table)
-        .where(T.id == task.id, T.status == task.status.value)
-        .values(updated_at=now, **values)
-        .returning(*TASK_COLUMNS)
-    )
-    row = (await conn.execute(statement)).first()
-    if row is None:
-        return None
-    await _insert_events(conn, [(task.id, task.status, task.status)], now, actor, note)
-    return task_from_row(row)
 
 
 async def record_error(conn: Connection, task: Task, error: Note, *, now: datetime) -> bool:
@@ -626,41 +468,6 @@ async def cancel_requests(conn: Connection, *, limit: int = 500) -> list[Task]:
         .limit(limit)
     )
     return [task_from_row(r) for r in (await conn.execute(query)).all()]
-
-
-async def _announce_finished(conn: Connection, task: Task, *, now: datetime) -> None:
-    """The webhook event of a task that just reached a terminal status, in the same transaction."""
-    await webhook_store.record_task_event(conn, task, await task_events_of(conn, task.id), now=now)
-
-
-async def _insert_events(
-    conn: Connection,
-    moves: Sequence[tuple[int, TaskStatus, TaskStatus]],
-    now: datetime,
-    actor: str,
-    note: Note | None,
-) -> None:
-    await conn.execute(
-        insert(task_events),
-        [
-            {
-                "generation_task_id": pk,
-                "at": now,
-                "from_status": source.value,
-                "to_status": target.value,
-                "actor": actor,
-                **_note_columns(note),
-            }
-            for pk, source, target in moves
-        ],
-    )
-
-
-def _note_columns(note: Note | None) -> dict[str, str | None]:
-    """The ``message``/``code``/``params`` columns of an event row."""
-    if note is None:
-        return {"message": None, "code": None, "params": None}
-    return {"message": note.english(), "code": note.code, "params": note.to_json() if note.params else None}
 
 
 def error_columns(error: Note) -> dict[str, str | None]:

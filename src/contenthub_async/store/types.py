@@ -7,34 +7,16 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-
-@lru_cache(maxsize=256)
-def format_utc(value: datetime) -> str:
-    """``2026-11-22T08:00:00.123Z``: fixed width, so text order is time order.
-
-    Cached: a bulk insert binds the same few timestamps on every row."""
-    if value.tzinfo is None:
-        raise ValueError("naive datetime: use timezone-aware UTC")
-    value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
-
-
-def parse_utc(text: str) -> datetime:
-    if text.endswith("Z"):
-        text = text[:-1] + "+00:00"
-    value = datetime.fromisoformat(text)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+from contenthub_async.store.sqlite_text import dump_json, load_json
+from contenthub_async.store.sqlite_text import format_utc as format_utc
+from contenthub_async.store.sqlite_text import parse_utc as parse_utc
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -79,9 +61,9 @@ class JsonText(TypeDecorator[Any]):
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         if value is None or dialect.name == "postgresql":
             return value
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return dump_json(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Any:
         if value is None or dialect.name == "postgresql":
             return value
-        return json.loads(value)
+        return load_json(value)

@@ -19,18 +19,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, exists, func, insert, or_, select, update
 
-from contenthub_async.domain.entities import Event, OutgoingWebhook, PoolEntry, Task, WebhookAttempt, WebhookDelivery
-from contenthub_async.domain.ids import new_event_id
-from contenthub_async.domain.states import TaskStatus
+from contenthub_async.domain.entities import OutgoingWebhook, PoolEntry, WebhookAttempt, WebhookDelivery
 from contenthub_async.domain.vocabulary import DeliveryStatus, PoolStatus, WebhookEventType
-from contenthub_async.json_objects import publish_outcome_json, task_status_json
-from contenthub_async.store import accounts as account_store
+from contenthub_async.json_objects import publish_outcome_json
 from contenthub_async.store import contents as content_store
 from contenthub_async.store.batches import chunks
 from contenthub_async.store.connection import Connection
 from contenthub_async.store.dialect import dialect_of, notify_changes
+from contenthub_async.store.everyday import TASK_EVENT_TYPES as TASK_EVENT_TYPES
+from contenthub_async.store.everyday import record_event as record_event
+from contenthub_async.store.everyday import record_task_event as record_task_event
 from contenthub_async.store.tables import content_generation_tasks as tasks_table
 from contenthub_async.store.tables import contents, webhook_attempts, webhook_deliveries, webhook_events
 
@@ -38,14 +38,6 @@ E = webhook_events.c
 D = webhook_deliveries.c
 A = webhook_attempts.c
 DS = DeliveryStatus
-
-#: The event a task's arrival in a terminal status announces.
-TASK_EVENT_TYPES: dict[TaskStatus, WebhookEventType] = {
-    TaskStatus.COMPLETED: WebhookEventType.TASK_COMPLETED,
-    TaskStatus.FAILED: WebhookEventType.TASK_FAILED,
-    TaskStatus.TIMEOUT: WebhookEventType.TASK_TIMEOUT,
-    TaskStatus.CANCELLED: WebhookEventType.TASK_CANCELLED,
-}
 
 #: The event a pool entry's arrival at a publishing outcome announces.
 POOL_EVENT_TYPES: dict[PoolStatus, WebhookEventType] = {
@@ -55,39 +47,6 @@ POOL_EVENT_TYPES: dict[PoolStatus, WebhookEventType] = {
 
 
 # ---------------------------------------------------------------- the outbox
-
-
-async def record_event(
-    conn: Connection,
-    event_type: WebhookEventType,
-    data: Any,
-    *,
-    now: datetime,
-    task_pk: int | None = None,
-    job_run_id: int | None = None,
-    callback_url: str | None = None,
-) -> str:
-    """Write one event in the caller's transaction; return its event id (``evt_…``)."""
-    event_id = new_event_id()
-    await conn.execute(
-        insert(webhook_events).values(
-            event_id=event_id, event_type=event_type.value, generation_task_id=task_pk, job_run_id=job_run_id,
-            callback_url=callback_url, data=data, created_at=now,
-        )
-    )
-    await notify_changes(conn)
-    return event_id
-
-
-async def record_task_event(conn: Connection, task: Task, events: list[Event], *, now: datetime) -> str:
-    """Announce that ``task`` (as just written) reached its terminal status: the event's data
-    is the task object of ``status --format json``, taken in this transaction."""
-    account = await account_store.get_account(conn, task.account_id)
-    content = await content_store.content_state(conn, task.content_id) if task.content_id is not None else None
-    return await record_event(
-        conn, TASK_EVENT_TYPES[task.status], task_status_json(task, account, events, content), now=now,
-        task_pk=task.id, callback_url=task.callback_url,
-    )
 
 
 async def record_pool_event(conn: Connection, entry: PoolEntry, *, now: datetime) -> str:
@@ -149,6 +108,14 @@ def _claimable(now: datetime) -> Any:
         D.next_attempt_at <= now,
         or_(D.lease_expires_at.is_(None), D.lease_expires_at < now),
     )
+
+
+async def work_waiting(conn: Connection, *, now: datetime) -> bool:
+    """Whether an event waits to be fanned out or a delivery can be claimed ``now`` (two index
+    probes: what a deliverer reads before it opens a write transaction)."""
+    unfanned = exists(select(E.id).where(E.fanned_out_at.is_(None)))
+    claimable = exists(select(D.id).where(_claimable(now)))
+    return bool((await conn.execute(select(or_(unfanned, claimable)))).scalar_one())
 
 
 async def claim_deliveries(

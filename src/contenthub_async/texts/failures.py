@@ -114,6 +114,11 @@ def failure_message(exc: BaseException) -> Message | None:
         if isinstance(exc, SQLAlchemyError):
             detail = getattr(exc, "orig", None) or exc
             return Message("error.database", {"detail": str(detail).splitlines()[0]})
+    if "sqlite3" in sys.modules:
+        import sqlite3
+
+        if isinstance(exc, sqlite3.Error):  # the standard-library driver (store/sqlite_driver.py)
+            return Message("error.database", {"detail": str(exc).splitlines()[0]})
     if isinstance(exc, OSError):
         return Message("error.database", {"detail": str(exc)})
     return None

@@ -2,7 +2,7 @@
 
 ``migrations/<backend>/NNNN_<name>.sql`` upgrades a database from version ``NNNN - 1`` to
 ``NNNN``; ``0001_initial.sql`` creates the first schema. Both backends always have the same
-versions (checked at import), and a test proves that applying every file in order gives
+versions (checked at import, from the file names: the files are read only by :func:`migrate`), and a test proves that applying every file in order gives
 exactly the reviewed DDL of ``schema.sql`` on SQLite and the same schema on PostgreSQL.
 
 Each file runs in one transaction together with its version bump, so a database is always at
@@ -21,11 +21,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from contenthub_async.store.connection import Connection
-from contenthub_async.store.database import Database
 from contenthub_async.store.dialect import Backend, dialect_of
+
+if TYPE_CHECKING:
+    from contenthub_async.store.connection import Connection
+    from contenthub_async.store.database import Database
+    from contenthub_async.store.prepared import PreparedConnection
 
 BACKENDS: tuple[Backend, ...] = ("sqlite", "postgresql")
 _FILE_NAME = re.compile(r"^(\d{4})_(\w+)\.sql$")
@@ -48,22 +52,29 @@ def split_statements(sql: str) -> tuple[str, ...]:
     return tuple(s.strip() for s in "\n".join(lines).split(";") if s.strip())
 
 
+def _files_of(backend: Backend) -> list[tuple[int, str, Path]]:
+    """(version, name, file) of ``backend``'s migration files in version order (1, 2, … without gaps)."""
+    found = []
+    for entry in (Path(__file__).parent / backend).iterdir():
+        match = _FILE_NAME.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), match.group(2), entry))
+    found.sort(key=lambda item: item[0])
+    if [version for version, _, _ in found] != list(range(1, len(found) + 1)):
+        raise RuntimeError(f"migrations of {backend} are not numbered 1..n: {[version for version, _, _ in found]}")
+    return found
+
+
 @cache
 def migrations_for(backend: Backend) -> tuple[Migration, ...]:
     """The migrations of ``backend`` in version order (versions 1, 2, … without gaps)."""
-    found: list[Migration] = []
-    for entry in resources.files(__package__).joinpath(backend).iterdir():
-        match = _FILE_NAME.match(entry.name)
-        if match:
-            found.append(Migration(int(match.group(1)), match.group(2), split_statements(entry.read_text("utf-8"))))
-    found.sort(key=lambda m: m.version)
-    if [m.version for m in found] != list(range(1, len(found) + 1)):
-        raise RuntimeError(f"migrations of {backend} are not numbered 1..n: {[m.version for m in found]}")
-    return tuple(found)
+    return tuple(Migration(version, name, split_statements(entry.read_text("utf-8")))
+                 for version, name, entry in _files_of(backend))
 
 
 def _latest_version() -> int:
-    versions = {backend: len(migrations_for(backend)) for backend in BACKENDS}
+    """Every ``contenthub-ctl`` command compares the database with this: the names are enough."""
+    versions = {backend: len(_files_of(backend)) for backend in BACKENDS}
     if len(set(versions.values())) != 1:
         raise RuntimeError(f"the backends' migrations disagree on the latest version: {versions}")
     return versions["sqlite"]
@@ -73,8 +84,8 @@ def _latest_version() -> int:
 SCHEMA_VERSION = _latest_version()
 
 
-async def current_version(conn: Connection) -> int:
-    """The schema version of the database (0: empty)."""
+async def current_version(conn: Connection | PreparedConnection) -> int:
+    """The schema version of the database (0: empty), on either driver's connection."""
     return await dialect_of(conn).schema_version(conn)
 
 
