@@ -103,7 +103,8 @@ async def finished_at_creator(state: Path) -> str:
 
 
 @pytest.mark.parametrize(("fault", "code", "detail"), [
-    ("hang", "error.result_hung", "no answer within 3 s"),
+    # slow: it waits out the 3 s call timeout, on each of two cycles
+    pytest.param("hang", "error.result_hung", "no answer within 3 s", marks=pytest.mark.slow),
     ("garbage", "error.result_unparsable", ""),
 ])
 async def test_a_result_call_that_hangs_or_answers_garbage_is_the_recorded_cause(
