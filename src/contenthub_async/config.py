@@ -12,10 +12,10 @@ table is the queue): :func:`unused_settings` names them so contenthubd can say s
 
 Every ``contenthub-ctl`` command reads (and checks) all settings at start, so this module uses
 the standard library only: a validation framework would cost more than the command itself.
-Values are read the way pydantic's lax mode reads them (``"1_000"`` and ``" 5 "`` are 5 and
-1000, booleans are ``true/false/yes/no/on/off/1/0/t/f/y/n`` in any case), and a refusal
+Values are read the way pydantic's lax mode reads them (``"1_000"`` and ``" 5 "`` are 1000 and
+5, booleans are ``true/false/yes/no/on/off/1/0/t/f/y/n`` in any case), and a refusal
 carries pydantic's error type and context (``greater_than_equal``, ``{"ge": 1}``), which the
-CLI words in the operator's language (``cli/validation.py``).
+CLI words in the operator's language (``texts/validation.py``).
 """
 
 import json

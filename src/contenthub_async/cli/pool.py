@@ -212,7 +212,7 @@ def retry(
     pool_id: Annotated[int | None, Parameter(converter=strict_int, help=text("help.opt.pool_id"))] = None,
     /,
     *,
-    failed: Annotated[bool, Parameter(name="--failed", negative="", help=text("help.opt.retry_failed"))] = False,
+    failed: Annotated[bool, Parameter(name="--failed", negative="", help=text("help.opt.pool_retry_failed"))] = False,
     fmt: Format = "table",
 ) -> int:
     """Send a failed entry (or every failed entry: --failed) back to the pool, due now."""
