@@ -121,6 +121,7 @@ async def test_everything_else_is_handed_on_and_answered_alike(db: Database, clo
         _post({"account_id": account, "topic": " "}, **{"Accept-Language": "zh"}),
         _post({"account_id": account}),
         _post({"account_id": account, "topic": "nul \x00 inside"}),
+        _post(raw=f'{{"account_id": {account}, "topic": "lone \\ud800 surrogate"}}'.encode()),
         _post({"account_id": account, "topic": "x", "callback_url": "ftp://example.org"}),
         _post(raw=b'{"account_id": 1,'),
         _post(raw=b"[1, 2]"),
@@ -143,6 +144,9 @@ async def test_everything_else_is_handed_on_and_answered_alike(db: Database, clo
             assert answers[0] == answers[1], case
             assert answers[0][0] == 422 and answers[0][2]["errors"][0]["field"] == "account_id"
         assert handed_on.requests == len(handed_on_cases)
+        # A lone surrogate is not text: refused by name, never a 500 from the database.
+        lone = await fast.post(SUBMIT_PATH, **_post(raw=f'{{"account_id": {account}, "topic": "\\ud800"}}'.encode()))
+        assert lone.status_code == 422 and lone.json()["errors"][0]["reason"] == "surrogates"
 
 
 async def test_idempotency_keys_and_the_token_are_honoured_alike(db: Database, clock: ManualClock) -> None:

@@ -49,6 +49,7 @@ def test_account_id_beyond_a_32_bit_id_names_no_row() -> None:
 
 @pytest.mark.parametrize("topic, reason", [(None, "required"), ("", "empty"), (" \t ", "empty"),
                                            ("a\x1b[31mred", "control_characters"), ("a\x9bb", "control_characters"),
+                                           ("a\ud800b", "surrogates"),
                                            ("two\nlines", "line_break"), ("a\u2028b", "line_break"),
                                            ("字" * (MAX_TOPIC_LENGTH + 1), "too_long")])
 def test_topic(topic: str | None, reason: str) -> None:

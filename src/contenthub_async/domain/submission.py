@@ -28,6 +28,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # the line that carries the new task's id, so a line break there could forge that line.
 _LINE_BREAK = re.compile(r"[\n\r\u2028\u2029]")
 _KEYWORD_SPLIT = re.compile(r"[,，、]")
+# Lone UTF-16 surrogates: a JSON string may carry one ("\ud800"), but it is not text and cannot be
+# stored as UTF-8.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 V = TypeVar("V")
 
@@ -81,7 +84,7 @@ def check_text(
     field: str, value: str | None, limit: int, *, required: bool = False, multi_line: bool = False
 ) -> str | None:
     """``value`` stripped (None when blank and not required), or :class:`InvalidSubmission`:
-    blank when required, control characters, line breaks in a single-line field, too long."""
+    blank when required, control characters, lone surrogates, line breaks in a single-line field, too long."""
     if value is None:
         if required:
             raise InvalidSubmission(field, "required")
@@ -93,6 +96,8 @@ def check_text(
         return None
     if _CONTROL.search(value):
         raise InvalidSubmission(field, "control_characters")
+    if _SURROGATE.search(value):
+        raise InvalidSubmission(field, "surrogates")
     if not multi_line and _LINE_BREAK.search(value):
         raise InvalidSubmission(field, "line_break")
     if len(value) > limit:
