@@ -4,8 +4,10 @@ what one writes is what the other would have written."""
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
+import anyio
 import pytest
 
 from contenthub_async.clock import ManualClock
@@ -140,3 +142,26 @@ async def test_both_drivers_write_the_same_rows(db: Database, clock: ManualClock
     assert without_ids(events[:6], 0, 1) == without_ids(events[6:], 0, 1)
     assert without_ids(webhooks[:1], 0, 1, 3, 6) == without_ids(webhooks[1:], 0, 1, 3, 6)
     assert webhooks[0][6].replace(tasks[0][1], "") == webhooks[1][6].replace(tasks[2][1], "")
+
+
+async def test_a_cancelled_transaction_still_ends_and_leaves_no_lock(db: Database) -> None:
+    # anyio cancels every await inside a cancelled scope again, the rollback's included: it must
+    # reach the connection all the same, or the write lock would stay with this connection.
+    database = standard(db)
+    try:
+        with anyio.move_on_after(0.2) as scope:
+            async with database.write():
+                await anyio.sleep(600)
+        assert scope.cancelled_caught
+        raw = await database.connection()
+        with anyio.fail_after(30):
+            while raw.in_transaction:
+                await anyio.sleep(0.01)
+        other = sqlite3.connect(db.url.sqlite_path, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # "database is locked" at once if the lock was kept
+            other.rollback()
+        finally:
+            other.close()
+    finally:
+        await database.close()

@@ -203,16 +203,22 @@ class SqliteDatabase:
             self._raw = await self.call(_connect, self.path)
         return self._raw
 
+    async def call_to_completion(self, function: Callable[..., T], *args: Any) -> T:
+        """:meth:`call`, run to its end even if the caller is cancelled meanwhile (the caller
+        still sees the cancellation): a transaction's end must reach the connection, or the
+        transaction — with its write lock — would stay open for whoever uses it next."""
+        return await asyncio.shield(asyncio.ensure_future(self.call(function, *args)))
+
     @asynccontextmanager
     async def _transaction(self, begin: str) -> AsyncIterator[SqliteConnection]:
         raw = await self.connection()
-        await self.call(raw.execute, begin)
         try:
+            await self.call(raw.execute, begin)
             yield SqliteConnection(self, raw)
         except BaseException:
-            await self.call(raw.rollback)
+            await self.call_to_completion(raw.rollback)  # a no-op when BEGIN did not run
             raise
-        await self.call(raw.commit)
+        await self.call_to_completion(raw.commit)
 
     def write(self) -> AbstractAsyncContextManager[SqliteConnection]:
         """A write transaction: committed on success, rolled back on error."""
