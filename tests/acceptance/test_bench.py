@@ -101,6 +101,7 @@ def test_benchmark_produces_every_figure(tmp_path: Path) -> None:
             assert numeric(http[clients][key]), (clients, key)
     assert numeric(http["contenthub_ctl_submit_seconds"])
     assert numeric(http["end_to_end_concurrency_5"]["ratio_on_to_off"])
+    assert numeric(http["end_to_end_concurrency_5"]["ratio_idle_to_off"])
 
     webhooks = results["webhooks"]
     assert numeric(webhooks["latency"]["p50_seconds"]) and numeric(webhooks["latency"]["p95_seconds"])
