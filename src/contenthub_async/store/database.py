@@ -24,8 +24,8 @@ from sqlalchemy.engine import Engine, make_url
 
 from contenthub_async.store.connection import Connection, connect, dispose
 from contenthub_async.store.dialect import Backend
+from contenthub_async.store.sqlite_driver import BUSY_TIMEOUT_MS, CONNECTION_PRAGMAS
 
-SQLITE_BUSY_TIMEOUT_MS = 60_000
 _BEGIN_MODE = "contenthub_begin"
 _FOREIGN_KEYS_OFF = "contenthub_foreign_keys_off"
 
@@ -113,12 +113,7 @@ def _install_sqlite_hooks(engine: Engine) -> None:
         # We issue BEGIN ourselves (below); stop the driver from doing it implicitly.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        for pragma in (
-            f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}",
-            "PRAGMA journal_mode = WAL",
-            "PRAGMA synchronous = NORMAL",
-            "PRAGMA foreign_keys = ON",
-        ):
+        for pragma in CONNECTION_PRAGMAS:
             cursor.execute(pragma)
         cursor.close()
 
@@ -154,7 +149,7 @@ class Database:
         if parsed.backend == "sqlite":
             engine = create_engine(
                 parsed.sqlalchemy_url,
-                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+                connect_args={"timeout": BUSY_TIMEOUT_MS / 1000},
                 pool_size=pool_size,
                 max_overflow=pool_size,
             )

@@ -300,7 +300,6 @@ async def latest_heartbeat(conn: Connection) -> Heartbeat | None:
     return Heartbeat(row.id, row.heartbeat_at, row.settings) if row else None
 
 
-
 # ---------------------------------------------------------------- the webhook outbox
 
 

@@ -22,8 +22,10 @@ from contenthub_async.store.sqlite_text import dump_json, format_utc, load_json,
 
 T = TypeVar("T")
 
-BUSY_TIMEOUT_MS = 60_000  # as store/database.py
-_PRAGMAS = (
+#: How long a statement waits for another connection's lock before "database is locked".
+BUSY_TIMEOUT_MS = 60_000
+#: Every SQLite connection's set-up, this driver's and SQLAlchemy's engine's (store/database.py).
+CONNECTION_PRAGMAS = (
     f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
     "PRAGMA journal_mode = WAL",
     "PRAGMA synchronous = NORMAL",
@@ -238,6 +240,6 @@ def _connect(path: Path) -> sqlite3.Connection:
     """A connection to the existing file ``path`` (never created here: ``db init`` does that)."""
     raw = sqlite3.connect(f"{path.absolute().as_uri()}?mode=rw", uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
                           isolation_level=None, check_same_thread=False)
-    for pragma in _PRAGMAS:
+    for pragma in CONNECTION_PRAGMAS:
         raw.execute(pragma)
     return raw
