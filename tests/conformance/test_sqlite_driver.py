@@ -4,6 +4,7 @@ what one writes is what the other would have written."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from typing import Any
 
@@ -15,6 +16,7 @@ from contenthub_async.domain.states import TaskStatus
 from contenthub_async.domain.submission import NewTask
 from contenthub_async.services import task_commands
 from contenthub_async.services.errors import InvalidTaskState
+from contenthub_async.services.submission_batcher import SubmissionBatcher
 from contenthub_async.store import contents as content_store
 from contenthub_async.store import daemons as daemon_store
 from contenthub_async.store import everyday
@@ -165,3 +167,32 @@ async def test_a_cancelled_transaction_still_ends_and_leaves_no_lock(db: Databas
             other.close()
     finally:
         await database.close()
+
+
+async def test_the_group_commit_runs_on_the_standard_driver_keys_and_all(db: Database, clock: ManualClock) -> None:
+    # As the daemon's HTTP API commits on SQLite: idempotency keys are looked up and stored on
+    # the standard driver's connection, and a row the database refuses still fails alone.
+    await accounts(db, clock)
+    earlier = await task_commands.submit_once(db, NewTask(account_id=1, topic="earlier"), idempotency_key="old",
+                                              clock=clock, actor="http")
+    database = standard(db)
+    try:
+        batcher = SubmissionBatcher(db, clock=clock, actor="http", write_new_tasks=database.write)
+        same, repeated, again = await asyncio.gather(
+            *(batcher.submit(NewTask(account_id=1, topic=f"same {i}"), idempotency_key="same") for i in range(2)),
+            batcher.submit(NewTask(account_id=1, topic="again"), idempotency_key="old"))
+        assert list(batcher.batch_sizes) == [3]  # one transaction, on the standard driver
+        fine, refused = await asyncio.gather(
+            batcher.submit(NewTask(account_id=1, topic="fine"), idempotency_key="fine"),
+            batcher.submit(NewTask(account_id=1, topic="refused", priority=99), idempotency_key=None),
+            return_exceptions=True)
+    finally:
+        await database.close()
+    assert isinstance(fine, task_commands.Accepted) and isinstance(refused, Exception)
+    assert (repeated.task_id, repeated.replayed) == (same.task_id, True)
+    assert (again.task_id, again.replayed) == (earlier.task_id, True)
+    async with db.read() as conn:
+        stored = await task_store.tasks_of_idempotency_keys(conn, ["same", "old"])
+    assert {key: task.task_id for key, task in stored.items()} == {"same": same.task_id, "old": earlier.task_id}
+    async with db.read() as conn:
+        assert [task.topic for task in (await task_store.tasks_of_idempotency_keys(conn, ["fine"])).values()] == ["fine"]

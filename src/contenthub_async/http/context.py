@@ -25,8 +25,7 @@ class Api:
     clock: Clock
     settings: Settings
     daemon_id: str
-    #: the write transactions of submissions without idempotency keys (the daemon's: they wake
-    #: only its dispatcher)
+    #: the write transactions of submissions (the daemon's: they wake only its dispatcher)
     submission_writes: Callable[[], AbstractAsyncContextManager[PreparedConnection]] | None = None
 
     @cached_property

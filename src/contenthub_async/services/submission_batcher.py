@@ -22,10 +22,10 @@ Each submission keeps its own outcome:
 
 A submission is answered only after the commit that holds it: nothing answered is lost.
 
-The transactions of batches without idempotency keys are opened by ``write_new_tasks``
-(default: ``db.write``); the daemon gives the change source's ``new_task_writes``, whose commits
-wake only the dispatcher (services/wakeup.py). Such a batch runs prepared statements only
-(``store/prepared.py``), so it runs on that source's standard-library connection too.
+The shared transactions are opened by ``write_new_tasks`` (default: ``db.write``); the daemon
+gives the change source's ``new_task_writes``, whose commits wake only the dispatcher
+(services/wakeup.py). A batch runs prepared statements only (``store/prepared.py``), so on
+SQLite it runs on that source's standard-library connection.
 """
 
 from __future__ import annotations
@@ -35,7 +35,6 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from typing import cast
 
 import structlog
 
@@ -46,7 +45,6 @@ from contenthub_async.domain.submission import NewTask
 from contenthub_async.services.task_commands import Accepted, account_refusal, submit_once, submit_tasks
 from contenthub_async.store import accounts as account_store
 from contenthub_async.store import tasks as task_store
-from contenthub_async.store.connection import Connection
 from contenthub_async.store.database import Database
 from contenthub_async.store.prepared import PreparedConnection
 
@@ -138,11 +136,8 @@ class SubmissionBatcher:
     async def _commit_together(self, batch: Sequence[_Waiting], written: _Written) -> list[Accepted | Exception]:
         outcomes: list[Accepted | Exception | None] = [None] * len(batch)
         keys = [w.idempotency_key for w in batch if w.idempotency_key is not None]
-        transaction: AbstractAsyncContextManager[PreparedConnection] = (
-            self._db.write() if keys else self._write_new_tasks())
-        async with transaction as conn:
-            # with keys, SQLAlchemy's connection (the key statements are not prepared ones)
-            earlier = await task_store.tasks_of_idempotency_keys(cast(Connection, conn), keys) if keys else {}
+        async with self._write_new_tasks() as conn:
+            earlier = await task_store.tasks_of_idempotency_keys(conn, keys) if keys else {}
             accounts = await account_store.get_accounts(conn, {w.task.account_id for w in batch})
             inserting: list[int] = []
             first_of_key: dict[str, int] = {}
@@ -166,7 +161,7 @@ class SubmissionBatcher:
             id_at = dict(zip(inserting, task_ids, strict=True))
             if first_of_key:
                 await task_store.record_idempotency_keys(
-                    cast(Connection, conn), [(key, id_at[position]) for key, position in first_of_key.items()], now=now)
+                    conn, [(key, id_at[position]) for key, position in first_of_key.items()], now=now)
             written.all = True  # what follows is the commit
         for position, task_id in id_at.items():
             outcomes[position] = _accepted(task_id, batch[position].task)

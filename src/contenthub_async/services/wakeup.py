@@ -78,8 +78,9 @@ class ChangeSource(Protocol):
         ...
 
     def new_task_writes(self) -> AbstractAsyncContextManager[PreparedConnection]:
-        """A write transaction that only adds pending tasks (its commit need wake only the
-        loops that take new tasks); prepared statements only (``store/prepared.py``)."""
+        """A write transaction that only adds pending tasks, with their events and idempotency
+        keys (its commit need wake only the loops that take new tasks); prepared statements only
+        (``store/prepared.py``)."""
         ...
 
 

@@ -42,6 +42,8 @@ _TASK_EVENTS_OF = Prepared("task_events_of")
 _INSERT_TASKS = Prepared("insert_tasks")
 _INSERT_CREATION_EVENTS = Prepared("insert_creation_events")
 _INSERT_TASK_EVENTS = Prepared("insert_task_events")
+_TASKS_OF_IDEMPOTENCY_KEYS = Prepared("tasks_of_idempotency_keys")
+_INSERT_IDEMPOTENCY_KEYS = Prepared("insert_idempotency_keys")
 _GET_ACCOUNT = Prepared("get_account")
 _GET_ACCOUNTS = Prepared("get_accounts")
 _CONTENT_STATE = Prepared("content_state")
@@ -53,7 +55,10 @@ _INSERT_WEBHOOK_EVENT = Prepared("insert_webhook_event")
 
 
 def task_from_row(row: Any) -> Task:
-    data = dict(row._mapping)
+    return task_from_mapping(dict(row._mapping))
+
+
+def task_from_mapping(data: dict[str, Any]) -> Task:
     data["status"] = TaskStatus(data["status"])
     data["auto_approve"] = bool(data["auto_approve"])
     return Task(**data)
@@ -103,6 +108,26 @@ async def insert_tasks(
         })
     await notify_changes(conn)
     return task_ids
+
+
+async def record_idempotency_keys(conn: Connection, keys: Sequence[tuple[str, str]], *, now: datetime) -> None:
+    """Remember many (key, task_id) pairs in one executemany (a key used before violates its
+    primary key, and the statement fails whole)."""
+    if not keys:
+        return
+    await conn.execute(_INSERT_IDEMPOTENCY_KEYS,
+                       [{"set_key": key, "task_id": task_id, "set_created_at": now} for key, task_id in keys])
+
+
+async def tasks_of_idempotency_keys(conn: Connection, keys: Sequence[str]) -> dict[str, Task]:
+    """The tasks that any of ``keys`` created, by key."""
+    found: dict[str, Task] = {}
+    for chunk in chunks(sorted(set(keys))):
+        for row in (await conn.execute(_TASKS_OF_IDEMPOTENCY_KEYS, {"keys": list(chunk)})).all():
+            data = dict(row._mapping)
+            key = data.pop("idempotency_key")
+            found[key] = task_from_mapping(data)
+    return found
 
 
 async def get_task(conn: Connection, task_id: str) -> Task | None:

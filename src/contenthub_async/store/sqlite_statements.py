@@ -55,6 +55,13 @@ STATEMENTS: dict[str, Any] = {
         (),
         (),
     ),
+    'insert_idempotency_keys()': (
+        'INSERT INTO idempotency_keys ("key", generation_task_id, created_at) VALUES (:set_key, (SELECT content_generation_tasks.id FROM content_generation_tasks WHERE content_generation_tasks.task_id = :task_id), :set_created_at)',
+        {'set_key': None, 'task_id': None, 'set_created_at': 'utc'},
+        {},
+        (),
+        (),
+    ),
     'insert_task_events()': (
         'INSERT INTO task_events (generation_task_id, at, from_status, to_status, actor, message, code, params) VALUES (:set_generation_task_id, :set_at, :set_from_status, :set_to_status, :set_actor, :set_message, :set_code, :set_params)',
         {'set_generation_task_id': None, 'set_at': 'utc', 'set_from_status': None, 'set_to_status': None, 'set_actor': None, 'set_message': None, 'set_code': None, 'set_params': None},
@@ -145,5 +152,12 @@ STATEMENTS: dict[str, Any] = {
         {},
         ('id', 'at', 'from_status', 'to_status', 'actor', 'message', 'code', 'params'),
         (None, 'utc', None, None, None, None, None, None),
+    ),
+    'tasks_of_idempotency_keys()': (
+        'SELECT idempotency_keys."key" AS idempotency_key, content_generation_tasks.id, content_generation_tasks.task_id, content_generation_tasks.creator_task_id, content_generation_tasks.account_id, content_generation_tasks.content_id, content_generation_tasks.topic, content_generation_tasks.keywords, content_generation_tasks.category, content_generation_tasks.requirements, content_generation_tasks.tone, content_generation_tasks.status, content_generation_tasks.priority, content_generation_tasks.retry_count, content_generation_tasks.max_retries, content_generation_tasks.run_after, content_generation_tasks.auto_approve, content_generation_tasks.source, content_generation_tasks.scheduled_job_run_id, content_generation_tasks.lease_owner, content_generation_tasks.lease_expires_at, content_generation_tasks.cancel_requested_at, content_generation_tasks.progress, content_generation_tasks.submitted_at, content_generation_tasks.started_at, content_generation_tasks.completed_at, content_generation_tasks.timeout_at, content_generation_tasks.result, content_generation_tasks.error_message, content_generation_tasks.created_at, content_generation_tasks.updated_at, content_generation_tasks.callback_url, content_generation_tasks.error_code, content_generation_tasks.error_params FROM content_generation_tasks JOIN idempotency_keys ON idempotency_keys.generation_task_id = content_generation_tasks.id WHERE idempotency_keys."key" IN (__[POSTCOMPILE_keys])',
+        {'keys': None},
+        {},
+        ('idempotency_key', 'id', 'task_id', 'creator_task_id', 'account_id', 'content_id', 'topic', 'keywords', 'category', 'requirements', 'tone', 'status', 'priority', 'retry_count', 'max_retries', 'run_after', 'auto_approve', 'source', 'scheduled_job_run_id', 'lease_owner', 'lease_expires_at', 'cancel_requested_at', 'progress', 'submitted_at', 'started_at', 'completed_at', 'timeout_at', 'result', 'error_message', 'created_at', 'updated_at', 'callback_url', 'error_code', 'error_params'),
+        (None, None, None, None, None, None, None, None, None, None, None, None, None, None, None, 'utc', 'bool', None, None, None, 'utc', 'utc', None, 'utc', 'utc', 'utc', 'utc', 'json', None, 'utc', 'utc', None, None, None),
     ),
 }

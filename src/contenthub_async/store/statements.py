@@ -16,7 +16,15 @@ from sqlalchemy import Insert, Integer, Select, Update, and_, bindparam, insert,
 from contenthub_async.domain.entities import Task
 from contenthub_async.domain.vocabulary import DaemonStatus
 from contenthub_async.store.prepared import Prepared
-from contenthub_async.store.tables import accounts, contents, daemons, publish_pool, task_events, webhook_events
+from contenthub_async.store.tables import (
+    accounts,
+    contents,
+    daemons,
+    idempotency_keys,
+    publish_pool,
+    task_events,
+    webhook_events,
+)
 from contenthub_async.store.tables import content_generation_tasks as tasks_table
 
 T = tasks_table.c
@@ -102,6 +110,21 @@ def change_task(columns: tuple[str, ...], lease_owner: bool, unless_cancel_reque
     return update(tasks_table).where(and_(*conditions)).values(_set(tasks_table, columns)).returning(*TASK_COLUMNS)
 
 
+def tasks_of_idempotency_keys() -> Select[Any]:
+    """The tasks that the keys ``:keys`` created, each with its key (``idempotency_key``)."""
+    k = idempotency_keys.c
+    return (select(k.key.label("idempotency_key"), *TASK_COLUMNS)
+            .join(idempotency_keys, k.generation_task_id == T.id)
+            .where(k.key.in_(bindparam("keys", expanding=True))))
+
+
+def insert_idempotency_keys() -> Insert:
+    """Remember ``:set_key`` as the key of the task ``:task_id``."""
+    created_by = select(T.id).where(T.task_id == bindparam("task_id")).scalar_subquery()
+    return insert(idempotency_keys).values(generation_task_id=created_by,
+                                           **_set(idempotency_keys, ("key", "created_at")))
+
+
 # ---------------------------------------------------------------- accounts, contents, daemons, webhooks
 
 
@@ -141,7 +164,8 @@ def insert_webhook_event() -> Insert:
 BUILDERS: dict[str, Any] = {
     builder.__name__: builder
     for builder in (get_task, list_tasks, task_events_of, insert_tasks, insert_creation_events, insert_task_events,
-                    change_task, get_account, get_accounts, content_state, latest_heartbeat, insert_webhook_event)
+                    change_task, tasks_of_idempotency_keys, insert_idempotency_keys, get_account, get_accounts,
+                    content_state, latest_heartbeat, insert_webhook_event)
 }
 
 #: What the everyday commands (submit, status, list, cancel) run: compiled for SQLite ahead of
@@ -154,6 +178,8 @@ PRECOMPILED: tuple[Prepared, ...] = (
     Prepared("insert_tasks"),
     Prepared("insert_creation_events"),
     Prepared("insert_task_events"),
+    Prepared("tasks_of_idempotency_keys"),  # the daemon's group commit of HTTP submissions
+    Prepared("insert_idempotency_keys"),
     # cancel: a pending task is cancelled; one at the creator is asked to cancel
     Prepared("change_task", (("cancel_requested_at", "completed_at", "lease_expires_at", "lease_owner", "status",
                               "updated_at"), False, False)),

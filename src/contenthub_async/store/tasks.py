@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, false, func, insert, literal, select, tuple_, update
+from sqlalchemy import ColumnElement, false, func, insert, literal, select, tuple_, update
 
 from contenthub_async.domain.entities import Task
 from contenthub_async.domain.notes import Note
@@ -31,8 +31,10 @@ from contenthub_async.store.everyday import announce_finished, insert_events, no
 from contenthub_async.store.everyday import get_task as get_task
 from contenthub_async.store.everyday import insert_tasks as insert_tasks
 from contenthub_async.store.everyday import list_tasks as list_tasks
+from contenthub_async.store.everyday import record_idempotency_keys as record_idempotency_keys
 from contenthub_async.store.everyday import record_note as record_note
 from contenthub_async.store.everyday import task_events_of as task_events_of
+from contenthub_async.store.everyday import tasks_of_idempotency_keys as tasks_of_idempotency_keys
 from contenthub_async.store.everyday import transition as transition
 from contenthub_async.store.statements import TASK_COLUMNS
 from contenthub_async.store.tables import content_generation_tasks as tasks_table
@@ -50,32 +52,6 @@ async def record_idempotency_key(conn: Connection, key: str, task_id: str, *, no
     """Remember that ``key`` created ``task_id`` (a second insert of the key violates its primary key)."""
     pk = select(T.id).where(T.task_id == task_id).scalar_subquery()
     await conn.execute(insert(idempotency_keys).values(key=key, generation_task_id=pk, created_at=now))
-
-
-async def record_idempotency_keys(conn: Connection, keys: Sequence[tuple[str, str]], *, now: datetime) -> None:
-    """Remember many (key, task_id) pairs in one executemany (a key used before violates its
-    primary key, and the statement fails whole)."""
-    if not keys:
-        return
-    pk = select(T.id).where(T.task_id == bindparam("b_task_id")).scalar_subquery()
-    statement = insert(idempotency_keys).values(key=bindparam("b_key"), generation_task_id=pk,
-                                                created_at=bindparam("b_at", type_=UtcDateTime()))
-    await conn.execute(statement, [{"b_key": key, "b_task_id": task_id, "b_at": now} for key, task_id in keys])
-
-
-async def tasks_of_idempotency_keys(conn: Connection, keys: Sequence[str]) -> dict[str, Task]:
-    """The tasks that any of ``keys`` created, by key."""
-    found: dict[str, Task] = {}
-    for chunk in chunks(sorted(set(keys))):
-        query = select(idempotency_keys.c.key.label("idempotency_key"), *TASK_COLUMNS).join(
-            idempotency_keys, idempotency_keys.c.generation_task_id == T.id).where(idempotency_keys.c.key.in_(chunk))
-        for row in (await conn.execute(query)).all():
-            data = dict(row._mapping)
-            key = data.pop("idempotency_key")
-            data["status"] = TaskStatus(data["status"])
-            data["auto_approve"] = bool(data["auto_approve"])
-            found[key] = Task(**data)
-    return found
 
 
 async def task_of_idempotency_key(conn: Connection, key: str) -> Task | None:
