@@ -26,7 +26,7 @@ from contenthub_async.domain.vocabulary import CreatorMode
 from contenthub_async.services.context import ServiceContext, log_transition
 from contenthub_async.services.failures import record_failed_attempt
 from contenthub_async.services.generations import Generations, create_request_for
-from contenthub_async.services.loop import ServiceLoop
+from contenthub_async.services.loop import ServiceLoop, release_on_stop
 from contenthub_async.services.wakeup import Wakeup
 from contenthub_async.store import tasks as task_store
 
@@ -119,8 +119,8 @@ class Dispatcher:
                 return
             await self._record_submitted(task, creator_task_id)
         except anyio.get_cancelled_exc_class():
-            with anyio.CancelScope(shield=True), anyio.move_on_after(RELEASE_TIMEOUT_SECONDS):
-                await self._release(task)
+            await release_on_stop(lambda: self._release(task), timeout=RELEASE_TIMEOUT_SECONDS, log=self.log,
+                                  what="the task's lease", task_id=task.task_id)
             raise
         except Exception:
             # E.g. the database failed while recording the outcome: the lease expires and the

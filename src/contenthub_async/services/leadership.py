@@ -20,6 +20,7 @@ from typing import Any
 import anyio
 
 from contenthub_async.domain.rescue import abort_before_expiry, renew_every
+from contenthub_async.services.loop import release_on_stop
 from contenthub_async.store import daemons as daemon_store
 from contenthub_async.store.database import Database
 
@@ -98,6 +99,9 @@ class Term:
     async def release(self) -> None:
         """End the term now (clean stop); shielded, bounded, whatever cancels the caller."""
         self._held_until = None
-        with anyio.CancelScope(shield=True), anyio.move_on_after(5):
+
+        async def release() -> None:
             async with self.db.write() as conn:
                 await daemon_store.release_lease(conn, self.name, owner=self.owner)
+
+        await release_on_stop(release, timeout=5, log=self.log, what=f"the {self.name} lease")

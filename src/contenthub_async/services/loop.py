@@ -9,6 +9,7 @@ changed (for services that wait for work), or the daemon stops.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 import anyio
@@ -66,3 +67,16 @@ class ServiceLoop:
             else:
                 await self.wakeup.wait(seen, delay)
             sleepers.cancel_scope.cancel()
+
+
+async def release_on_stop(release: Callable[[], Awaitable[object]], *, timeout: float, log: Any, what: str,
+                          **fields: Any) -> None:
+    """Give back a lease as the daemon stops: shielded from the stop's cancellation, bounded by
+    ``timeout``, and best effort. A release that fails (the database went away) leaves the lease
+    to expire, exactly as a crash would; it must not turn a clean stop into a failure."""
+    with anyio.CancelScope(shield=True), anyio.move_on_after(timeout):
+        try:
+            await release()
+        except Exception as error:  # noqa: BLE001 - logged; the lease expires
+            if log is not None:
+                log.warning(f"{what} not released; it will expire", error=str(error), **fields)

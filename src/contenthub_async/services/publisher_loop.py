@@ -14,7 +14,7 @@ import anyio.abc
 
 from contenthub_async.domain.entities import PoolEntry
 from contenthub_async.services import publishing
-from contenthub_async.services.loop import ServiceLoop
+from contenthub_async.services.loop import ServiceLoop, release_on_stop
 from contenthub_async.services.publishing import Publishing
 from contenthub_async.services.wakeup import Wakeup
 from contenthub_async.store import pool as pool_store
@@ -72,8 +72,8 @@ class PublisherLoop:
         try:
             await publishing.publish_entry(self.p, entry)
         except anyio.get_cancelled_exc_class():
-            with anyio.CancelScope(shield=True), anyio.move_on_after(publishing.RELEASE_TIMEOUT_SECONDS):
-                await publishing.release(self.p, entry)
+            await release_on_stop(lambda: publishing.release(self.p, entry), timeout=publishing.RELEASE_TIMEOUT_SECONDS,
+                                  log=self.log, what="the pool entry's lease", pool_id=entry.id)
             raise
         except Exception:
             # E.g. the database failed while recording the outcome: the lease expires and the
