@@ -152,3 +152,35 @@ async def test_a_forced_stop_mid_cycle_releases_the_lease(db: Database, tmp_path
         assert await holder(db) == "daemon-a"
         group.cancel_scope.cancel()  # as a second signal cancels the daemon's loops
     assert await holder(db) is None
+
+
+async def expiry(db: Database) -> object:
+    async with db.read() as conn:
+        held = await daemon_store.lease_holder(conn, LEASE_NAME)
+    assert held is not None
+    return held[1]
+
+
+async def test_with_nothing_at_the_creator_a_cycle_only_keeps_the_term(db: Database, tmp_path: Path) -> None:
+    # A 30 s term (10 s poll): no renewal falls due between two cycles a moment apart.
+    idle = dataclasses.replace(context(db, tmp_path / "a", "daemon-a", call_timeout=10),
+                               knobs=dataclasses.replace(KNOBS, poll_interval=10.0))
+    tracker, second = Tracker(idle), Tracker(dataclasses.replace(idle, daemon_id="daemon-b"))
+    assert await tracker.cycle_if_leader()
+    taken = await expiry(db)
+    assert await tracker.cycle_if_leader()
+    assert await expiry(db) == taken, "an idle holder writes no renewal every poll"
+    assert not await second.cycle_if_leader(), "the term is still held"
+    assert await holder(db) == "daemon-a"
+    assert creator_invocations(tmp_path / "a") == [], "nothing was asked of content-creator"
+
+
+async def test_an_idle_holder_renews_its_term_before_it_ends(db: Database, tmp_path: Path) -> None:
+    tracker = Tracker(context(db, tmp_path / "a", "daemon-a", call_timeout=10))  # a 3 s term
+    assert await tracker.cycle_if_leader()
+    taken = await expiry(db)
+    with anyio.fail_after(60):
+        while await expiry(db) == taken:
+            assert await tracker.cycle_if_leader()
+            await anyio.sleep(0.1)
+    assert await holder(db) == "daemon-a"

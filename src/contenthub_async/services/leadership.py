@@ -52,6 +52,16 @@ class Term:
         self._held_until = began + self.seconds if held else None
         return held
 
+    async def keep(self) -> bool:
+        """Hold the term without working: renew it only when a renewal is due (``renew_every``),
+        or take it when it is not held; False when another holds it. An idle holder thus writes
+        three times per term instead of once per poll."""
+        if self._held_until is not None:
+            renewal_due = self._held_until - self.seconds + renew_every(self.seconds)
+            if anyio.current_time() < renewal_due:
+                return True
+        return await self.acquire()
+
     async def confirm(self) -> None:
         """Renew between two phases of the work; :class:`LeadershipLost` when the term is over."""
         try:

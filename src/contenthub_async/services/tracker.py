@@ -104,7 +104,15 @@ class Tracker:
             await self._release_lease()
 
     async def cycle_if_leader(self) -> bool:
-        """A cycle if this daemon holds (or gets) a term of the tracker lease; False if another does."""
+        """A cycle if this daemon holds (or gets) a term of the tracker lease; False if another does.
+
+        With no task at content-creator there is nothing to cycle over: the term is only kept
+        (renewed when due, not every poll), so an idle daemon does not write every poll interval,
+        and its holder goes on reporting the queue's gauges."""
+        async with self.ctx.db.read() as conn:
+            idle = not await task_store.any_task_at_creator(conn)
+        if idle:
+            return await self.term.keep()
         if not await self.term.acquire():
             return False
         try:

@@ -181,6 +181,11 @@ async def count_in_flight(conn: Connection) -> int:
 _TRACKABLE = (T.status.in_([S.SUBMITTED.value, S.PROCESSING.value]), T.lease_owner.is_(None))
 
 
+async def any_task_at_creator(conn: Connection) -> bool:
+    """Whether any task is at content-creator with no daemon holding it (what the tracker follows)."""
+    return (await conn.execute(select(literal(1)).where(*_TRACKABLE).limit(1))).first() is not None
+
+
 async def tasks_at_creator(conn: Connection, *, limit: int) -> list[Task]:
     """Tasks content-creator owns and no daemon holds (async mode), oldest first."""
     query = (
