@@ -20,6 +20,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.path.is_relative_to(ACCEPTANCE):
             item.add_marker(pytest.mark.slow)
+    _longest_files_first(items)
+
+
+#: How many ordinary tests a ``slow`` one is worth when files are ordered by their expected length.
+SLOW_TEST_WEIGHT = 50
+
+
+def _longest_files_first(items: list[pytest.Item]) -> None:
+    """Order the files by their expected length, longest first (a slow test weighs
+    ``SLOW_TEST_WEIGHT`` others), so that on several workers (``--dist loadfile``,
+    ``--no-loadscope-reorder``: scripts/test) no long file starts last and finishes alone."""
+    weight: dict[Path, int] = {}
+    for item in items:
+        weight[item.path] = weight.get(item.path, 0) + (SLOW_TEST_WEIGHT if item.get_closest_marker("slow") else 1)
+    position = {path: index for index, path in enumerate(dict.fromkeys(item.path for item in items))}
+    items.sort(key=lambda item: (-weight[item.path], position[item.path]))
 
 
 @pytest.fixture(params=BACKENDS)
