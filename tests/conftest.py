@@ -7,10 +7,16 @@ from pathlib import Path
 import pytest
 
 from contenthub_async.clock import ManualClock
+from tests.support import durations
 from tests.support.databases import BACKENDS, POSTGRES_URL, SKIP_POSTGRES, MigratedDatabases, open_database
 from tests.support.processes import reap_started, started_count
 
 ACCEPTANCE = Path(__file__).parent / "acceptance"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--store-durations", action="store_true",
+                     help="write this run's test durations into tests/durations.json (it orders the files of later runs)")
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -20,22 +26,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.path.is_relative_to(ACCEPTANCE):
             item.add_marker(pytest.mark.slow)
-    _longest_files_first(items)
 
 
-#: How many ordinary tests a ``slow`` one is worth when files are ordered by their expected length.
-SLOW_TEST_WEIGHT = 50
-
-
-def _longest_files_first(items: list[pytest.Item]) -> None:
-    """Order the files by their expected length, longest first (a slow test weighs
-    ``SLOW_TEST_WEIGHT`` others), so that on several workers (``--dist loadfile``,
-    ``--no-loadscope-reorder``: scripts/test) no long file starts last and finishes alone."""
-    weight: dict[Path, int] = {}
-    for item in items:
-        weight[item.path] = weight.get(item.path, 0) + (SLOW_TEST_WEIGHT if item.get_closest_marker("slow") else 1)
-    position = {path: index for index, path in enumerate(dict.fromkeys(item.path for item in items))}
-    items.sort(key=lambda item: (-weight[item.path], position[item.path]))
+def pytest_configure(config: pytest.Config) -> None:
+    # the longest files first (tests/durations.json), so that on several workers (scripts/test:
+    # --dist loadfile, --no-loadscope-reorder) no long file starts last and ends alone
+    config.pluginmanager.register(durations.Plugin(config), "contenthub-durations")
 
 
 @pytest.fixture(params=BACKENDS)
