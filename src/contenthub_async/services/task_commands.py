@@ -99,7 +99,7 @@ async def submit_once(
                     raise refusal
                 now = clock.now()
                 [task_id] = await task_store.insert_tasks(conn, [new_task], now=now, actor=actor)
-                await task_store.record_idempotency_key(conn, idempotency_key, task_id, now=now)
+                await task_store.record_idempotency_keys(conn, [(idempotency_key, task_id)], now=now)
             return Accepted(task_id, S.PENDING, new_task.account_id, new_task.priority, new_task.auto_approve,
                             new_task.max_retries)
         except IntegrityError:

@@ -38,7 +38,7 @@ from contenthub_async.store.everyday import tasks_of_idempotency_keys as tasks_o
 from contenthub_async.store.everyday import transition as transition
 from contenthub_async.store.statements import TASK_COLUMNS
 from contenthub_async.store.tables import content_generation_tasks as tasks_table
-from contenthub_async.store.tables import idempotency_keys, task_events
+from contenthub_async.store.tables import task_events
 from contenthub_async.store.types import UtcDateTime
 
 S = TaskStatus
@@ -48,19 +48,9 @@ T = tasks_table.c
 # ---------------------------------------------------------------- inserts
 
 
-async def record_idempotency_key(conn: Connection, key: str, task_id: str, *, now: datetime) -> None:
-    """Remember that ``key`` created ``task_id`` (a second insert of the key violates its primary key)."""
-    pk = select(T.id).where(T.task_id == task_id).scalar_subquery()
-    await conn.execute(insert(idempotency_keys).values(key=key, generation_task_id=pk, created_at=now))
-
-
 async def task_of_idempotency_key(conn: Connection, key: str) -> Task | None:
     """The task that ``key`` created, if any."""
-    query = select(*TASK_COLUMNS).join(idempotency_keys, idempotency_keys.c.generation_task_id == T.id).where(
-        idempotency_keys.c.key == key
-    )
-    row = (await conn.execute(query)).first()
-    return task_from_row(row) if row else None
+    return (await tasks_of_idempotency_keys(conn, [key])).get(key)
 
 
 # ---------------------------------------------------------------- reads
