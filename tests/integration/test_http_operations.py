@@ -47,9 +47,12 @@ async def test_metrics_monitor_docs_and_health(db_url: str, tmp_path: Path) -> N
         for task_id in ids:
             wait_for_status(client, task_id, "completed")
         deadline = time.monotonic() + 60
-        while True:  # the queue gauges come from the tracker lease holder, i.e. after a cycle
+        # The queue gauges come from the tracker lease holder; the cycle that completed the tasks
+        # is timed when it ends (its last phase may still run when the tasks read completed).
+        while True:
             after = scrape(client)
-            if value(after, "contenthub_queue_gauges_reported") == 1 or time.monotonic() > deadline:
+            cycle_ended = value(after, "contenthub_tracking_cycle_duration_seconds_count") >= 1
+            if (value(after, "contenthub_queue_gauges_reported") == 1 and cycle_ended) or time.monotonic() > deadline:
                 break
             time.sleep(0.2)
 

@@ -84,10 +84,10 @@ async def test_new_tasks_wake_only_the_narrower_wakeup_and_other_writes_wake_all
         await _until(lambda: new_tasks.generation != tasks_before)
         assert wakeup.generation == everything_before
 
+        tasks_before = new_tasks.generation  # before the commit: the source may see it at once
         async with db.write() as conn:  # another connection, as contenthub-ctl or another loop
             await task_store.insert_tasks(conn, [NewTask(account_id=account, topic="via the CLI")], now=clock.now(),
                                           actor="cli")
-        tasks_before = new_tasks.generation
         await _until(lambda: wakeup.generation != everything_before)
         assert new_tasks.generation != tasks_before  # the narrower one with them
 
