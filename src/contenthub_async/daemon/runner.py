@@ -194,19 +194,22 @@ async def run_daemon(
                       " daemon: stopping (restore the file, then restart; nothing written since is in it)")
             handles.stopping.set()
 
-        new_tasks = wakeup.narrower()  # submissions of this daemon's API wake only the dispatcher
-        change_source = change_source_for(db, knobs.wakeup_interval, new_tasks=new_tasks)
-        dispatcher = Dispatcher(ctx, wakeup, woken_by=new_tasks)
-        tracker = Tracker(ctx, on_slot_freed=wakeup.notify)
+        # Every change committed by others wakes every loop; what happens inside this daemon wakes
+        # only the loop it concerns: a slot freed or tasks submitted through its API wake the
+        # claims, a publish or webhook send that ended wakes its own loop.
+        claims = wakeup.narrower()
+        change_source = change_source_for(db, knobs.wakeup_interval, new_tasks=claims)
+        dispatcher = Dispatcher(ctx, claims)
+        tracker = Tracker(ctx, on_slot_freed=claims.notify)
         janitor = Janitor(ctx, here, on_rescued=wakeup.notify, on_declared_dead=stop_declared_dead)
         scheduler = Scheduler(ctx, wakeup)
-        publisher = PublisherLoop(publishing_of(ctx), wakeup, concurrency=knobs.publish_concurrency,
+        publisher = PublisherLoop(publishing_of(ctx), wakeup.narrower(), concurrency=knobs.publish_concurrency,
                                   shutdown_grace=knobs.shutdown_grace)
         await janitor.take_over_dead()  # before the first claim and the first tracking cycle
         webhook_config = WebhookConfig.from_settings(settings)
         if webhook_config.webhook_url and not webhook_config.keys:
             log.warning("webhook deliveries are unsigned: set WEBHOOK_SECRET_KEY so receivers can verify them")
-        deliverer = WebhookDeliverer(ctx, wakeup, webhook_config, webhook_config.sender())
+        deliverer = WebhookDeliverer(ctx, wakeup.narrower(), webhook_config, webhook_config.sender())
 
         loops_scope = anyio.CancelScope()  # a second signal cancels it at once
         async with anyio.create_task_group() as background:

@@ -41,15 +41,14 @@ class Dispatcher:
 
     name = "dispatcher"
 
-    def __init__(self, ctx: ServiceContext, wakeup: Wakeup, *, woken_by: Wakeup | None = None) -> None:
-        """``wakeup``: the daemon's, notified when a slot frees here; ``woken_by``: what wakes the
-        claims (default ``wakeup``; the daemon gives its narrower ``new_tasks``)."""
+    def __init__(self, ctx: ServiceContext, wakeup: Wakeup) -> None:
+        """``wakeup``: what wakes the claims, notified here too when a slot frees (the daemon
+        gives its ``claims`` wake-up, narrower than the one of every change)."""
         self.ctx = ctx
         self.wakeup = wakeup
-        self.woken_by = woken_by or wakeup
         self.log = ctx.log.bind(component=self.name)
         self.sync_mode = ctx.knobs.creator_mode is CreatorMode.SYNC
-        self.generations = Generations(ctx, wakeup)  # where claimed tasks go in sync mode
+        self.generations = Generations(ctx, wakeup.narrower())  # where claimed tasks go in sync mode
         self._in_progress = 0
         self._submissions: anyio.abc.TaskGroup | None = None
 
@@ -95,7 +94,7 @@ class Dispatcher:
             try:
                 async with anyio.create_task_group() as submissions:
                     self._submissions = submissions
-                    await ServiceLoop(self, interval=IDLE_RECHECK_SECONDS, log=self.log, wakeup=self.woken_by).run(stopping)
+                    await ServiceLoop(self, interval=IDLE_RECHECK_SECONDS, log=self.log, wakeup=self.wakeup).run(stopping)
                     self.log.info("dispatcher stopping", in_progress=self._in_progress)
                     submissions.cancel_scope.deadline = anyio.current_time() + self.ctx.knobs.shutdown_grace
             finally:

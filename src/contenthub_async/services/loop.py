@@ -32,13 +32,18 @@ class Service(Protocol):
 
 class ServiceLoop:
     def __init__(
-        self, service: Service, *, interval: float, log: Any, wakeup: Wakeup | None = None
+        self, service: Service, *, interval: float, log: Any, wakeup: Wakeup | None = None,
+        woken_at_most_every: float = 0.0,
     ) -> None:
         """``interval``: seconds between rounds when ``run_once`` names no delay;
-        ``wakeup``: wake early when it reports a change (None: sleep the whole delay)."""
+        ``wakeup``: wake early when it reports a change (None: sleep the whole delay);
+        ``woken_at_most_every``: a wake-up sooner than this after the last round waits until
+        then (for a service that need not see every change at once: a busy daemon's writes
+        report changes many times a second)."""
         self.service = service
         self.interval = interval
         self.wakeup = wakeup
+        self.woken_at_most_every = woken_at_most_every
         self.log = log
 
     async def run(self, stopping: anyio.Event) -> None:
@@ -65,7 +70,11 @@ class ServiceLoop:
             if self.wakeup is None:
                 await anyio.sleep(delay)
             else:
-                await self.wakeup.wait(seen, delay)
+                asleep_since = anyio.current_time()
+                if await self.wakeup.wait(seen, delay):
+                    spaced = min(delay, self.woken_at_most_every) - (anyio.current_time() - asleep_since)
+                    if spaced > 0:
+                        await anyio.sleep(spaced)
             sleepers.cancel_scope.cancel()
 
 

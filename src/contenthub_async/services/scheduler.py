@@ -18,7 +18,9 @@ How a firing happens, safe with many daemons on one database:
 
 Sleeping: until the earliest ``next_run_at``, at most :data:`MAX_SLEEP` seconds, woken early by
 the daemon's :class:`~contenthub_async.services.wakeup.Wakeup` (a job created, changed or
-triggered by ``contenthub-ctl``).
+triggered by ``contenthub-ctl``), at most once every :data:`WOKEN_AT_MOST_EVERY` seconds: every
+change wakes it (a busy daemon's own writes many times a second), and a change to a job need
+not be seen sooner.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from contenthub_async.store import jobs as job_store
 
 MAX_SLEEP = 60.0
 MIN_SLEEP = 0.05
+WOKEN_AT_MOST_EVERY = 1.0
 #: at most this many past firings of one job are enumerated (and recorded ``missed``) per round
 MAX_DUE_FIRINGS = 1000
 
@@ -57,7 +60,8 @@ class Scheduler:
         self.wakeup = wakeup
 
     async def run(self, stopping: anyio.Event) -> None:
-        await ServiceLoop(self, interval=self.max_sleep, log=self.log, wakeup=self.wakeup).run(stopping)
+        await ServiceLoop(self, interval=self.max_sleep, log=self.log, wakeup=self.wakeup,
+                          woken_at_most_every=WOKEN_AT_MOST_EVERY).run(stopping)
 
     async def run_once(self) -> float | None:
         """One round: fire what is due, run what is pending; sleep until the next firing."""
