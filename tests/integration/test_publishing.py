@@ -4,6 +4,7 @@ retries with backoff then ``failed`` with the message, schedules, lost leases, t
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -255,6 +256,33 @@ async def test_two_daemons_share_one_postgresql_pool(db_url: str, tmp_path: Path
     posted = sorted(int(line) for line in log.read_text().split())
     assert posted == sorted(ids), "each article posted exactly once"
     assert publishers == {first.daemon_id, second.daemon_id}
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_a_round_with_nothing_due_takes_no_write_lock(db: Database, clock: ManualClock, tmp_path: Path) -> None:
+    """An idle round only reads: it ends while another process holds SQLite's write lock (a
+    claim would wait for that lock) and names the time until the next entry is due."""
+    from contenthub_async.services.publisher_loop import PublisherLoop
+    from contenthub_async.services.wakeup import Wakeup
+
+    _, scheduled = await setup(db, clock, articles=2)
+    async with db.write() as conn:
+        await pool_store.insert_entry(conn, content_id=scheduled, account_id=49, priority=5, now=clock.now(),
+                                      actor="cli", scheduled_at=clock.now() + timedelta(seconds=120))
+    loop = PublisherLoop(publishing_for(db, clock, tmp_path / "out"), Wakeup(), concurrency=2, shutdown_grace=5,
+                         max_idle=3600)
+    assert db.url.sqlite_path is not None
+    other = sqlite3.connect(db.url.sqlite_path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # e.g. contenthub-ctl in the middle of a write
+        async with anyio.create_task_group() as publishes:
+            loop._publishes = publishes  # as run() sets it: this test drives one round itself
+            with anyio.fail_after(60):
+                assert await loop.run_once() == pytest.approx(120)
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+    assert [e.status.value for e in await entries(db)] == ["pending"]
 
 
 async def test_the_loop_wakes_on_a_change_and_at_the_next_due_time(db: Database, tmp_path: Path) -> None:

@@ -44,20 +44,29 @@ class PublisherLoop:
         free = self.concurrency - self._in_progress
         if free <= 0:
             return self.max_idle  # a finished publish frees a slot and wakes us
+        # A read first: a round with nothing due takes no write lock (which submissions and the
+        # other loops wait for) and writes nothing (which would wake every loop of every daemon).
+        due_in = await self._seconds_until_due()
+        if due_in is None or due_in > 0:
+            return self._sleep_for(due_in)
         claimed = await publishing.claim(self.p, limit=free)
         for entry in claimed:
             self._in_progress += 1
             self._publishes.start_soon(self._publish, entry)
         if claimed:
             return 0
-        return await self.seconds_until_due()
+        return self._sleep_for(await self._seconds_until_due())  # another daemon was faster
 
-    async def seconds_until_due(self) -> float:
+    async def _seconds_until_due(self) -> float | None:
+        """Until the next pending entry is due (0 or less: due now; None: nothing pending)."""
         async with self.p.db.read() as conn:
             due = await pool_store.earliest_due(conn)
-        if due is None:
+        return None if due is None else (due - self.p.clock.now()).total_seconds()
+
+    def _sleep_for(self, due_in: float | None) -> float:
+        if due_in is None:
             return self.max_idle
-        return min(self.max_idle, max(0.05, (due - self.p.clock.now()).total_seconds()))
+        return min(self.max_idle, max(0.05, due_in))
 
     async def run(self, stopping: anyio.Event) -> None:
         async with anyio.create_task_group() as publishes:

@@ -183,10 +183,8 @@ class WebhookDeliverer:
         """With nothing to fan out or claim, the delay until the next delivery is due (one read
         transaction); None when there is work."""
         async with self.ctx.db.read() as conn:
-            if await webhook_store.work_waiting(conn, now=self.ctx.clock.now()):
-                return None
-            due: datetime | None = await webhook_store.next_due(conn)
-        return self._delay_until(due)
+            waiting, due = await webhook_store.work_waiting(conn, now=self.ctx.clock.now())
+        return None if waiting else self._delay_until(due)
 
     async def _until_next_due(self) -> float:
         async with self.ctx.db.read() as conn:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, insert, or_, select, update
+from sqlalchemy import ScalarSelect, and_, exists, func, insert, or_, select, update
 
 from contenthub_async.domain.entities import OutgoingWebhook, PoolEntry, WebhookAttempt, WebhookDelivery
 from contenthub_async.domain.vocabulary import DeliveryStatus, PoolStatus, WebhookEventType
@@ -110,12 +110,14 @@ def _claimable(now: datetime) -> Any:
     )
 
 
-async def work_waiting(conn: Connection, *, now: datetime) -> bool:
-    """Whether an event waits to be fanned out or a delivery can be claimed ``now`` (two index
-    probes: what a deliverer reads before it opens a write transaction)."""
+async def work_waiting(conn: Connection, *, now: datetime) -> tuple[bool, datetime | None]:
+    """Whether an event waits to be fanned out or a delivery can be claimed ``now``, and when
+    the earliest pending delivery can next be claimed (as :func:`next_due`): what a deliverer
+    reads, in one statement of index probes, before it opens a write transaction."""
     unfanned = exists(select(E.id).where(E.fanned_out_at.is_(None)))
     claimable = exists(select(D.id).where(_claimable(now)))
-    return bool((await conn.execute(select(or_(unfanned, claimable)))).scalar_one())
+    waiting, unleased, leased = (await conn.execute(select(or_(unfanned, claimable), *_next_due_times()))).one()
+    return bool(waiting), _earliest(unleased, leased)
 
 
 async def claim_deliveries(
@@ -220,11 +222,23 @@ async def record_attempt(
 async def next_due(conn: Connection) -> datetime | None:
     """When the earliest pending delivery can next be claimed (None: nothing pending): its
     next attempt time, or the end of its lease while another claimer holds it."""
+    unleased, leased = (await conn.execute(select(*_next_due_times()))).one()
+    return _earliest(unleased, leased)
+
+
+def _next_due_times() -> tuple[ScalarSelect[Any], ScalarSelect[Any]]:
+    """The earliest next attempt of an unleased pending delivery, and the earliest lease end of
+    a leased one (a claimer died, or holds it now)."""
     pending = D.status == DS.PENDING.value
-    unleased = (await conn.execute(select(func.min(D.next_attempt_at)).where(pending, D.lease_expires_at.is_(None)))).scalar_one()
-    leased = (await conn.execute(select(func.min(D.lease_expires_at)).where(pending, D.lease_expires_at.is_not(None)))).scalar_one()
-    times = [t for t in (unleased, leased) if t is not None]
-    return min(times) if times else None
+    return (
+        select(func.min(D.next_attempt_at)).where(pending, D.lease_expires_at.is_(None)).scalar_subquery(),
+        select(func.min(D.lease_expires_at)).where(pending, D.lease_expires_at.is_not(None)).scalar_subquery(),
+    )
+
+
+def _earliest(*times: datetime | None) -> datetime | None:
+    known = [t for t in times if t is not None]
+    return min(known) if known else None
 
 
 # ---------------------------------------------------------------- what people read and do
