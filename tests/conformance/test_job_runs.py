@@ -76,6 +76,24 @@ async def test_running_runs_of_dead_daemons_go_back_to_pending(db: Database, clo
     assert all(runs[i].status == R.PENDING and runs[i].daemon_id is None for i in run_ids[1:])
 
 
+async def test_the_janitors_read_sees_a_run_of_a_dead_daemon_exactly_when_one_would_be_requeued(
+    db: Database, clock: ManualClock
+) -> None:
+    job_id = await new_job(db, clock)
+    async with db.write() as conn:
+        await daemon_store.register_daemon(conn, daemon_id="d", hostname="h", pid=1, version="t", now=clock.now())
+        [run_id] = await job_store.insert_runs(conn, [firing(job_id, clock)])
+        assert not await job_store.any_run_of_dead_daemons(conn, stale_before=clock.now())  # pending, not running
+        assert await job_store.claim_run(conn, run_id, daemon_id="d", now=clock.now())
+        assert not await job_store.any_run_of_dead_daemons(conn, stale_before=clock.now())  # its daemon beats
+    clock.advance(60)
+    stale_before = clock.now() - timedelta(seconds=30)
+    async with db.write() as conn:
+        assert await job_store.any_run_of_dead_daemons(conn, stale_before=stale_before)
+        assert await job_store.requeue_runs_of_dead_daemons(conn, stale_before=stale_before) == [run_id]
+        assert not await job_store.any_run_of_dead_daemons(conn, stale_before=stale_before)
+
+
 async def test_tasks_of_a_run_and_recent_topics(db: Database, clock: ManualClock) -> None:
     job_id = await new_job(db, clock)
     first, second = await add_account(db, clock, "a"), await add_account(db, clock, "b")

@@ -110,6 +110,24 @@ async def test_expired_leases_return_tasks_to_pending(db: Database, clock: Manua
         task = await task_store.get_task(conn, task_id)
     assert task is not None and task.status == S.PENDING and task.lease_owner is None and task.retry_count == 0
 
+async def test_the_janitors_read_sees_an_expired_lease_exactly_when_one_would_be_rescued(
+    db: Database, clock: ManualClock
+) -> None:
+    account = await add_account(db, clock)
+    await submit(db, clock, account, 5)
+    async with db.read() as conn:
+        assert not await task_store.any_lease_expired(conn, now=clock.now() + timedelta(days=1))  # none leased
+    await claim(db, clock, 1)
+    async with db.read() as conn:
+        assert not await task_store.any_lease_expired(conn, now=clock.now())
+    clock.advance(61)
+    async with db.read() as conn:
+        assert await task_store.any_lease_expired(conn, now=clock.now())
+    async with db.write() as conn:
+        assert len(await task_store.expire_leases(conn, now=clock.now(), actor="janitor")) == 1
+        assert not await task_store.any_lease_expired(conn, now=clock.now())
+
+
 async def test_expired_lease_of_a_task_cancelled_meanwhile_ends_cancelled(db: Database, clock: ManualClock) -> None:
     account = await add_account(db, clock)
     [task_id] = await submit(db, clock, account, 5)

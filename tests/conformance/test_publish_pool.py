@@ -130,6 +130,21 @@ async def test_the_database_refuses_inconsistent_rows(db: Database, clock: Manua
             await conn.execute(update(publish_pool).where(publish_pool.c.id == entry_id).values(**values))
 
 
+async def test_the_janitors_read_sees_an_expired_publishing_lease_exactly_when_one_would_be_rescued(
+    db: Database, clock: ManualClock
+) -> None:
+    await pool_entries(db, clock, 5)
+    await claim(db, clock, 1)
+    async with db.read() as conn:
+        assert not await pool_store.any_lease_expired(conn, now=clock.now())
+    clock.advance(61)
+    async with db.read() as conn:
+        assert await pool_store.any_lease_expired(conn, now=clock.now())
+    async with db.write() as conn:
+        assert len(await pool_store.expire_leases(conn, now=clock.now(), actor="janitor")) == 1
+        assert not await pool_store.any_lease_expired(conn, now=clock.now())
+
+
 async def test_expired_publishing_leases_return_to_the_pool(db: Database, clock: ManualClock) -> None:
     [entry_id] = await pool_entries(db, clock, 5)
     await claim(db, clock, 1)

@@ -10,13 +10,14 @@ Each round (guarantees in ``domain/liveness.py`` and ``domain/rescue.py``):
    early to catch it;
 3. fallbacks for what no live daemon row accounts for: leased tasks (``submitting``, and
    ``processing`` in sync creator mode) and ``publishing`` pool entries whose own lease expired,
-   and ``running`` job runs of unknown, stopped or silent daemons.
+   and ``running`` job runs of unknown, stopped or silent daemons. One read first says whether
+   there is any: a round with nothing to rescue writes only its heartbeat.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import anyio
 
@@ -67,8 +68,11 @@ class Janitor:
                 self._on_declared_dead()
             return None
         takeover = await self.take_over_dead()
-        await self.rescue_expired_leases()
-        await self.rescue_orphaned_runs()
+        leases_expired, runs_orphaned = await self.rescues_waiting()
+        if leases_expired:
+            await self.rescue_expired_leases()
+        if runs_orphaned:
+            await self.rescue_orphaned_runs()
         if takeover.next_due is not None and takeover.next_due < self.interval:
             return max(takeover.next_due, MIN_ROUND_SECONDS)
         return None
@@ -91,6 +95,18 @@ class Janitor:
             self._on_rescued()
         return takeover
 
+    async def rescues_waiting(self) -> tuple[bool, bool]:
+        """Whether a task's or pool entry's lease expired, and whether a job run's daemon is
+        gone (one read transaction)."""
+        ctx = self.ctx
+        async with ctx.db.read() as conn:
+            now = ctx.clock.now()
+            leases_expired = await task_store.any_lease_expired(conn, now=now) or await pool_store.any_lease_expired(
+                conn, now=now)
+            runs_orphaned = await job_store.any_run_of_dead_daemons(
+                conn, stale_before=self._stale_before(await daemon_store.database_now(conn)))
+        return leases_expired, runs_orphaned
+
     async def rescue_expired_leases(self) -> list[str]:
         ctx = self.ctx
         async with ctx.db.write() as conn:
@@ -112,11 +128,14 @@ class Janitor:
         → ``pending``."""
         ctx = self.ctx
         async with ctx.db.write() as conn:
-            now = await daemon_store.database_now(conn)
-            stale_before = now - timedelta(seconds=DEAD_AFTER_HEARTBEATS * ctx.knobs.heartbeat_interval)
+            stale_before = self._stale_before(await daemon_store.database_now(conn))
             rescued = await job_store.requeue_runs_of_dead_daemons(conn, stale_before=stale_before)
         for run_id in rescued:
             self.log.warning("job run requeued: its daemon is gone", run_id=run_id)
         if rescued and self._on_rescued is not None:
             self._on_rescued()
         return rescued
+
+    def _stale_before(self, database_now: datetime) -> datetime:
+        """A daemon that last beat before this is silent (in database time)."""
+        return database_now - timedelta(seconds=DEAD_AFTER_HEARTBEATS * self.ctx.knobs.heartbeat_interval)

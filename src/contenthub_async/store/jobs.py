@@ -12,7 +12,7 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import ColumnElement, delete, func, insert, select, update
 
 from contenthub_async.domain.entities import Job, JobRun
 from contenthub_async.domain.vocabulary import DaemonStatus, JobRunStatus, JobRunTrigger
@@ -199,16 +199,26 @@ async def _announce_failed_run(conn: Connection, run_id: int, *, now: datetime) 
 async def requeue_runs_of_dead_daemons(conn: Connection, *, stale_before: datetime) -> list[int]:
     """``running`` runs whose daemon stopped, is unknown, or last beat before ``stale_before``
     → ``pending`` (to run again); their ids."""
-    alive = select(daemons.c.id).where(
-        daemons.c.status.in_((DaemonStatus.RUNNING, DaemonStatus.STOPPING)), daemons.c.heartbeat_at >= stale_before
-    )
     rows = await conn.execute(
         update(job_runs)
-        .where(R.status == JobRunStatus.RUNNING, R.daemon_id.not_in(alive.scalar_subquery()))
+        .where(*_runs_of_dead_daemons(stale_before))
         .values(status=JobRunStatus.PENDING, daemon_id=None, started_at=None)
         .returning(R.id)
     )
     return [row.id for row in rows]
+
+
+async def any_run_of_dead_daemons(conn: Connection, *, stale_before: datetime) -> bool:
+    """Whether :func:`requeue_runs_of_dead_daemons` would requeue a run (one read)."""
+    orphaned = select(R.id).where(*_runs_of_dead_daemons(stale_before))
+    return bool((await conn.execute(select(orphaned.exists()))).scalar_one())
+
+
+def _runs_of_dead_daemons(stale_before: datetime) -> tuple[ColumnElement[bool], ...]:
+    alive = select(daemons.c.id).where(
+        daemons.c.status.in_((DaemonStatus.RUNNING, DaemonStatus.STOPPING)), daemons.c.heartbeat_at >= stale_before
+    )
+    return R.status == JobRunStatus.RUNNING, R.daemon_id.not_in(alive.scalar_subquery())
 
 
 async def requeue_runs_of(conn: Connection, daemon_ids: Sequence[str]) -> list[int]:

@@ -255,6 +255,12 @@ async def expire_leases(conn: Connection, *, now: datetime, actor: str) -> list[
                                     note=Note("pool.lease_expired_requeued"))
 
 
+async def any_lease_expired(conn: Connection, *, now: datetime) -> bool:
+    """Whether :func:`expire_leases` would rescue an entry ``now`` (one read)."""
+    expired = select(E.id).where(E.status == P.PUBLISHING.value, E.lease_expires_at < now)
+    return bool((await conn.execute(select(expired.exists()))).scalar_one())
+
+
 async def release_entries_of(conn: Connection, owners: Sequence[str], *, now: datetime, actor: str) -> list[int]:
     """Return the ``publishing`` entries of ``owners`` (daemons taken for dead) to ``pending`` at
     once, whatever their lease says."""

@@ -245,6 +245,12 @@ async def expire_leases(conn: Connection, *, now: datetime, actor: str) -> list[
     return await _rescue_leased(conn, T.lease_expires_at < now, now=now, actor=actor, why="lease_expired")
 
 
+async def any_lease_expired(conn: Connection, *, now: datetime) -> bool:
+    """Whether :func:`expire_leases` would rescue a task ``now`` (one read)."""
+    expired = select(T.id).where(T.status.in_([s.value for s in LEASED]), T.lease_expires_at < now)
+    return bool((await conn.execute(select(expired.exists()))).scalar_one())
+
+
 async def release_tasks_of(conn: Connection, owners: Sequence[str], *, now: datetime, actor: str) -> list[str]:
     """Return the leased tasks of ``owners`` (daemons taken for dead) to ``pending`` (or
     ``cancelled``: see ``domain/rescue.py``) at once, whatever their lease says; their task ids."""
