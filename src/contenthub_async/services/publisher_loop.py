@@ -45,7 +45,7 @@ class PublisherLoop:
         if free <= 0:
             return self.max_idle  # a finished publish frees a slot and wakes us
         # A read first: a round with nothing due takes no write lock (which submissions and the
-        # other loops wait for) and writes nothing (which would wake every loop of every daemon).
+        # other loops wait for).
         due_in = await self._seconds_until_due()
         if due_in is None or due_in > 0:
             return self._sleep_for(due_in)
