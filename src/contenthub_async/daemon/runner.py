@@ -181,7 +181,14 @@ async def run_daemon(
         declared_dead = False
 
         def stop_declared_dead() -> None:
+            """The heartbeat found this daemon's row gone or marked dead: another daemon took it
+            for dead and took over its work, unless the heartbeat went to another database file
+            than the one this daemon registered in (the file was deleted or replaced)."""
             nonlocal declared_dead
+            if parsed_url.sqlite_path is not None and _file_identity(parsed_url.sqlite_path) != database_file:
+                stop_database_lost()
+                return
+            log.error("this daemon was taken for dead by another, which took over its work; stopping")
             declared_dead = True
             handles.stopping.set()
 
@@ -189,6 +196,8 @@ async def run_daemon(
 
         def stop_database_lost() -> None:
             nonlocal database_lost
+            if database_lost:  # seen by the heartbeat and the file watch both
+                return
             database_lost = True
             log.error(f"the database file {parsed_url.sqlite_path} was deleted or replaced under the running"
                       " daemon: stopping (restore the file, then restart; nothing written since is in it)")

@@ -3,7 +3,7 @@
 Each round (guarantees in ``domain/liveness.py`` and ``domain/rescue.py``):
 
 1. heartbeat, in database time; a daemon that finds itself marked ``dead`` (another daemon
-   took it for dead and took over its work) reports it and the daemon stops;
+   took it for dead and took over its work) stops (``on_declared_dead``);
 2. take over the work of dead daemons at once (``services/takeover.py``): on the same host a
    crashed daemon is dead as soon as its process is gone; elsewhere after
    ``DEAD_AFTER_HEARTBEATS`` silent heartbeat intervals — the round after that moment comes
@@ -47,7 +47,8 @@ class Janitor:
         on_declared_dead: Callable[[], None] | None = None,
     ) -> None:
         """``on_rescued``: called when work went back to the queue (the dispatcher may claim);
-        ``on_declared_dead``: called when this daemon finds itself marked dead (it must stop)."""
+        ``on_declared_dead``: called when the heartbeat finds this daemon's row gone or marked
+        dead (it must stop; the daemon says why)."""
         self.ctx = ctx
         self.here = here
         self.log = ctx.log.bind(component=self.name)
@@ -62,8 +63,7 @@ class Janitor:
     async def run_once(self) -> float | None:
         if await self.heartbeat():
             telemetry.HEARTBEAT.set_to_current_time()
-        else:
-            self.log.error("this daemon was taken for dead by another, which took over its work; stopping")
+        else:  # the daemon says why (taken for dead, or its database file replaced) and stops
             if self._on_declared_dead is not None:
                 self._on_declared_dead()
             return None
