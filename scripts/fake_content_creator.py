@@ -526,10 +526,7 @@ def parse_options(args, spec):
             takes_value = spec[name][1]
             if takes_value:
                 if not eq:
-                    if i >= len(args):
-                        err("error: option '%s' argument missing" % spec[name][2])
-                        raise Exit(1)
-                    value = args[i]
+                    value = following_value(args, i, spec[name][2])
                     i += 1
                 opts[name] = value
             else:
@@ -547,16 +544,21 @@ def parse_options(args, spec):
                 if len(arg) > 2:
                     value = arg[2:]
                 else:
-                    if i >= len(args):
-                        err("error: option '%s' argument missing" % spec[name][2])
-                        raise Exit(1)
-                    value = args[i]
+                    value = following_value(args, i, spec[name][2])
                     i += 1
                 opts[name] = value
             else:
                 opts[name] = True
         # positional arguments are ignored
     return opts
+
+
+def following_value(args, i, display):
+    """The value of an option given as the next argument ``args[i]``."""
+    if i >= len(args):
+        err("error: option '%s' argument missing" % display)
+        raise Exit(1)
+    return args[i]
 
 
 def require(opts, name, display):
