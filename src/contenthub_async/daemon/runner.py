@@ -167,7 +167,7 @@ async def run_daemon(
         here = Here(daemon_id=handles.daemon_id, host_id=host_id(settings.CONTENTHUB_HOST_ID),
                     process_scope=process_scope(), heartbeat_seconds=knobs.heartbeat_interval)
         # The file this daemon registers in, as it is now (before anyone is told the daemon runs).
-        database_file = _file_identity(parsed_url.sqlite_path) if parsed_url.sqlite_path is not None else None
+        database_file = DatabaseFile(parsed_url.sqlite_path) if parsed_url.sqlite_path is not None else None
         async with db.write() as conn:
             await daemon_store.register_daemon(
                 conn, daemon_id=handles.daemon_id, hostname=socket.gethostname(), pid=os.getpid(),
@@ -185,7 +185,7 @@ async def run_daemon(
             for dead and took over its work, unless the heartbeat went to another database file
             than the one this daemon registered in (the file was deleted or replaced)."""
             nonlocal declared_dead
-            if parsed_url.sqlite_path is not None and _file_identity(parsed_url.sqlite_path) != database_file:
+            if database_file is not None and database_file.replaced():
                 stop_database_lost()
                 return
             log.error("this daemon was taken for dead by another, which took over its work; stopping")
@@ -228,9 +228,9 @@ async def run_daemon(
             if notifier.watchdog_interval:
                 background.start_soon(_watchdog, notifier, notifier.watchdog_interval)
             background.start_soon(feed_wakeup, change_source, wakeup, log)
-            if parsed_url.sqlite_path is not None:
-                background.start_soon(_watch_database_file, parsed_url.sqlite_path, database_file,
-                                      knobs.heartbeat_interval, stop_database_lost)
+            if database_file is not None:
+                background.start_soon(_watch_database_file, database_file, knobs.heartbeat_interval,
+                                      stop_database_lost)
             with loops_scope:
                 async with anyio.create_task_group() as loops:
                     if settings.ASYNC_CONTENT_GENERATION_ENABLED:
@@ -324,23 +324,33 @@ async def _watch_signals(stopping: anyio.Event, stop_now: Callable[[], None], lo
                 return
 
 
-def _file_identity(path: Path) -> tuple[int, int] | None:
-    try:
-        status = path.stat()
-    except FileNotFoundError:
-        return None
-    return status.st_dev, status.st_ino
+class DatabaseFile:
+    """The SQLite file a daemon registered in, as it was then."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._opened = self._identity()
+
+    def replaced(self) -> bool:
+        """Whether the path is gone or holds another file now (SQLite creates one when a
+        connection opens the path)."""
+        return self._identity() != self._opened
+
+    def _identity(self) -> tuple[int, int] | None:
+        try:
+            status = self.path.stat()
+        except FileNotFoundError:
+            return None
+        return status.st_dev, status.st_ino
 
 
-async def _watch_database_file(path: Path, opened: tuple[int, int] | None, interval: float,
-                               on_lost: Callable[[], None]) -> None:
-    """Every heartbeat interval: is ``path`` still ``opened``, the file the daemon registered in?
-    A deleted or replaced file goes on living for the daemon's open connections, so its writes
-    would land in a file nobody else can read."""
+async def _watch_database_file(database_file: DatabaseFile, interval: float, on_lost: Callable[[], None]) -> None:
+    """Every heartbeat interval: is the path still the file the daemon registered in? A deleted
+    or replaced file goes on living for the daemon's open connections, so its writes would land
+    in a file nobody else can read."""
     while True:
         await anyio.sleep(interval)
-        now = _file_identity(path)
-        if now != opened:  # gone, or a new file (SQLite creates one when a connection opens the path)
+        if database_file.replaced():
             on_lost()
             return
 
