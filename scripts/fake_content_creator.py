@@ -214,18 +214,13 @@ def flush():
     data_e = "".join(_err).encode("utf-8", "surrogateescape")
     _out.clear()
     _err.clear()
-    try:
-        if data_o:
-            sys.stdout.buffer.write(data_o)
-        sys.stdout.buffer.flush()
-    except (BrokenPipeError, ValueError):
-        pass
-    try:
-        if data_e:
-            sys.stderr.buffer.write(data_e)
-        sys.stderr.buffer.flush()
-    except (BrokenPipeError, ValueError):
-        pass
+    for data, stream in ((data_o, sys.stdout), (data_e, sys.stderr)):
+        try:
+            if data:
+                stream.buffer.write(data)
+            stream.buffer.flush()
+        except (BrokenPipeError, ValueError):
+            pass
 
 
 # --------------------------------------------------------------------------- helpers
