@@ -18,6 +18,7 @@ import sys
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import anyio
 import pytest
@@ -284,6 +285,36 @@ async def test_anyio_cancel_scope_stops_the_group(tmp_path: Path, tree: str) -> 
     assert scope.cancelled_caught
     assert not Path(f"/proc/{read_pids(pids.read_text())[0]}").exists()
     assert await no_survivors(tree) == []
+
+
+async def test_cancellation_while_the_command_is_being_started_stops_its_group(
+    tmp_path: Path, tree: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On a busy machine the command can already run (and start children) before asyncio has
+    # finished starting it. A cancellation then must not go on before the group is stopped, nor
+    # leave the start pending: a loop that closes would wait forever for it to end (its pipes
+    # are held by the command, which nobody would stop).
+    pids = tmp_path / "pids"
+    running = asyncio.Event()
+    start = asyncio.create_subprocess_exec
+
+    async def slow_to_finish_starting(*args: Any, **kwargs: Any) -> asyncio.subprocess.Process:
+        proc = await start(*args, **kwargs)
+        await wait_for_file(pids)
+        running.set()
+        await asyncio.sleep(0.5)
+        return proc
+
+    monkeypatch.setattr(asyncio, "create_subprocess_exec", slow_to_finish_starting)
+    creator, _ = hanging(tmp_path, "ignore", kill_grace=0.5)
+    generating = asyncio.create_task(creator.generate(REQUEST))
+    await running.wait()
+    processes = read_pids(pids.read_text())
+    generating.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await generating
+    assert [pid for pid in processes if alive(pid)] == []
+    assert not creator._slots.locked()
 
 
 PARENT = """\

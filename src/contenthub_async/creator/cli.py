@@ -316,8 +316,11 @@ class CliCreator:
         try:
             return await asyncio.shield(spawning)
         except asyncio.CancelledError:
-            # cancelled while the process was being started: kill it once it exists
-            spawning.add_done_callback(_kill_if_spawned)
+            # Cancelled while the process was being started (it may already run, with children):
+            # let the start finish, stop the group and reap it before the cancellation goes on.
+            # Left pending, the start would keep the loop from closing: its pipes stay open as
+            # long as the command runs.
+            await _stop_started(spawning)
             raise
         except (FileNotFoundError, PermissionError, NotADirectoryError) as e:
             if self.workdir is not None and not os.path.isdir(self.workdir):
@@ -353,6 +356,20 @@ async def _read_output(proc: asyncio.subprocess.Process) -> tuple[bytes, bytes]:
     assert proc.stdout is not None and proc.stderr is not None
     stdout, stderr = await asyncio.gather(proc.stdout.read(), proc.stderr.read())
     return stdout, stderr
+
+
+async def _stop_started(spawning: asyncio.Future[asyncio.subprocess.Process]) -> None:
+    """Kill the group of a process whose start was interrupted, once started, and reap it (to
+    the end even while the caller is cancelled again; bounded)."""
+    async def stop() -> None:
+        with contextlib.suppress(Exception):
+            proc = await asyncio.wait_for(asyncio.shield(spawning), _REAP_TIMEOUT)
+            _kill_group(proc)
+            await asyncio.wait_for(proc.wait(), _REAP_TIMEOUT)
+
+    with anyio.CancelScope(shield=True):
+        await asyncio.shield(asyncio.ensure_future(stop()))
+    spawning.add_done_callback(_kill_if_spawned)  # if it is still starting: kill it once it has
 
 
 def _kill_if_spawned(spawning: asyncio.Future[asyncio.subprocess.Process]) -> None:
