@@ -82,7 +82,7 @@ class Ctl:
             return self.process(*args, lang=lang, env=env)
         out, err = io.StringIO(), io.StringIO()
         with process_state(self.env(lang, env), self.cwd, stdin), redirect_stdout(out), redirect_stderr(err):
-            from contenthub_async.cli.main import run_cli  # imported afresh, as in a new process
+            from contenthub_async.cli.main import run_cli  # imported afresh in another language, as in a new process
 
             try:
                 code = run_cli(list(args))
@@ -137,10 +137,17 @@ def _in_running_loop() -> bool:
     return True
 
 
-def _forget_process_caches() -> None:
+# The language the CLI's modules in sys.modules were imported in (None: not imported through here).
+_cli_modules_language: object = None
+
+
+def _forget_process_caches(*, entering: bool) -> None:
     """What a process reads once from its environment is read again from the current one: the
-    settings, the zone, the language, and the CLI's modules (their help texts are looked up in
-    the language of the process when they are imported)."""
+    settings, the zone and the language. Entering a command run, the CLI's modules are imported
+    afresh too when the language differs from the one they were imported in (their help texts
+    are looked up in the language of the process when they are imported); in the same language
+    they are kept, as importing them again would give the same modules."""
+    global _cli_modules_language
     from contenthub_async import config
     from contenthub_async.domain import cron
     from contenthub_async.texts import messages
@@ -148,12 +155,15 @@ def _forget_process_caches() -> None:
     config.settings.cache_clear()
     cron.zone.cache_clear()
     messages.process_language.cache_clear()
+    time.tzset()
+    if not entering or messages.process_language() == _cli_modules_language:
+        return
     for name in [name for name in sys.modules if name.startswith("contenthub_async.cli.")]:
         del sys.modules[name]
         parent, _, child = name.rpartition(".")
         if parent in sys.modules and hasattr(sys.modules[parent], child):  # `from package import module`
             delattr(sys.modules[parent], child)
-    time.tzset()
+    _cli_modules_language = messages.process_language()
 
 
 @contextmanager
@@ -165,7 +175,7 @@ def process_state(environ: Mapping[str, str], cwd: Path, stdin: str = "") -> Ite
     os.environ.update(environ)
     os.chdir(cwd)
     sys.stdin = io.StringIO(stdin)
-    _forget_process_caches()
+    _forget_process_caches(entering=True)
     try:
         yield
     finally:
@@ -173,4 +183,4 @@ def process_state(environ: Mapping[str, str], cwd: Path, stdin: str = "") -> Ite
         os.chdir(saved_cwd)
         os.environ.clear()
         os.environ.update(saved_env)
-        _forget_process_caches()
+        _forget_process_caches(entering=False)
