@@ -149,6 +149,23 @@ async def test_singleton_lease(db: Database, clock: ManualClock) -> None:
         assert await daemon_store.try_acquire_lease(conn, "tracker", owner="b", now=clock.now(), ttl_seconds=10)
 
 
+async def test_renewing_a_singleton_lease_only_renews_or_takes_an_ended_term(db: Database, clock: ManualClock) -> None:
+    """renew_lease: the one statement that renews a held term, run on the daemon's polled connection."""
+    async with db.write() as conn:
+        assert not await daemon_store.renew_lease(conn, "tracker", owner="a", now=clock.now(), ttl_seconds=10)
+        assert await daemon_store.lease_holder(conn, "tracker") is None  # it takes no lease that is not there
+        assert await daemon_store.try_acquire_lease(conn, "tracker", owner="a", now=clock.now(), ttl_seconds=10)
+    clock.advance(5)
+    async with db.write() as conn:
+        assert not await daemon_store.renew_lease(conn, "tracker", owner="b", now=clock.now(), ttl_seconds=10)
+        assert await daemon_store.renew_lease(conn, "tracker", owner="a", now=clock.now(), ttl_seconds=10)
+        assert await daemon_store.lease_holder(conn, "tracker") == ("a", clock.now() + timedelta(seconds=10))
+    clock.advance(11)
+    async with db.write() as conn:
+        assert await daemon_store.renew_lease(conn, "tracker", owner="b", now=clock.now(), ttl_seconds=10)
+        assert await daemon_store.lease_holder(conn, "tracker") == ("b", clock.now() + timedelta(seconds=10))
+
+
 async def test_a_dead_daemons_running_generations_come_back_at_once(db: Database, clock: ManualClock) -> None:
     """A sync-mode generation dies with its daemon: its task is released as soon as the daemon is
     taken for dead, whatever its lease says; one cancelled meanwhile ends cancelled."""

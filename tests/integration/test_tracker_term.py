@@ -5,8 +5,10 @@ cycle whose term is lost is aborted at once, and a clean stop releases the lease
 from __future__ import annotations
 
 import dataclasses
+from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import anyio
 import pytest
@@ -18,7 +20,7 @@ from contenthub_async.creator.cli import CliCreator
 from contenthub_async.domain.entities import Task
 from contenthub_async.domain.states import TaskStatus
 from contenthub_async.services.context import Knobs, ServiceContext
-from contenthub_async.services.leadership import LeadershipLost
+from contenthub_async.services.leadership import LeadershipLost, Term
 from contenthub_async.services.tracker import LEASE_NAME, Tracker
 from contenthub_async.store import daemons as daemon_store
 from contenthub_async.store import tasks as task_store
@@ -184,3 +186,24 @@ async def test_an_idle_holder_renews_its_term_before_it_ends(db: Database, tmp_p
             assert await tracker.cycle_if_leader()
             await anyio.sleep(0.1)
     assert await holder(db) == "daemon-a"
+
+
+async def test_a_held_term_is_renewed_through_unheard_writes(db: Database) -> None:
+    """Taking the lease is an ordinary write; renewing a held term goes through ``unheard_writes``
+    (on SQLite the daemon's polled connection: it wakes none of its loops). A renewal that finds
+    the lease taken by another ends the term."""
+    unheard: list[str] = []
+
+    def unheard_writes() -> AbstractAsyncContextManager[Any]:
+        unheard.append("write")
+        return db.write()
+
+    term = Term(db, LEASE_NAME, owner="a", seconds=300, log=structlog.get_logger("test"), unheard_writes=unheard_writes)
+    assert await term.acquire() and unheard == []
+    assert await term.acquire() and unheard == ["write"]
+    async with db.write() as conn:  # taken over meanwhile (e.g. "a" was taken for dead)
+        await daemon_store.release_lease(conn, LEASE_NAME, owner="a")
+        now = await daemon_store.database_now(conn)
+        assert await daemon_store.try_acquire_lease(conn, LEASE_NAME, owner="b", now=now, ttl_seconds=300)
+    assert not await term.acquire() and not term.held
+    assert unheard == ["write", "write"]

@@ -1,12 +1,14 @@
 """The SQLite change source (services/wakeup.py) on a real database file: a change committed by
 another connection wakes every loop; tasks committed through ``new_task_writes`` (the HTTP API's
 submissions) wake only the loops that take new tasks, so an idle webhook deliverer, publisher or
-scheduler does not run a round for them."""
+scheduler does not run a round for them; the daemon's heartbeat, committed through
+``unheard_writes``, wakes none."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 import anyio
 import pytest
@@ -15,6 +17,7 @@ from contenthub_async.clock import ManualClock
 from contenthub_async.domain.submission import NewTask
 from contenthub_async.services.loop import ServiceLoop
 from contenthub_async.services.wakeup import SqliteDataVersionSource, Wakeup
+from contenthub_async.store import daemons as daemon_store
 from contenthub_async.store import tasks as task_store
 from contenthub_async.store.database import Database
 from tests.conformance.support import add_account
@@ -132,3 +135,23 @@ async def test_a_failed_transaction_of_new_tasks_leaves_the_source_working(
         async with db.read() as conn:
             topics = [t.topic for t in await task_store.list_tasks(conn, limit=10)]
         assert topics == ["kept"] and source.polling  # still on its own connection
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_a_heartbeat_through_unheard_writes_wakes_no_loop(db: Database, clock: ManualClock) -> None:
+    async with source_running(db) as (source, wakeup, new_tasks):
+        async with db.write() as conn:
+            await daemon_store.register_daemon(conn, daemon_id="d", hostname="h", pid=1, version="t", now=clock.now())
+        account = await _account_seen(db, clock, wakeup)  # and the registration before it
+        everything_before, tasks_before = wakeup.generation, new_tasks.generation
+        for _ in range(3):
+            async with source.unheard_writes() as conn:
+                assert await daemon_store.heartbeat(conn, "d", now=await daemon_store.database_now(conn))
+        async with source.new_task_writes() as conn:
+            await task_store.insert_tasks(conn, [NewTask(account_id=account, topic="t")], now=clock.now(), actor="http")
+        # the poll that wakes the new-task loops comes after the heartbeats were committed
+        await _until(lambda: new_tasks.generation != tasks_before)
+        assert wakeup.generation == everything_before
+        async with db.read() as conn:
+            [life] = await daemon_store.possibly_alive(conn)
+        assert life.daemon_id == "d" and life.heartbeat_at > clock.now() - timedelta(days=1)

@@ -176,8 +176,14 @@ async def run_daemon(
                 heartbeat_seconds=knobs.heartbeat_interval, settings=recorded_settings(settings),
             )
         publishers = publishers_from(settings)
-        ctx = ServiceContext(db=db, creator=creator, clock=clock, knobs=knobs,
-                             daemon_id=handles.daemon_id, log=log, publishers=publishers)
+        # Every change committed by others wakes every loop; what happens inside this daemon wakes
+        # only the loop it concerns: a slot freed or tasks submitted through its API wake the
+        # claims, a publish or webhook send that ended wakes its own loop, and the heartbeat and
+        # lease renewals wake none.
+        claims = wakeup.narrower()
+        change_source = change_source_for(db, knobs.wakeup_interval, new_tasks=claims)
+        ctx = ServiceContext(db=db, creator=creator, clock=clock, knobs=knobs, daemon_id=handles.daemon_id,
+                             log=log, publishers=publishers, unheard_writes=change_source.unheard_writes)
         declared_dead = False
 
         def stop_declared_dead() -> None:
@@ -203,11 +209,6 @@ async def run_daemon(
                       " daemon: stopping (restore the file, then restart; nothing written since is in it)")
             handles.stopping.set()
 
-        # Every change committed by others wakes every loop; what happens inside this daemon wakes
-        # only the loop it concerns: a slot freed or tasks submitted through its API wake the
-        # claims, a publish or webhook send that ended wakes its own loop.
-        claims = wakeup.narrower()
-        change_source = change_source_for(db, knobs.wakeup_interval, new_tasks=claims)
         dispatcher = Dispatcher(ctx, claims)
         tracker = Tracker(ctx, on_slot_freed=claims.notify)
         janitor = Janitor(ctx, here, on_rescued=wakeup.notify, on_declared_dead=stop_declared_dead)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +14,7 @@ from contenthub_async.domain.entities import Task
 from contenthub_async.domain.states import TaskStatus
 from contenthub_async.domain.vocabulary import CreatorMode
 from contenthub_async.store.database import Database
+from contenthub_async.store.prepared import PreparedConnection
 
 if TYPE_CHECKING:
     from contenthub_async.publishers.registry import Publishers
@@ -48,6 +51,14 @@ class ServiceContext:
     daemon_id: str
     log: Any  # a structlog BoundLogger
     publishers: Publishers | None = None  # None: this process does not publish
+    #: Where the daemon commits what concerns none of its own loops (its heartbeat, its lease
+    #: renewals), so that it wakes none of them: the change source's ``unheard_writes``
+    #: (``services/wakeup.py``). None: an ordinary write transaction.
+    unheard_writes: Callable[[], AbstractAsyncContextManager[PreparedConnection]] | None = None
+
+    def write_unheard(self) -> AbstractAsyncContextManager[PreparedConnection]:
+        """A write transaction (prepared statements only) whose commit wakes no loop of this daemon."""
+        return (self.unheard_writes or self.db.write)()
 
 
 def publishing_of(ctx: ServiceContext) -> Publishing:

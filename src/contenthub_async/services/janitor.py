@@ -2,7 +2,8 @@
 
 Each round (guarantees in ``domain/liveness.py`` and ``domain/rescue.py``):
 
-1. heartbeat, in database time; a daemon that finds itself marked ``dead`` (another daemon
+1. heartbeat, in database time, in a transaction that wakes none of this daemon's loops
+   (``ServiceContext.write_unheard``); a daemon that finds itself marked ``dead`` (another daemon
    took it for dead and took over its work) stops (``on_declared_dead``);
 2. take over the work of dead daemons at once (``services/takeover.py``): on the same host a
    crashed daemon is dead as soon as its process is gone; elsewhere after
@@ -82,7 +83,7 @@ class Janitor:
 
     async def heartbeat(self, status: DaemonStatus = DaemonStatus.RUNNING) -> bool:
         """Beat in database time; False when this daemon's row says it is dead."""
-        async with self.ctx.db.write() as conn:
+        async with self.ctx.write_unheard() as conn:
             now = await daemon_store.database_now(conn)
             return await daemon_store.heartbeat(conn, self.ctx.daemon_id, now=now, status=status)
 

@@ -15,6 +15,7 @@ lasts at least until ``t + seconds`` on the local monotonic clock.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import anyio
@@ -23,6 +24,7 @@ from contenthub_async.domain.rescue import abort_before_expiry, renew_every
 from contenthub_async.services.loop import release_on_stop
 from contenthub_async.store import daemons as daemon_store
 from contenthub_async.store.database import Database
+from contenthub_async.store.prepared import PreparedConnection
 
 
 class LeadershipLost(Exception):
@@ -30,8 +32,14 @@ class LeadershipLost(Exception):
 
 
 class Term:
-    def __init__(self, db: Database, name: str, *, owner: str, seconds: float, log: Any) -> None:
+    def __init__(
+        self, db: Database, name: str, *, owner: str, seconds: float, log: Any,
+        unheard_writes: Callable[[], AbstractAsyncContextManager[PreparedConnection]] | None = None,
+    ) -> None:
+        """``unheard_writes``: where a renewal of a held term is committed (the daemon's
+        ``ServiceContext.write_unheard``, which wakes none of its loops); by default ``db.write``."""
         self.db = db
+        self._unheard_writes = unheard_writes or db.write
         self.name = name
         self.owner = owner
         self.seconds = seconds
@@ -45,10 +53,17 @@ class Term:
     async def acquire(self) -> bool:
         """Take the lease, or renew it when this owner holds it; False when another holds it."""
         began = anyio.current_time()
-        async with self.db.write() as conn:
-            now = await daemon_store.database_now(conn)
-            held = await daemon_store.try_acquire_lease(conn, self.name, owner=self.owner, now=now,
-                                                        ttl_seconds=self.seconds)
+        held = False
+        if self.held:
+            async with self._unheard_writes() as conn:
+                now = await daemon_store.database_now(conn)
+                held = await daemon_store.renew_lease(conn, self.name, owner=self.owner, now=now,
+                                                      ttl_seconds=self.seconds)
+        if not held:
+            async with self.db.write() as conn:
+                now = await daemon_store.database_now(conn)
+                held = await daemon_store.try_acquire_lease(conn, self.name, owner=self.owner, now=now,
+                                                            ttl_seconds=self.seconds)
         self._held_until = began + self.seconds if held else None
         return held
 

@@ -84,7 +84,7 @@ class Tracker:
         self.log = ctx.log.bind(component=self.name)
         self._on_slot_freed = on_slot_freed
         knobs = ctx.knobs
-        self.term = Term(ctx.db, LEASE_NAME, owner=ctx.daemon_id, log=self.log,
+        self.term = Term(ctx.db, LEASE_NAME, owner=ctx.daemon_id, log=self.log, unheard_writes=ctx.write_unheard,
                          seconds=tracker_term_seconds(poll_interval=knobs.poll_interval,
                                                       heartbeat_interval=knobs.heartbeat_interval))
 

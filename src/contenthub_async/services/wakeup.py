@@ -18,6 +18,9 @@ only the dispatcher takes: on SQLite they are committed on the change source's o
 unchanged, and the source then wakes only :meth:`Wakeup.narrower` ``new_tasks`` (at most once
 per poll, as for any change). At a thousand submissions a second the scheduler, the publisher
 and the webhook deliverer would otherwise run an idle round ten times a second for nothing.
+The daemon's heartbeat concerns no loop at all: it is committed on that connection too
+(:meth:`SqliteDataVersionSource.unheard_writes`) and wakes nothing here; otherwise every beat
+would run an idle round of the dispatcher, the publisher and the webhook deliverer.
 """
 
 from __future__ import annotations
@@ -83,6 +86,11 @@ class ChangeSource(Protocol):
         (``store/prepared.py``)."""
         ...
 
+    def unheard_writes(self) -> AbstractAsyncContextManager[PreparedConnection]:
+        """A write transaction that gives no loop of this daemon work (its heartbeat): its commit
+        wakes none of them (other daemons still see it); prepared statements only."""
+        ...
+
 
 class SqliteDataVersionSource:
     """Polls ``PRAGMA data_version`` on a connection of its own (the standard library's
@@ -131,8 +139,16 @@ class SqliteDataVersionSource:
                 async with self._lock:
                     await own.close()
 
+    def new_task_writes(self) -> AbstractAsyncContextManager[PreparedConnection]:
+        """A write transaction on the polled connection whose commit wakes only ``new_tasks``."""
+        return self._own_writes(adding_tasks=True)
+
+    def unheard_writes(self) -> AbstractAsyncContextManager[PreparedConnection]:
+        """A write transaction on the polled connection whose commit wakes nothing."""
+        return self._own_writes(adding_tasks=False)
+
     @asynccontextmanager
-    async def new_task_writes(self) -> AsyncIterator[PreparedConnection]:
+    async def _own_writes(self, *, adding_tasks: bool) -> AsyncIterator[PreparedConnection]:
         """A write transaction on the polled connection (while :meth:`run` polls; else an
         ordinary one, whose commit wakes every loop). Prepared statements only
         (``store/prepared.py``)."""
@@ -149,7 +165,7 @@ class SqliteDataVersionSource:
                 if (await own.connection()).in_transaction:  # the rollback did not finish (cancelled)
                     self._broken = True
                 raise
-            self._tasks_added = True
+            self._tasks_added = self._tasks_added or adding_tasks
 
     @staticmethod
     async def _data_version(own: SqliteDatabase) -> int:
@@ -168,6 +184,9 @@ class PostgresListenSource:
     def new_task_writes(self) -> AbstractAsyncContextManager[PreparedConnection]:
         # The NOTIFY of the transaction wakes every daemon's loops, this one's too.
         return self._db.write()
+
+    def unheard_writes(self) -> AbstractAsyncContextManager[PreparedConnection]:
+        return self._db.write()  # it does not NOTIFY: nobody hears it
 
     async def run(self, wakeup: Wakeup) -> None:
         # A one-connection engine of the same URL: the listener connects exactly as the

@@ -19,10 +19,13 @@ from contenthub_async.store.connection import Connection
 from contenthub_async.store.dialect import dialect_of
 from contenthub_async.store.everyday import Heartbeat as Heartbeat
 from contenthub_async.store.everyday import latest_heartbeat as latest_heartbeat
+from contenthub_async.store.prepared import Prepared, PreparedConnection
 from contenthub_async.store.tables import daemons, leases
 
 D = daemons.c
 L = leases.c
+_HEARTBEAT = Prepared("heartbeat")
+_TAKE_LEASE = Prepared("take_lease")
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,7 @@ class DaemonRow:
     settings: dict[str, Any] | None = None  # what the daemon runs with (see daemon/runner.py)
 
 
-async def database_now(conn: Connection) -> datetime:
+async def database_now(conn: Connection | PreparedConnection) -> datetime:
     """The database's clock now: the time every daemon judges heartbeats and leases by."""
     return await dialect_of(conn).database_now(conn)
 
@@ -69,15 +72,11 @@ async def register_daemon(
 
 
 async def heartbeat(
-    conn: Connection, daemon_id: str, *, now: datetime, status: str = DaemonStatus.RUNNING
+    conn: PreparedConnection, daemon_id: str, *, now: datetime, status: str = DaemonStatus.RUNNING
 ) -> bool:
     """Beat; False when the row is gone or marked ``dead`` (another daemon took over its work)."""
-    beat = await conn.execute(
-        update(daemons)
-        .where(D.id == daemon_id, D.status.not_in((DaemonStatus.DEAD, DaemonStatus.STOPPED)))
-        .values(heartbeat_at=now, status=status)
-    )
-    return beat.rowcount == 1
+    beat = await conn.execute(_HEARTBEAT, {"daemon_id": daemon_id, "set_heartbeat_at": now, "set_status": status})
+    return bool(beat.rowcount == 1)
 
 
 async def mark_stopped(conn: Connection, daemon_id: str, *, now: datetime) -> None:
@@ -141,14 +140,9 @@ async def try_acquire_lease(
     conn: Connection, name: str, *, owner: str, now: datetime, ttl_seconds: float
 ) -> bool:
     """Take or renew lease ``name`` for ``owner`` unless someone else holds an unexpired one."""
-    expires = now + timedelta(seconds=ttl_seconds)
-    renewed = await conn.execute(
-        update(leases)
-        .where(L.name == name, or_(L.owner == owner, L.expires_at < now))
-        .values(owner=owner, acquired_at=now, expires_at=expires)
-    )
-    if renewed.rowcount == 1:
+    if await renew_lease(conn, name, owner=owner, now=now, ttl_seconds=ttl_seconds):
         return True
+    expires = now + timedelta(seconds=ttl_seconds)
     held = (await conn.execute(select(L.owner).where(L.name == name))).first()
     if held is not None:
         return False
@@ -158,6 +152,18 @@ async def try_acquire_lease(
     except IntegrityError:
         return False
     return True
+
+
+async def renew_lease(
+    conn: PreparedConnection, name: str, *, owner: str, now: datetime, ttl_seconds: float
+) -> bool:
+    """Renew lease ``name`` for ``owner`` (or take it when its term ended); False when the lease
+    row is missing or another owner holds an unexpired term."""
+    renewed = await conn.execute(_TAKE_LEASE, {
+        "lease_name": name, "now": now, "set_owner": owner, "set_acquired_at": now,
+        "set_expires_at": now + timedelta(seconds=ttl_seconds),
+    })
+    return bool(renewed.rowcount == 1)
 
 
 async def release_lease(conn: Connection, name: str, *, owner: str) -> None:

@@ -80,8 +80,9 @@ class Dialect(Protocol):
         """The UTC hour a timestamp column falls in, as text ``YYYY-MM-DDTHH``."""
         ...
 
-    async def database_now(self, conn: Connection) -> datetime:
-        """The database's clock now (aware UTC): the one clock every daemon agrees on."""
+    async def database_now(self, conn: Connection | PreparedConnection) -> datetime:
+        """The database's clock now (aware UTC): the one clock every daemon agrees on (on either
+        driver's connection)."""
         ...
 
 
@@ -122,10 +123,8 @@ class SqliteDialect:
 
         return func.substr(column, 1, 13, type_=Text())  # timestamps are ISO text: 2026-11-22T08:00:00.000Z
 
-    async def database_now(self, conn: Connection) -> datetime:
-        from sqlalchemy import text
-
-        stamp = (await conn.execute(text("SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"))).scalar_one()
+    async def database_now(self, conn: Connection | PreparedConnection) -> datetime:
+        stamp = (await conn.exec_driver_sql("SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now')")).scalar_one()
         return parse_utc(stamp)
 
 
@@ -188,10 +187,8 @@ class PostgresDialect:
 
         return func.to_char(func.timezone("UTC", column), literal_column("'YYYY-MM-DD\"T\"HH24'"), type_=Text())
 
-    async def database_now(self, conn: Connection) -> datetime:
-        from sqlalchemy import text
-
-        stamp: datetime = (await conn.execute(text("SELECT clock_timestamp()"))).scalar_one()
+    async def database_now(self, conn: Connection | PreparedConnection) -> datetime:
+        stamp: datetime = (await conn.exec_driver_sql("SELECT clock_timestamp()")).scalar_one()
         return stamp.astimezone(UTC)
 
 

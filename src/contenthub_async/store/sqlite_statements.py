@@ -48,6 +48,13 @@ STATEMENTS: dict[str, Any] = {
         ('id', 'task_id', 'creator_task_id', 'account_id', 'content_id', 'topic', 'keywords', 'category', 'requirements', 'tone', 'status', 'priority', 'retry_count', 'max_retries', 'run_after', 'auto_approve', 'source', 'scheduled_job_run_id', 'lease_owner', 'lease_expires_at', 'cancel_requested_at', 'progress', 'submitted_at', 'started_at', 'completed_at', 'timeout_at', 'result', 'error_message', 'created_at', 'updated_at', 'callback_url', 'error_code', 'error_params'),
         (None, None, None, None, None, None, None, None, None, None, None, None, None, None, 'utc', 'bool', None, None, None, 'utc', 'utc', None, 'utc', 'utc', 'utc', 'utc', 'json', None, 'utc', 'utc', None, None, None),
     ),
+    'heartbeat()': (
+        'UPDATE daemons SET status=:set_status, heartbeat_at=:set_heartbeat_at WHERE daemons.id = :daemon_id AND (daemons.status NOT IN (__[POSTCOMPILE_status_1]))',
+        {'set_status': None, 'set_heartbeat_at': 'utc', 'daemon_id': None},
+        {'status_1': ['dead', 'stopped']},
+        (),
+        (),
+    ),
     'insert_creation_events()': (
         'INSERT INTO task_events (generation_task_id, at, from_status, to_status, actor, message, code) SELECT content_generation_tasks.id, :at AS anon_1, NULL AS anon_2, :to_status AS anon_3, :actor AS anon_4, :message AS anon_5, :code AS anon_6 FROM content_generation_tasks WHERE content_generation_tasks.task_id IN (__[POSTCOMPILE_task_ids])',
         {'at': 'utc', 'to_status': None, 'actor': None, 'message': None, 'code': None, 'task_ids': None},
@@ -145,6 +152,13 @@ STATEMENTS: dict[str, Any] = {
         {'param_1': 0},
         ('id', 'task_id', 'creator_task_id', 'account_id', 'content_id', 'topic', 'keywords', 'category', 'requirements', 'tone', 'status', 'priority', 'retry_count', 'max_retries', 'run_after', 'auto_approve', 'source', 'scheduled_job_run_id', 'lease_owner', 'lease_expires_at', 'cancel_requested_at', 'progress', 'submitted_at', 'started_at', 'completed_at', 'timeout_at', 'result', 'error_message', 'created_at', 'updated_at', 'callback_url', 'error_code', 'error_params'),
         (None, None, None, None, None, None, None, None, None, None, None, None, None, None, 'utc', 'bool', None, None, None, 'utc', 'utc', None, 'utc', 'utc', 'utc', 'utc', 'json', None, 'utc', 'utc', None, None, None),
+    ),
+    'take_lease()': (
+        'UPDATE leases SET owner=:set_owner, acquired_at=:set_acquired_at, expires_at=:set_expires_at WHERE leases.name = :lease_name AND (leases.owner = :set_owner OR leases.expires_at < :now)',
+        {'set_owner': None, 'set_acquired_at': 'utc', 'set_expires_at': 'utc', 'lease_name': None, 'now': 'utc'},
+        {},
+        (),
+        (),
     ),
     'task_events_of()': (
         'SELECT task_events.id, task_events.at, task_events.from_status, task_events.to_status, task_events.actor, task_events.message, task_events.code, task_events.params FROM task_events WHERE task_events.generation_task_id = :pk AND task_events.id > :after ORDER BY task_events.id',

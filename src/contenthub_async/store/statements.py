@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any
 
-from sqlalchemy import Insert, Integer, Select, Update, and_, bindparam, insert, null, select, update
+from sqlalchemy import Insert, Integer, Select, Update, and_, bindparam, insert, null, or_, select, update
 
 from contenthub_async.domain.entities import Task
 from contenthub_async.domain.vocabulary import DaemonStatus
@@ -21,6 +21,7 @@ from contenthub_async.store.tables import (
     contents,
     daemons,
     idempotency_keys,
+    leases,
     publish_pool,
     task_events,
     webhook_events,
@@ -155,6 +156,29 @@ def latest_heartbeat() -> Select[Any]:
     )
 
 
+def heartbeat() -> Update:
+    """The daemon ``:daemon_id`` beats at ``:set_heartbeat_at`` with ``:set_status``, unless its
+    row says it is dead (taken over) or stopped."""
+    d = daemons.c
+    return (
+        update(daemons)
+        .where(d.id == bindparam("daemon_id"), d.status.not_in((DaemonStatus.DEAD, DaemonStatus.STOPPED)))
+        .values(_set(daemons, ("heartbeat_at", "status")))
+    )
+
+
+def take_lease() -> Update:
+    """Lease ``:lease_name`` for ``:set_owner`` from ``:set_acquired_at`` to ``:set_expires_at`` when that
+    owner holds it or its term ended before ``:now``."""
+    lease = leases.c
+    return (
+        update(leases)
+        .where(lease.name == bindparam("lease_name"),
+               or_(lease.owner == bindparam("set_owner"), lease.expires_at < bindparam("now", type_=lease.expires_at.type)))
+        .values(_set(leases, ("owner", "acquired_at", "expires_at")))
+    )
+
+
 def insert_webhook_event() -> Insert:
     return insert(webhook_events).values(_set(webhook_events, (
         "event_id", "event_type", "generation_task_id", "job_run_id", "callback_url", "data", "created_at")))
@@ -165,7 +189,7 @@ BUILDERS: dict[str, Any] = {
     builder.__name__: builder
     for builder in (get_task, list_tasks, task_events_of, insert_tasks, insert_creation_events, insert_task_events,
                     change_task, tasks_of_idempotency_keys, insert_idempotency_keys, get_account, get_accounts,
-                    content_state, latest_heartbeat, insert_webhook_event)
+                    content_state, latest_heartbeat, heartbeat, take_lease, insert_webhook_event)
 }
 
 #: What the everyday commands (submit, status, list, cancel) run: compiled for SQLite ahead of
@@ -188,5 +212,8 @@ PRECOMPILED: tuple[Prepared, ...] = (
     Prepared("get_accounts"),
     Prepared("content_state"),
     Prepared("latest_heartbeat"),
+    # a daemon's heartbeat and lease renewals, on the connection its wake-ups are polled on (services/wakeup.py)
+    Prepared("heartbeat"),
+    Prepared("take_lease"),
     Prepared("insert_webhook_event"),
 )
