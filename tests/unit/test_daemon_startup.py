@@ -38,3 +38,18 @@ def test_the_daemon_leaves_rich_out_and_still_logs_tracebacks_on_a_terminal() ->
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
     assert "round failed" in done.stderr and "ZeroDivisionError" in done.stderr
+
+
+def test_the_daemon_loads_croniter_and_pydantic_only_for_its_first_job() -> None:
+    script = (
+        "import sys, contenthub_async.daemon.runner\n"
+        "def loaded(): return sorted(m for m in ('croniter', 'dateutil', 'pydantic') if m in sys.modules)\n"
+        "print(loaded())\n"
+        "from contenthub_async.domain import cron\n"
+        "from contenthub_async.services.executors import parse_params\n"
+        "cron.next_firing('0 8 * * *', cron.zone('UTC'), __import__('datetime').datetime.now(cron.zone('UTC')))\n"
+        "parse_params('cleanup', {})\n"
+        "print(loaded())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.split("\n")[:2] == ["[]", "['croniter', 'dateutil', 'pydantic']"]

@@ -16,13 +16,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from croniter import CroniterError, croniter
 
 from contenthub_async.domain.vocabulary import JobRunTrigger, MisfirePolicy
 from contenthub_async.domain.zones import system_zone
+
+if TYPE_CHECKING:  # croniter (and dateutil) are imported at the first cron computation: a daemon
+    from croniter import croniter  # with no scheduled job never needs them
 
 MISFIRE_POLICIES: tuple[str, ...] = tuple(MisfirePolicy)
 DEFAULT_GRACE_SECONDS = 3600
@@ -45,6 +46,8 @@ def validate_cron(expr: str) -> str:
         raise CronError(f"{expr!r}: expected 5 fields (minute hour day month weekday) or 6 (seconds first), "
                         f"got {len(fields)}")
     normalised = " ".join(fields)
+    from croniter import CroniterError, croniter
+
     try:
         schedule = croniter(normalised, datetime(2026, 1, 1, tzinfo=UTC), second_at_beginning=len(fields) == 6)
     except (CroniterError, ValueError, KeyError) as exc:
@@ -76,6 +79,8 @@ def validate_timezone(name: str | None) -> str | None:
 def _iter(expr: str, tz: tzinfo, after: datetime) -> croniter:
     if after.tzinfo is None:
         raise ValueError("naive datetime: use timezone-aware UTC")
+    from croniter import croniter
+
     fields = _fields(expr)
     return croniter(" ".join(fields), after.astimezone(tz), second_at_beginning=len(fields) == 6)
 

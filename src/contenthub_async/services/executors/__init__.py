@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from pydantic import BaseModel, ValidationError
-
 from contenthub_async.clock import Clock
 from contenthub_async.domain.entities import Job, JobRun
 from contenthub_async.store.database import Database
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # pydantic is imported with the first executor: a daemon with no job never needs it
+    from pydantic import BaseModel
+
     from contenthub_async.services.context import ServiceContext
 
 #: job_type -> "module:attribute" of the executor object, imported on first use.
@@ -110,7 +110,9 @@ def executor_for(job_type: str) -> Executor:
 
 def parse_params(job_type: str, raw: Any) -> BaseModel:
     """The validated params model, or :class:`InvalidJobParams` naming the first bad field."""
-    model = executor_for(job_type).params_model
+    model = executor_for(job_type).params_model  # its module imported pydantic
+    from pydantic import ValidationError
+
     try:
         return model.model_validate(raw if raw is not None else {})
     except ValidationError as exc:
