@@ -140,9 +140,11 @@ async def test_a_failed_transaction_of_new_tasks_leaves_the_source_working(
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 async def test_a_heartbeat_through_unheard_writes_wakes_no_loop(db: Database, clock: ManualClock) -> None:
     async with source_running(db) as (source, wakeup, new_tasks):
-        async with db.write() as conn:
+        account = await _account_seen(db, clock, wakeup)
+        before = wakeup.generation
+        async with db.write() as conn:  # another connection: heard
             await daemon_store.register_daemon(conn, daemon_id="d", hostname="h", pid=1, version="t", now=clock.now())
-        account = await _account_seen(db, clock, wakeup)  # and the registration before it
+        await _until(lambda: wakeup.generation != before)
         everything_before, tasks_before = wakeup.generation, new_tasks.generation
         for _ in range(3):
             async with source.unheard_writes() as conn:
