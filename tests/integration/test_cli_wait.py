@@ -219,6 +219,7 @@ def test_ctrl_c_stops_waiting_not_the_task_at_any_point_of_the_loop(tmp_path: Pa
     assert hub.rows("SELECT from_status, to_status FROM task_events") == [(None, "pending")] * len(offsets)
 
 
+@pytest.mark.slow  # waits out SQLite's busy timeout
 @pytest.mark.parametrize("signals", [1, 2])
 def test_ctrl_c_ends_a_command_that_waits_for_the_write_lock(tmp_path: Path, signals: int) -> None:
     # A cancelled database call goes on in SQLite's worker thread (here: BEGIN IMMEDIATE waiting

@@ -233,6 +233,7 @@ def test_kill_grace_is_validated() -> None:
 # stopping: deadline, cancellation, death of the starter
 
 
+@pytest.mark.slow  # waits out deadlines
 @pytest.mark.parametrize("how", ["obey", "ignore"])
 async def test_deadline_stops_the_group(tmp_path: Path, tree: str, how: str) -> None:
     # The deadline must fall after the command has started its grandchild: start with a

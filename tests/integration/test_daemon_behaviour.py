@@ -38,6 +38,7 @@ from tests.support.daemons import (
 S = TaskStatus
 
 
+@pytest.mark.slow  # waits out two retry backoffs
 async def test_fails_twice_then_succeeds_with_backoff(db_url: str, tmp_path: Path) -> None:
     await prepare(db_url)
     [task_id] = await submit(db_url, [NewTask(account_id=49, topic="flaky topic", max_retries=3)])
@@ -55,6 +56,7 @@ async def test_fails_twice_then_succeeds_with_backoff(db_url: str, tmp_path: Pat
         assert "模拟失败" in (failure.message or "")
 
 
+@pytest.mark.slow  # waits out the retry backoffs
 async def test_always_failing_ends_failed_with_the_creators_message(db_url: str, tmp_path: Path) -> None:
     await prepare(db_url)
     [task_id] = await submit(db_url, [NewTask(account_id=49, topic="doomed topic", max_retries=2)])
@@ -65,6 +67,7 @@ async def test_always_failing_ends_failed_with_the_creators_message(db_url: str,
     assert task.content_id is None
 
 
+@pytest.mark.slow  # waits out the creator call's timeout
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 async def test_hung_creator_calls_are_killed_at_their_timeout(db_url: str, tmp_path: Path) -> None:
     await prepare(db_url)
@@ -95,6 +98,7 @@ async def test_garbage_and_lost_tasks_are_retried_with_a_clear_error(
     assert len([e for e in retries if e.from_status is not None]) == 2
 
 
+@pytest.mark.slow  # waits out the task timeout, twice
 async def test_timeout_cancels_at_the_creator_then_gives_up(db_url: str, tmp_path: Path) -> None:
     await prepare(db_url)
     [task_id] = await submit(db_url, [NewTask(account_id=49, topic="too slow", max_retries=1)])

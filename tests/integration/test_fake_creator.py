@@ -338,6 +338,7 @@ def test_status_missing_arg_golden(fake: Fake) -> None:
 # ----------------------------------------------------------------------------- behaviour and knobs
 
 
+@pytest.mark.slow  # waits out the fake creator's latency
 def test_progress_by_elapsed_time(fake: Fake) -> None:
     before = time.monotonic()
     task_id = fake.create(CREATE_2, FAKE_CREATOR_PENDING_SECONDS="1", FAKE_CREATOR_LATENCY="2")

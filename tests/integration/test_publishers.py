@@ -93,6 +93,7 @@ async def test_exec_failures_carry_stderr(tmp_path: Path, body: str, retryable: 
     assert caught.value.retryable is retryable and message in caught.value.message
 
 
+@pytest.mark.slow  # waits out the publish timeout
 async def test_exec_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
     pid_file = tmp_path / "child.pid"
     script = write_script(tmp_path / "publish.py", f"""
@@ -172,6 +173,7 @@ async def test_http_error_answers(status: int, retryable: bool) -> None:
     assert "s3cret" not in caught.value.message and "test-api-key" not in caught.value.message
 
 
+@pytest.mark.slow  # waits out slow and hung answers
 async def test_http_slow_answers_are_waited_for_and_hung_ones_time_out() -> None:
     with fake_publisher(delay=1.0) as fake:
         publisher = http_publisher(fake, timeout=20)

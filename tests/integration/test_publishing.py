@@ -285,6 +285,7 @@ async def test_a_round_with_nothing_due_takes_no_write_lock(db: Database, clock:
     assert [e.status.value for e in await entries(db)] == ["pending"]
 
 
+@pytest.mark.slow  # waits for the next due time
 async def test_the_loop_wakes_on_a_change_and_at_the_next_due_time(db: Database, tmp_path: Path) -> None:
     """With an idle re-check of an hour, only the wakeup and the next due_at can start a publish."""
     from contenthub_async.clock import SystemClock

@@ -113,6 +113,7 @@ async def test_garbage_output_is_a_retried_failure(db_url: str, tmp_path: Path, 
     assert task.error_message and "unparsable" in task.error_message
 
 
+@pytest.mark.slow  # waits out the task timeout
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 async def test_a_hung_generation_is_killed_at_the_task_timeout(db_url: str, tmp_path: Path, marker: str) -> None:
     await prepare(db_url)
