@@ -18,9 +18,10 @@ only the dispatcher takes: on SQLite they are committed on the change source's o
 unchanged, and the source then wakes only :meth:`Wakeup.narrower` ``new_tasks`` (at most once
 per poll, as for any change). At a thousand submissions a second the scheduler, the publisher
 and the webhook deliverer would otherwise run an idle round ten times a second for nothing.
-The daemon's heartbeat concerns no loop at all: it is committed on that connection too
-(:meth:`SqliteDataVersionSource.unheard_writes`) and wakes nothing here; otherwise every beat
-would run an idle round of the dispatcher, the publisher and the webhook deliverer.
+The daemon's heartbeat and the renewals of its tracker term concern no loop at all: they are
+committed on that connection too (:meth:`SqliteDataVersionSource.unheard_writes`) and wake
+nothing here; otherwise each would run an idle round of the dispatcher, the publisher and the
+webhook deliverer.
 """
 
 from __future__ import annotations
@@ -87,8 +88,9 @@ class ChangeSource(Protocol):
         ...
 
     def unheard_writes(self) -> AbstractAsyncContextManager[PreparedConnection]:
-        """A write transaction that gives no loop of this daemon work (its heartbeat): its commit
-        wakes none of them (other daemons still see it); prepared statements only."""
+        """A write transaction that gives no loop of this daemon work (its heartbeat, its lease
+        renewals): its commit wakes none of them (other daemons still see it); prepared
+        statements only."""
         ...
 
 
