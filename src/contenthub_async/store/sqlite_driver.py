@@ -13,6 +13,7 @@ import asyncio
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -194,10 +195,15 @@ class SqliteDatabase:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._raw: sqlite3.Connection | None = None
+        self._thread: ThreadPoolExecutor | None = None
 
     async def call(self, function: Callable[..., T], *args: Any) -> T:
-        """``function(*args)`` in a worker thread."""
-        return await asyncio.get_running_loop().run_in_executor(None, function, *args)
+        """``function(*args)`` in this database's worker thread. Calls run one at a time, in the
+        order they were made: a call whose caller was cancelled goes on there, and has ended
+        before the next call (a rollback, a close) touches the connection."""
+        if self._thread is None:
+            self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
+        return await asyncio.get_running_loop().run_in_executor(self._thread, function, *args)
 
     async def connection(self) -> sqlite3.Connection:
         """The connection (opened on first use), for :meth:`call`."""
@@ -234,6 +240,9 @@ class SqliteDatabase:
         if self._raw is not None:
             raw, self._raw = self._raw, None
             await self.call(raw.close)
+        if self._thread is not None:
+            thread, self._thread = self._thread, None
+            thread.shutdown(wait=False)  # the thread ends once what was queued (the close) has run
 
 
 def _connect(path: Path) -> sqlite3.Connection:
