@@ -369,7 +369,10 @@ async def _stop_started(spawning: asyncio.Future[asyncio.subprocess.Process]) ->
 
     with anyio.CancelScope(shield=True):
         await asyncio.shield(asyncio.ensure_future(stop()))
-    spawning.add_done_callback(_kill_if_spawned)  # if it is still starting: kill it once it has
+    # Still starting after the bounded wait: kill it once it has. Not when stop() reaped it: its
+    # pid may already belong to another process.
+    if not spawning.done():
+        spawning.add_done_callback(_kill_if_spawned)
 
 
 def _kill_if_spawned(spawning: asyncio.Future[asyncio.subprocess.Process]) -> None:
