@@ -34,12 +34,12 @@ class LeadershipLost(Exception):
 class Term:
     def __init__(
         self, db: Database, name: str, *, owner: str, seconds: float, log: Any,
-        unheard_writes: Callable[[], AbstractAsyncContextManager[PreparedConnection]] | None = None,
+        unheard_writes: Callable[[], AbstractAsyncContextManager[PreparedConnection]],
     ) -> None:
         """``unheard_writes``: where a renewal of a held term is committed (the daemon's
-        ``ServiceContext.write_unheard``, which wakes none of its loops); by default ``db.write``."""
+        ``ServiceContext.write_unheard``, which wakes none of its loops)."""
         self.db = db
-        self._unheard_writes = unheard_writes or db.write
+        self._unheard_writes = unheard_writes
         self.name = name
         self.owner = owner
         self.seconds = seconds
