@@ -29,6 +29,7 @@ from pathlib import Path
 from contenthub_async.clock import ManualClock
 from contenthub_async.store.database import Database
 from contenthub_async.store.migrations import migrate
+from contenthub_async.texts.messages import Language
 from tests.support.databases import MigratedDatabases
 
 CTL = Path(sys.executable).parent / "contenthub-ctl"
@@ -138,7 +139,7 @@ def _in_running_loop() -> bool:
 
 
 # The language the CLI's modules in sys.modules were imported in (None: not imported through here).
-_cli_modules_language: object = None
+_cli_modules_language: Language | None = None
 
 
 def _forget_process_caches(*, entering: bool) -> None:
