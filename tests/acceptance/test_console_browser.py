@@ -4,16 +4,18 @@ contenthub-ctl: live refresh, a failed task's page, retry, escaping, CSRF, sign-
 
 from __future__ import annotations
 
+import asyncio
 import re
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.browser import browser_page, chromium_path
+from tests.support.browser import browser_page, chromium, chromium_path
 from tests.support.cli import Ctl
 from tests.support.daemons import prepare
 from tests.support.http import http_daemon
@@ -25,15 +27,21 @@ TOKEN = "console-browser-test-token"
 LIVE_WAIT_MS = 120_000  # the daemon, the fake creator and the page's 2 s refresh on a loaded machine
 
 
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with chromium() as shared:
+        yield shared
+
+
 @pytest.fixture
 def ctl(tmp_path: Path) -> Ctl:
     work = tmp_path / "work"
     work.mkdir()
     ctl = Ctl(tmp_path / "data" / "contenthub.db", work)
     ctl.path.parent.mkdir(parents=True)
-    import asyncio
-
-    asyncio.run(prepare(ctl.url))
+    # in a thread of its own: the module's browser keeps Playwright's event loop running in this one
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, prepare(ctl.url)).result()
     return ctl
 
 
@@ -53,8 +61,8 @@ def _submit(ctl: Ctl, topic: str, *extra: str) -> str:
     return task_id
 
 
-def test_a_submitted_task_appears_and_completes_on_the_open_overview(ctl: Ctl, daemon: Any) -> None:
-    with browser_page(daemon.base_url) as page:
+def test_a_submitted_task_appears_and_completes_on_the_open_overview(browser: Any, ctl: Ctl, daemon: Any) -> None:
+    with browser_page(browser, daemon.base_url) as page:
         page.goto(daemon.base_url + "/")
         page.evaluate("window.__notReloaded = true")
         task_id = _submit(ctl, "AI技术发展趋势")
@@ -71,9 +79,9 @@ def test_a_submitted_task_appears_and_completes_on_the_open_overview(ctl: Ctl, d
         assert "UTC" not in first_time.inner_text() and first_time.get_attribute("datetime", timeout=5000)
 
 
-def test_a_failed_task_shows_its_error_and_timeline_and_retry_requeues_it(ctl: Ctl, daemon: Any) -> None:
+def test_a_failed_task_shows_its_error_and_timeline_and_retry_requeues_it(browser: Any, ctl: Ctl, daemon: Any) -> None:
     task_id = _submit(ctl, "wrong-topic: supply chains")
-    with browser_page(daemon.base_url) as page:
+    with browser_page(browser, daemon.base_url) as page:
         page.goto(f"{daemon.base_url}/tasks/{task_id}")
         page.locator(".task-head .status-failed").wait_for(timeout=LIVE_WAIT_MS)  # the page updates itself
         assert "FAKE_CREATOR_FAIL" in page.locator("#task-error").inner_text()
@@ -93,10 +101,10 @@ def test_a_failed_task_shows_its_error_and_timeline_and_retry_requeues_it(ctl: C
         page.locator("#timeline li .status-failed").nth(1).wait_for(timeout=LIVE_WAIT_MS)
 
 
-def test_an_html_topic_is_shown_as_text_and_never_runs(ctl: Ctl, daemon: Any) -> None:
+def test_an_html_topic_is_shown_as_text_and_never_runs(browser: Any, ctl: Ctl, daemon: Any) -> None:
     topic = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
     task_id = _submit(ctl, topic)
-    with browser_page(daemon.base_url) as page:
+    with browser_page(browser, daemon.base_url) as page:
         dialogs: list[str] = []
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
         for path in ("/", f"/tasks/{task_id}", "/tasks"):
@@ -108,9 +116,9 @@ def test_an_html_topic_is_shown_as_text_and_never_runs(ctl: Ctl, daemon: Any) ->
         assert page.locator("img[src=x]").count() == 0
 
 
-def test_an_action_without_the_csrf_token_is_refused(ctl: Ctl, daemon: Any) -> None:
+def test_an_action_without_the_csrf_token_is_refused(browser: Any, ctl: Ctl, daemon: Any) -> None:
     task_id = _submit(ctl, "wrong-topic: csrf")
-    with browser_page(daemon.base_url) as page:
+    with browser_page(browser, daemon.base_url) as page:
         page.goto(f"{daemon.base_url}/tasks/{task_id}")
         page.locator(".task-head .status-failed").wait_for(timeout=LIVE_WAIT_MS)
         status = page.evaluate(
@@ -126,8 +134,8 @@ def test_an_action_without_the_csrf_token_is_refused(ctl: Ctl, daemon: Any) -> N
         assert ctl.rows("SELECT status FROM content_generation_tasks WHERE task_id = ?", task_id) == [("failed",)]
 
 
-def test_with_a_token_pages_redirect_to_login(ctl: Ctl, tmp_path: Path) -> None:
-    with http_daemon(ctl.url, tmp_path, CONTENTHUB_API_TOKEN=TOKEN) as daemon, browser_page(daemon.base_url) as page:
+def test_with_a_token_pages_redirect_to_login(browser: Any, ctl: Ctl, tmp_path: Path) -> None:
+    with http_daemon(ctl.url, tmp_path, CONTENTHUB_API_TOKEN=TOKEN) as daemon, browser_page(browser, daemon.base_url) as page:
         response = page.goto(f"{daemon.base_url}/tasks?status=failed")
         assert response is not None and "/login?next=" in page.url
         page.fill("input[name=token]", "not the token")
@@ -150,13 +158,13 @@ def _eventually(check: Callable[[], bool], what: str, within: float = LIVE_WAIT_
         time.sleep(0.2)
 
 
-def test_a_dead_webhook_delivery_shows_and_redeliver_puts_it_back_to_pending(ctl: Ctl, tmp_path: Path) -> None:
+def test_a_dead_webhook_delivery_shows_and_redeliver_puts_it_back_to_pending(browser: Any, ctl: Ctl, tmp_path: Path) -> None:
     # The receiver answers 500 once; with a retry horizon of a millisecond that first failure is dead.
     with running_receiver(answers=[500]) as receiver, http_daemon(
         ctl.url, tmp_path, {"latency": "1"}, WEBHOOK_ENABLED="true", WEBHOOK_URL=receiver.url,
         CONTENTHUB_WEBHOOK_RETRY_HORIZON="0.001", CONTENTHUB_WEBHOOK_RETRY_BASE="0.001",
         CONTENTHUB_WEBHOOK_EVENTS="task.completed",  # one delivery: the task's (not its article's publication)
-    ) as daemon, browser_page(daemon.base_url) as page:
+    ) as daemon, browser_page(browser, daemon.base_url) as page:
         hold = threading.Event()
         try:
             task_id = _submit(ctl, "webhook 投递")
