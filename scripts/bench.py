@@ -958,6 +958,8 @@ def bench_postgresql(tmp: Path, size: Size) -> dict[str, Any]:
 
 RECOVERY_TASKS = 400
 RECOVERY_CONCURRENCY = 10
+#: --smoke: fewer tasks at a time, for the least CPU (the test suite's check; values mean nothing)
+RECOVERY_CONCURRENCY_SMOKE = 3
 RECOVERY_HEARTBEAT = 2.0  # CONTENTHUB_HEARTBEAT_INTERVAL of daemon_env
 #: the default CONTENTHUB_HEARTBEAT_INTERVAL: a dead daemon on another host is found by its
 #: silence, so this case measures the rule with the interval daemons really run with
@@ -966,6 +968,10 @@ RECOVERY_HEARTBEAT_OTHER_HOST = 10.0
 RECOVERY_WINDOW = 2.0  # seconds of completions that make a rate
 RECOVERY_NORMAL_SHARE = 0.8  # "normal rate again": this share of the rate before the crash
 RECOVERY_FAKE = {"slow_create": 0.5, "latency": 1.0, "pending_seconds": 0.2}
+
+
+def recovery_concurrency(size: Size) -> int:
+    return sized(size, RECOVERY_CONCURRENCY, RECOVERY_CONCURRENCY, RECOVERY_CONCURRENCY_SMOKE)
 
 
 def other_host_heartbeat(size: Size) -> float:
@@ -1053,7 +1059,7 @@ async def one_recovery(url: str, tmp: Path, label: str, other_host: bool, size: 
     await insert_pending(url, RECOVERY_TASKS)
     heartbeat = other_host_heartbeat(size) if other_host else RECOVERY_HEARTBEAT
     env = daemon_env(url, tmp / f"recovery-fake-{label}", RECOVERY_FAKE,
-                     ASYNC_MAX_CONCURRENT_TASKS=RECOVERY_CONCURRENCY, CONTENTHUB_CREATOR_MAX_PROCESSES=8,
+                     ASYNC_MAX_CONCURRENT_TASKS=recovery_concurrency(size), CONTENTHUB_CREATOR_MAX_PROCESSES=8,
                      CONTENTHUB_HEARTBEAT_INTERVAL=heartbeat)
     first_env = {**env, "CONTENTHUB_HOST_ID": "bench-another-host"} if other_host else env
     first = start_daemon(first_env, tmp / f"recovery-first-{label}.log")
@@ -1145,7 +1151,7 @@ def bench_recovery(tmp: Path, size: Size) -> dict[str, Any]:
     def fresh_sqlite(label: str) -> Iterator[str]:
         yield sqlite_url(tmp / f"recovery-{label}.db")
 
-    out: dict[str, Any] = {"unit": "s", "concurrency": RECOVERY_CONCURRENCY,
+    out: dict[str, Any] = {"unit": "s", "concurrency": recovery_concurrency(size),
                            "same_host_sqlite": recovery_case(fresh_sqlite, tmp, "same", False, size, 5.0)}
     try:
         pg_admin("SELECT 1")
