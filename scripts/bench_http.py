@@ -162,7 +162,7 @@ def bench_http_api(
             latencies, wall = asyncio.run(load(port, account, clients, per_client))
             cpu = cpu_seconds(daemon.pid) - cpu_before
             batched_after = asyncio.run(_batches(port))
-            submissions, transactions = (after - before for after, before in zip(batched_after, batched_before))
+            submissions, transactions = (after - before for after, before in zip(batched_after, batched_before, strict=True))
             total = clients * per_client
             out[f"clients_{clients}"] = {
                 "requests": total, "p50_seconds": round(percentile(latencies, 0.5), 5),

@@ -343,7 +343,7 @@ def in_transaction(con, work):
 
 
 def row_dict(row):
-    return dict(zip(COL_NAMES, row))
+    return dict(zip(COL_NAMES, row, strict=True))
 
 
 def derive(task, now):
