@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import threading
-import time
 from typing import Any
 
 import anyio
@@ -198,22 +196,3 @@ async def test_the_group_commit_runs_on_the_standard_driver_keys_and_all(db: Dat
     assert {key: task.task_id for key, task in stored.items()} == {"same": same.task_id, "old": earlier.task_id}
     async with db.read() as conn:
         assert [task.topic for task in (await task_store.tasks_of_idempotency_keys(conn, ["fine"])).values()] == ["fine"]
-
-
-async def test_a_call_whose_caller_was_cancelled_ends_before_the_next_call_runs(db: Database) -> None:
-    """A cancelled caller leaves its call running in the worker thread; the connection must not be
-    used by another thread meanwhile (a close then would crash the process)."""
-    standard_db = standard(db)
-    started, order = threading.Event(), []
-
-    def slow() -> None:
-        started.set()
-        time.sleep(0.3)
-        order.append("the cancelled call")
-
-    call = asyncio.ensure_future(standard_db.call(slow))
-    await asyncio.to_thread(started.wait)
-    call.cancel()
-    await standard_db.call(lambda: order.append("the next call"))
-    await standard_db.close()
-    assert order == ["the cancelled call", "the next call"]

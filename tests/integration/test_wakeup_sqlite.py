@@ -59,8 +59,7 @@ async def source_running(db: Database) -> AsyncIterator[tuple[SqliteDataVersionS
     # without a commit (a spurious "change": harmless to a daemon, not what is tested here).
     async with db.connect() as conn:
         driver = (await conn.get_raw_connection()).driver_connection
-        async with driver.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
-            assert (await cursor.fetchone())[0] == 0  # not busy: done
+        assert driver.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0  # not busy: done
     wakeup = Wakeup()
     new_tasks = wakeup.narrower()
     source = SqliteDataVersionSource(db, POLL, new_tasks=new_tasks)

@@ -98,8 +98,7 @@ class SqliteDataVersionSource:
     """Polls ``PRAGMA data_version`` on a connection of its own (the standard library's
     ``sqlite3``, ``store/sqlite_driver.py``) and lends that connection to
     :meth:`new_task_writes`: SQLite leaves a connection's ``data_version`` unchanged by its own
-    commits, so those wake only ``new_tasks``. (That driver also runs a statement in one thread
-    round trip, where SQLAlchemy's aiosqlite adapter takes three or four.)"""
+    commits, so those wake only ``new_tasks``."""
 
     def __init__(self, db: Database, poll_interval: float, *, new_tasks: Wakeup | None = None) -> None:
         assert db.url.sqlite_path is not None

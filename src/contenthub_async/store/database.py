@@ -1,10 +1,11 @@
 """Engine set-up for both backends behind one small API.
 
-SQLite: WAL, ``busy_timeout``, ``foreign_keys=ON``; SQLite's driver-level implicit
+SQLite: the standard library's ``sqlite3`` under SQLAlchemy's SQLite dialect, its calls run at
+once or, to wait for a lock, in a worker thread (``store/sqlite_dbapi.py``,
+``store/sqlite_calls.py``); WAL, ``foreign_keys=ON``; SQLite's driver-level implicit
 transactions are turned off and every transaction is begun by us: ``BEGIN IMMEDIATE``
-for writes (the write lock is taken up front, so concurrent writers queue on
-``busy_timeout`` instead of failing with "database is locked" on upgrade) and plain
-``BEGIN`` for reads.
+for writes (the write lock is taken up front, so concurrent writers queue on the busy
+timeout instead of failing with "database is locked" on upgrade) and plain ``BEGIN`` for reads.
 
 PostgreSQL: asyncpg. ``?schema=NAME`` in the URL sets the ``search_path`` (tests give
 each test its own schema; operators may keep contenthub in a schema of its own).
@@ -20,11 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event
+from sqlalchemy.dialects import registry
 from sqlalchemy.engine import Engine, make_url
 
 from contenthub_async.store.connection import Connection, connect, dispose
 from contenthub_async.store.dialect import Backend
-from contenthub_async.store.sqlite_driver import BUSY_TIMEOUT_MS, CONNECTION_PRAGMAS
+from contenthub_async.store.sqlite_calls import CONNECTION_PRAGMAS
+
+registry.register("sqlite.contenthub", "contenthub_async.store.sqlite_dbapi", "Dialect")
 
 _BEGIN_MODE = "contenthub_begin"
 _FOREIGN_KEYS_OFF = "contenthub_foreign_keys_off"
@@ -57,7 +61,7 @@ def parse_database_url(url: str) -> DatabaseUrl:
         path = Path(parsed.database)
         return DatabaseUrl(
             "sqlite",
-            parsed.set(drivername="sqlite+aiosqlite").render_as_string(hide_password=False),
+            parsed.set(drivername="sqlite+contenthub").render_as_string(hide_password=False),
             sqlite_path=path,
         )
     if backend in ("postgresql", "postgres"):
@@ -149,7 +153,6 @@ class Database:
         if parsed.backend == "sqlite":
             engine = create_engine(
                 parsed.sqlalchemy_url,
-                connect_args={"timeout": BUSY_TIMEOUT_MS / 1000},
                 pool_size=pool_size,
                 max_overflow=pool_size,
             )

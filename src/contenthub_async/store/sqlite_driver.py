@@ -2,9 +2,10 @@
 
 ``contenthub-ctl``'s everyday commands (submit, status, list, cancel) run on it so that they
 start without SQLAlchemy (``store/prepared.py``). The connection is set up as
-``store/database.py`` sets up SQLAlchemy's (WAL, ``busy_timeout``, foreign keys, a ``BEGIN
-IMMEDIATE`` for writes and a plain ``BEGIN`` for reads), and each call runs in a worker thread,
-as aiosqlite's do, so the event loop — and Ctrl-C — stays responsive while SQLite waits for a lock.
+``store/database.py`` sets up SQLAlchemy's (WAL, foreign keys, a ``BEGIN IMMEDIATE`` for writes
+and a plain ``BEGIN`` for reads), and its calls run as that engine's do (``store/sqlite_calls.py``):
+at once, or in a worker thread when SQLite must wait for a lock, so the event loop — and Ctrl-C —
+stays responsive while it waits.
 """
 
 from __future__ import annotations
@@ -13,25 +14,16 @@ import asyncio
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 from contenthub_async.store.prepared import Prepared
+from contenthub_async.store.sqlite_calls import SqliteCalls, Wait, connect
 from contenthub_async.store.sqlite_text import dump_json, format_utc, load_json, parse_utc
 
 T = TypeVar("T")
 
-#: How long a statement waits for another connection's lock before "database is locked".
-BUSY_TIMEOUT_MS = 60_000
-#: Every SQLite connection's set-up, this driver's and SQLAlchemy's engine's (store/database.py).
-CONNECTION_PRAGMAS = (
-    f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
-    "PRAGMA journal_mode = WAL",
-    "PRAGMA synchronous = NORMAL",
-    "PRAGMA foreign_keys = ON",
-)
 _TO_SQLITE: dict[str | None, Callable[[Any], Any]] = {"utc": format_utc, "json": dump_json, "bool": int}
 _FROM_SQLITE: dict[str | None, Callable[[Any], Any]] = {"utc": parse_utc, "json": load_json, "bool": bool}
 _EXPANDING = re.compile(r"__\[POSTCOMPILE_(\w+)\]")
@@ -194,28 +186,32 @@ class SqliteDatabase:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._raw: sqlite3.Connection | None = None
-        self._thread: ThreadPoolExecutor | None = None
+        self._calls: SqliteCalls | None = None
+
+    async def calls(self) -> SqliteCalls:
+        """The connection's calls (the connection opened on first use)."""
+        if self._calls is None:
+            self._calls = await SqliteCalls.open(lambda: connect(self.path))
+        return self._calls
 
     async def call(self, function: Callable[..., T], *args: Any) -> T:
-        """``function(*args)`` in this database's worker thread. Calls run one at a time, in the
-        order they were made: a call whose caller was cancelled goes on there, and has ended
-        before the next call (a rollback, a close) touches the connection."""
-        if self._thread is None:
-            self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
-        return await asyncio.get_running_loop().run_in_executor(self._thread, function, *args)
+        """``function(*args)`` on this database's connection (``store/sqlite_calls.py``): calls
+        run one at a time, in the order they were made."""
+        return await (await self.calls()).call(function, *args)
 
     async def connection(self) -> sqlite3.Connection:
         """The connection (opened on first use), for :meth:`call`."""
-        if self._raw is None:
-            self._raw = await self.call(_connect, self.path)
-        return self._raw
+        return (await self.calls()).raw
 
     async def call_to_completion(self, function: Callable[..., T], *args: Any) -> T:
         """:meth:`call`, run to its end even if the caller is cancelled meanwhile (the caller
         still sees the cancellation): a transaction's end must reach the connection, or the
         transaction — with its write lock — would stay open for whoever uses it next."""
-        return await asyncio.shield(asyncio.ensure_future(self.call(function, *args)))
+        calls = await self.calls()
+        result = calls.at_once(function, *args)
+        if isinstance(result, Wait):
+            return await asyncio.shield(calls.in_thread(function, *args))
+        return result
 
     @asynccontextmanager
     async def _transaction(self, begin: str) -> AsyncIterator[SqliteConnection]:
@@ -237,18 +233,6 @@ class SqliteDatabase:
         return self._transaction("BEGIN")
 
     async def close(self) -> None:
-        if self._raw is not None:
-            raw, self._raw = self._raw, None
-            await self.call(raw.close)
-        if self._thread is not None:
-            thread, self._thread = self._thread, None
-            thread.shutdown(wait=False)  # the thread ends once what was queued (the close) has run
-
-
-def _connect(path: Path) -> sqlite3.Connection:
-    """A connection to the existing file ``path`` (never created here: ``db init`` does that)."""
-    raw = sqlite3.connect(f"{path.absolute().as_uri()}?mode=rw", uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
-                          isolation_level=None, check_same_thread=False)
-    for pragma in CONNECTION_PRAGMAS:
-        raw.execute(pragma)
-    return raw
+        if self._calls is not None:
+            calls, self._calls = self._calls, None
+            await calls.close()
