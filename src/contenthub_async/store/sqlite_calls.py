@@ -47,10 +47,8 @@ class Wait:
 _WAIT = Wait()
 
 
-
-
 def _is_busy(error: sqlite3.OperationalError) -> bool:
-    return getattr(error, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_BUSY
+    return error.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY  # BUSY and its extended codes
 
 
 def _waiting(raw: sqlite3.Connection, function: Callable[..., T], args: tuple[Any, ...]) -> T:
@@ -98,24 +96,24 @@ class SqliteCalls:
 
     async def close(self) -> None:
         """Close the connection once the thread's calls have ended (even if the caller is
-        cancelled meanwhile); the thread then ends."""
-        thread, self._thread = self._thread, None
-        if self._last is None or self._last.done():
-            self.raw.close()
-        elif thread is not None:
-            await asyncio.shield(asyncio.wrap_future(thread.submit(self.raw.close)))
-        if thread is not None:
-            thread.shutdown(wait=False)
+        cancelled meanwhile); the thread then ends. Closing again does nothing."""
+        closing = self.terminate()
+        if closing is not None:
+            await asyncio.shield(asyncio.wrap_future(closing))
 
-    def terminate(self) -> None:
-        """:meth:`close` without waiting: at once, or by the thread after its calls."""
+    def terminate(self) -> Future[None] | None:
+        """:meth:`close` without waiting: at once, or in the thread after its calls (then the
+        future of that close)."""
         thread, self._thread = self._thread, None
+        if thread is None:
+            return None
+        closing = None
         if self._last is None or self._last.done():
             self.raw.close()
-        elif thread is not None:
-            thread.submit(self.raw.close)
-        if thread is not None:
-            thread.shutdown(wait=False)
+        else:
+            closing = thread.submit(self.raw.close)
+        thread.shutdown(wait=False)  # the thread ends once what was queued has run
+        return closing
 
     @classmethod
     async def open(cls, opener: Callable[[], sqlite3.Connection]) -> SqliteCalls:

@@ -140,7 +140,7 @@ class Connection:
 
     def terminate(self) -> None:
         """Close without awaiting (SQLAlchemy invalidating the connection, maybe outside any loop)."""
-        self._calls.terminate()
+        self._calls.terminate()  # a close still queued in the thread runs there
 
 
 class DBAPI(AsyncAdapt_dbapi_module):
