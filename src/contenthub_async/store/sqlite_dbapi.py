@@ -163,6 +163,8 @@ class DBAPI(AsyncAdapt_dbapi_module):
 
 
 class Dialect(SQLiteDialect_aiosqlite):
+    """SQLAlchemy's asyncio SQLite dialect with :class:`DBAPI` in place of aiosqlite."""
+
     driver = "contenthub"
     supports_statement_cache = True
 
@@ -174,4 +176,4 @@ class Dialect(SQLiteDialect_aiosqlite):
         return parse_version_string(sqlite3.sqlite_version)
 
     def get_driver_connection(self, connection: Any) -> Any:
-        return connection._connection
+        return connection.driver_connection
