@@ -1,8 +1,8 @@
 """The connection every statement runs on: a SQLAlchemy Core connection for coroutines.
 
 The engine is SQLAlchemy's ordinary :class:`~sqlalchemy.engine.Engine` with an asyncio driver
-(asyncpg; on SQLite ``sqlite3`` as ``store/sqlite_dbapi.py`` adapts it); each call goes through SQLAlchemy's greenlet bridge, exactly as its
-asyncio extension does. That extension is not used because importing it imports SQLAlchemy's
+(asyncpg; on SQLite ``sqlite3`` as ``store/sqlite_dbapi.py`` adapts it); each call goes through
+SQLAlchemy's greenlet bridge, exactly as its asyncio extension does. That extension is not used because importing it imports SQLAlchemy's
 ORM, which every ``contenthub-ctl`` command would pay for at start (~0.1 s of CPU) and nothing
 here uses. Results come back buffered (the asyncio drivers fetch rows at execute time), so they
 are read without awaiting.

@@ -94,6 +94,14 @@ class SqliteCalls:
             return await self.in_thread(function, *args)
         return result
 
+    async def call_to_completion(self, function: Callable[..., T], *args: Any) -> T:
+        """:meth:`call`, run to its end even if the caller is cancelled meanwhile (the caller
+        still sees the cancellation)."""
+        result = self.at_once(function, *args)
+        if isinstance(result, Wait):
+            return await asyncio.shield(self.in_thread(function, *args))
+        return result
+
     async def close(self) -> None:
         """Close the connection once the thread's calls have ended (even if the caller is
         cancelled meanwhile); the thread then ends. Closing again does nothing."""

@@ -105,6 +105,7 @@ class Connection:
         return self._connection
 
     def call(self, function: Callable[..., T], *args: Any) -> T:
+        """:meth:`SqliteCalls.call` from the greenlet bridge, where a wait is ``await_``-ed."""
         result = self._calls.at_once(function, *args)
         if isinstance(result, Wait):
             return await_(self._calls.in_thread(function, *args))

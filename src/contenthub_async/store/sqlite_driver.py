@@ -10,7 +10,6 @@ stays responsive while it waits.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from contenthub_async.store.prepared import Prepared
-from contenthub_async.store.sqlite_calls import SqliteCalls, Wait, connect
+from contenthub_async.store.sqlite_calls import SqliteCalls, connect
 from contenthub_async.store.sqlite_text import dump_json, format_utc, load_json, parse_utc
 
 T = TypeVar("T")
@@ -207,11 +206,7 @@ class SqliteDatabase:
         """:meth:`call`, run to its end even if the caller is cancelled meanwhile (the caller
         still sees the cancellation): a transaction's end must reach the connection, or the
         transaction — with its write lock — would stay open for whoever uses it next."""
-        calls = await self.calls()
-        result = calls.at_once(function, *args)
-        if isinstance(result, Wait):
-            return await asyncio.shield(calls.in_thread(function, *args))
-        return result
+        return await (await self.calls()).call_to_completion(function, *args)
 
     @asynccontextmanager
     async def _transaction(self, begin: str) -> AsyncIterator[SqliteConnection]:
