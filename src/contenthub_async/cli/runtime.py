@@ -18,6 +18,7 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from contenthub_async.cli.errors import EXIT_FAILED, CliError, from_config_error, usage
+from contenthub_async.startup import resume_collection
 
 if TYPE_CHECKING:
     from contenthub_async.clock import Clock
@@ -181,6 +182,7 @@ async def open_database(*, require_schema: bool = True, prepared_only: bool = Fa
     try:
         if require_schema:
             _check_version(await schema_version(db))
+        resume_collection()  # the command has started (startup.py)
         yield db
     finally:
         await db.close()

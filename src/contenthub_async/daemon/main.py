@@ -7,12 +7,13 @@ one line (a JSON object with the JSON log format), never as a traceback: exit 1.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 
 
 def _parse_arguments(argv: Sequence[str] | None) -> None:
+    import argparse
+
     from contenthub_async import __version__
 
     parser = argparse.ArgumentParser(
@@ -53,6 +54,9 @@ def leave_out_unused_libraries() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    from contenthub_async.startup import pause_collection
+
+    pause_collection()  # until the daemon has started (startup.py)
     _parse_arguments(argv)
     leave_out_unused_libraries()
 

@@ -41,6 +41,7 @@ from contenthub_async.services.scheduler import Scheduler
 from contenthub_async.services.tracker import Tracker
 from contenthub_async.services.wakeup import ChangeSource, Wakeup, change_source_for, feed_wakeup
 from contenthub_async.services.webhook_deliverer import WebhookConfig, WebhookDeliverer
+from contenthub_async.startup import resume_collection
 from contenthub_async.store import daemons as daemon_store
 from contenthub_async.store.database import Database, database_label, parse_database_url
 from contenthub_async.store.migrations import current_version, migrate
@@ -243,7 +244,10 @@ async def run_daemon(
                     loops.start_soon(scheduler.run, handles.stopping)
                     loops.start_soon(publisher.run, handles.stopping)
                     if listener is not None:
-                        loops.start_soon(_serve_http, settings, db, clock, handles, listener, change_source)
+                        from contenthub_async.http.server import serve
+
+                        loops.start_soon(serve, http_app(settings, db, clock, handles, change_source), listener,
+                                         handles.stopping)
                         log.info("HTTP API listening", address=settings.CONTENTHUB_HTTP_LISTEN,
                                  token_required=settings.CONTENTHUB_API_TOKEN is not None)
                     loops.start_soon(deliverer.run, handles.stopping)
@@ -252,6 +256,7 @@ async def run_daemon(
                              database=database_label(settings.DATABASE_URL), creator_mode=knobs.creator_mode.value,
                              max_concurrent_tasks=knobs.max_concurrent_tasks, poll_interval=knobs.poll_interval)
                     handles.ready.set()
+                    resume_collection()
                     await handles.stopping.wait()
                     notifier.stopping("draining")
                     log.info("stopping: no new claims; waiting for in-flight work",
@@ -296,17 +301,13 @@ def _http_socket(settings: Settings, log: Any) -> socket.socket | None | Literal
         return False
 
 
-async def _serve_http(
-    settings: Settings, db: Database, clock: Clock, handles: DaemonRun, listener: socket.socket,
-    change_source: ChangeSource,
-) -> None:
+def http_app(settings: Settings, db: Database, clock: Clock, handles: DaemonRun, change_source: ChangeSource) -> Any:
+    """The HTTP API's ASGI application (its libraries are imported here, before the daemon has started)."""
     from contenthub_async.http.app import create_app
     from contenthub_async.http.context import Api
-    from contenthub_async.http.server import serve
 
-    app = create_app(Api(db=db, clock=clock, settings=settings, daemon_id=handles.daemon_id,
-                         submission_writes=change_source.new_task_writes))
-    await serve(app, listener, handles.stopping)
+    return create_app(Api(db=db, clock=clock, settings=settings, daemon_id=handles.daemon_id,
+                          submission_writes=change_source.new_task_writes))
 
 
 async def _watch_signals(stopping: anyio.Event, stop_now: Callable[[], None], log: Any, *,
