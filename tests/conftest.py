@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from contenthub_async.clock import ManualClock
+from contenthub_async.startup import pause_collection, resume_collection
 from tests.support import durations
 from tests.support.databases import BACKENDS, POSTGRES_URL, SKIP_POSTGRES, MigratedDatabases, open_database
 from tests.support.processes import reap_started, started_count
@@ -17,6 +18,17 @@ ACCEPTANCE = Path(__file__).parent / "acceptance"
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--store-durations", action="store_true",
                      help="write this run's test durations into tests/durations.json (it orders the files of later runs)")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection(session: pytest.Session) -> Iterator[object]:
+    """Collecting imports every test module and all they import: a test process collects the way
+    contenthubd and contenthub-ctl start, without the cyclic garbage collector (startup.py)."""
+    pause_collection()
+    try:
+        return (yield)
+    finally:
+        resume_collection()
 
 
 @pytest.hookimpl(tryfirst=True)
