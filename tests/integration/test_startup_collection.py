@@ -62,7 +62,7 @@ def assert_started_without_collecting(report: dict[str, Any]) -> None:
     assert report["before_the_freeze"] <= 3, report
 
 
-def test_pause_and_resume(tmp_path: Path) -> None:
+def test_pause_and_resume() -> None:
     script = (
         "import gc, json\n"
         "from contenthub_async import startup\n"
