@@ -112,17 +112,24 @@ def test_contenthub_ctl_starts_without_collecting(ctl: Ctl, tmp_path: Path) -> N
     assert_started_without_collecting(report_in(listed.err))
 
 
+def nothing_frozen_since(frozen: int) -> bool:
+    """Whether no freeze happened since the permanent generation held ``frozen`` objects. Its
+    count falls as frozen objects die (the test process froze what collecting made); a freeze
+    would add every object of the younger generations, thousands at the least."""
+    return gc.get_freeze_count() <= frozen
+
+
 @ON_SQLITE
 async def test_the_daemon_run_in_process_leaves_its_host_collector_alone(db_url: str, tmp_path: Path) -> None:
     """The test suite runs the daemon in its own process: nothing of it may be frozen."""
     await prepare(db_url)
     frozen = gc.get_freeze_count()
     async with running_daemon(settings_for(db_url, tmp_path / "fake")):
-        assert gc.isenabled() and gc.get_freeze_count() == frozen
+        assert gc.isenabled() and nothing_frozen_since(frozen)
 
 
 def test_the_cli_run_in_process_leaves_its_host_collector_alone(ctl: Ctl) -> None:
     assert ctl("db", "init").code == 0
     frozen = gc.get_freeze_count()
     assert ctl("account", "list").code == 0
-    assert gc.isenabled() and gc.get_freeze_count() == frozen
+    assert gc.isenabled() and nothing_frozen_since(frozen)
