@@ -97,10 +97,7 @@ class SqliteCalls:
     async def call_to_completion(self, function: Callable[..., T], *args: Any) -> T:
         """:meth:`call`, run to its end even if the caller is cancelled meanwhile (the caller
         still sees the cancellation)."""
-        result = self.at_once(function, *args)
-        if isinstance(result, Wait):
-            return await asyncio.shield(self.in_thread(function, *args))
-        return result
+        return await asyncio.shield(self.call(function, *args))
 
     async def close(self) -> None:
         """Close the connection once the thread's calls have ended (even if the caller is
